@@ -1,0 +1,201 @@
+/**
+ * ActorCell: one actor instance with its mailbox. Handles messages strictly in arrival
+ * order, one at a time; a method that returns a promise holds the mailbox until it
+ * settles unless it is @Parallel.
+ */
+import { ActorError, HostDownError, NotFoundError } from '../errors';
+import { Mailbox } from '../mailbox';
+import type { ActorAddress, ActorChannel, Reply } from '../channel';
+import { reportError } from '../channel';
+import { dispatcher as defaultDispatcher, type Dispatcher, type Runnable } from '../dispatcher';
+import { enterCell } from './current';
+import { PARALLEL, REF, type ActorDefinition } from './metadata';
+import { Future } from '../future';
+import { remakeRefs } from './proxy';
+
+const IDLE = 0;
+const QUEUED = 1;
+const BLOCKED = 2;
+const STOPPED = 3;
+
+/** The reply slot of a future callback message. */
+const CALLBACK: Reply = { resolve() {}, reject() {} };
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
+}
+
+export class ActorCell implements ActorChannel, Runnable {
+  queued = false;
+  private state = IDLE;
+  private readonly mailbox = new Mailbox<Reply>(4);
+  /** asks whose async methods are still running (rejected if the host shuts down) */
+  private inflight: Set<Reply> | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly url: string,
+    readonly def: ActorDefinition,
+    /** the base URL of the actor's host (e.g. `local://local:6666/`) */
+    readonly hostBase: string,
+    private readonly dispatcher: Dispatcher = defaultDispatcher,
+  ) {}
+
+  /** the actor object; set once by the runtime right after construction */
+  instance: object = {};
+
+  get alive(): boolean {
+    return this.state !== STOPPED;
+  }
+
+  get runnable(): boolean {
+    return this.state === QUEUED && this.mailbox.size > 0;
+  }
+
+  /** Delivery from a proxy on this thread: @Ref arguments are re-made for this actor. */
+  send(_target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
+    const flags = this.def.methods[method];
+    if (flags !== undefined && flags & REF) {
+      args = remakeRefs(args, this) as unknown[];
+      if (reply instanceof Future) reply._transform = (v) => remakeRefs(v, reply._owner);
+    }
+    this.enqueue(method, args, reply);
+  }
+
+  /** Delivery of a message whose arguments are ready as they are (decoded by a transport). */
+  enqueue(method: string, args: unknown[], reply: Reply | null): void {
+    if (this.state === STOPPED) {
+      this.refuse(method, reply, this.stoppedError(method));
+      return;
+    }
+    this.mailbox.push(method, args, reply);
+    if (this.state === IDLE) {
+      this.state = QUEUED;
+      this.dispatcher.schedule(this);
+    }
+  }
+
+  /** @internal queues a future callback: `method` is called with the future. */
+  callback(method: string, future: Future<unknown>): void {
+    this.enqueue(method, [future], CALLBACK);
+  }
+
+  run(budget: number): number {
+    let n = 0;
+    while (n < budget && this.state === QUEUED && this.mailbox.shift(this.invoke)) n++;
+    if (this.state === QUEUED && this.mailbox.size === 0) this.state = IDLE;
+    return n;
+  }
+
+  /**
+   * Stops the actor: queued asks reject with NotFoundError (stopActor) or HostDownError
+   * (host shutdown, which also rejects asks still running).
+   */
+  stop(reason: 'stopped' | 'shutdown'): void {
+    if (this.state === STOPPED) return;
+    this.state = STOPPED;
+    let droppedTells = 0;
+    this.mailbox.drainAll((method, _args, reply) => {
+      if (reply === null || reply === CALLBACK) droppedTells++;
+      else reply.reject(this.stoppedError(method, reason));
+    });
+    if (reason === 'shutdown' && this.inflight !== null) {
+      for (const r of this.inflight) r.reject(this.stoppedError('?', reason));
+      this.inflight = null;
+    }
+    if (droppedTells > 0) {
+      reportError(
+        new ActorError(`${droppedTells} queued tell(s) to ${this.url} were not handled: the actor was ${reason === 'stopped' ? 'stopped' : 'shut down with its host'}`),
+        { actor: this.url, method: 'stop', kind: 'internal' },
+      );
+    }
+  }
+
+  private stoppedError(method: string, reason: 'stopped' | 'shutdown' = 'stopped'): Error {
+    return reason === 'shutdown'
+      ? new HostDownError(`the host of ${this.url} was shut down; ${method}() was not handled`)
+      : new NotFoundError(`actor ${this.url} was stopped; ${method}() was not handled`);
+  }
+
+  private refuse(method: string, reply: Reply | null, error: Error): void {
+    if (reply !== null && reply !== CALLBACK) reply.reject(error);
+    else reportError(error, { actor: this.url, method, kind: 'tell' });
+  }
+
+  private readonly invoke = (method: string, args: unknown[], reply: Reply | null): void => {
+    const flags = this.def.methods[method];
+    if (flags === undefined && reply !== CALLBACK) {
+      this.refuse(
+        method,
+        reply,
+        new ActorError(`${this.def.name} (${this.url}) has no @Tell or @Ask method '${method}'`, {
+          code: 'UNKNOWN_METHOD',
+        }),
+      );
+      return;
+    }
+    const fn = (this.instance as Record<string, unknown>)[method];
+    if (typeof fn !== 'function') {
+      this.refuse(method, reply, new ActorError(`${this.def.name}.${method} is not a function`, { code: 'UNKNOWN_METHOD' }));
+      return;
+    }
+    const prev = enterCell(this);
+    let result: unknown;
+    try {
+      result = fn.apply(this.instance, args);
+    } catch (e) {
+      enterCell(prev);
+      this.fail(method, reply, e);
+      return;
+    }
+    enterCell(prev);
+    if (isThenable(result)) {
+      if (reply !== null && reply !== CALLBACK) (this.inflight ??= new Set()).add(reply);
+      if (flags !== undefined && flags & PARALLEL) {
+        result.then(
+          (v) => this.finish(reply, v),
+          (e) => this.fail(method, reply, e),
+        );
+      } else {
+        this.state = BLOCKED;
+        result.then(
+          (v) => {
+            this.finish(reply, v);
+            this.unblock();
+          },
+          (e) => {
+            this.fail(method, reply, e);
+            this.unblock();
+          },
+        );
+      }
+    } else if (reply !== null) {
+      reply.resolve(result);
+    }
+  };
+
+  private finish(reply: Reply | null, value: unknown): void {
+    if (reply === null) return;
+    if (this.inflight !== null) this.inflight.delete(reply);
+    reply.resolve(value);
+  }
+
+  private fail(method: string, reply: Reply | null, error: unknown): void {
+    if (reply !== null && reply !== CALLBACK) {
+      if (this.inflight !== null) this.inflight.delete(reply);
+      reply.reject(error);
+    } else {
+      reportError(error, { actor: this.url, method, kind: reply === CALLBACK ? 'callback' : 'tell' });
+    }
+  }
+
+  private unblock(): void {
+    if (this.state !== BLOCKED) return;
+    if (this.mailbox.size > 0) {
+      this.state = QUEUED;
+      this.dispatcher.schedule(this);
+    } else {
+      this.state = IDLE;
+    }
+  }
+}

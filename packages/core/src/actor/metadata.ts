@@ -1,0 +1,139 @@
+/**
+ * Actor metadata: the decorators record here, everything else reads through
+ * `getActorDefinition`. Method flags are kept by method function, so the same
+ * record works for TypeScript's legacy (`experimentalDecorators`) and standard
+ * decorators alike.
+ */
+import { ActorError } from '../errors';
+
+/** Method flag bits, as carried in an {@link ActorDescription}. */
+export const TELL = 1;
+export const ASK = 2;
+export const REF = 4;
+export const PARALLEL = 8;
+
+/** Names every proxy defines itself; an actor method may not use them. */
+export const RESERVED_PROXY_NAMES: ReadonlySet<string> = new Set([
+  'getId',
+  'getUrl',
+  'equals',
+  'toString',
+  'withTimeout',
+  'then',
+]);
+
+/**
+ * What a proxy needs to know of an actor: its class name and its callable methods with
+ * their flags. This is plain data: it crosses threads and hosts (`lookupUrl` without a class).
+ */
+export interface ActorDescription {
+  readonly name: string;
+  /** method name -> TELL | ASK, or'ed with REF and PARALLEL */
+  readonly methods: Readonly<Record<string, number>>;
+  /** methods that exist on the class but are neither @Tell nor @Ask (calling them throws) */
+  readonly plain?: readonly string[];
+}
+
+export interface ActorDefinition extends ActorDescription {
+  readonly klass: Function;
+  /** true when the class itself carries @Actor */
+  readonly isActor: boolean;
+  /** the file that defined the class, when known (used to load it in another thread) */
+  readonly source: string | undefined;
+  readonly plain: readonly string[];
+}
+
+const methodFlags = new WeakMap<Function, number>();
+const actorClasses = new WeakMap<Function, { source: string | undefined }>();
+const actorClassesByName = new Map<string, Function>();
+const definitions = new WeakMap<Function, ActorDefinition>();
+
+/** @internal Records flag bits on a method function. */
+export function addMethodFlags(fn: Function, flags: number): void {
+  methodFlags.set(fn, (methodFlags.get(fn) ?? 0) | flags);
+}
+
+/** @internal Marks a class as an actor class. */
+export function markActorClass(klass: Function, source: string | undefined): void {
+  actorClasses.set(klass, { source });
+  actorClassesByName.set(klass.name, klass);
+  definitions.delete(klass);
+}
+
+/** True when `klass` is decorated with @Actor. */
+export function isActorClass(klass: unknown): klass is Function {
+  return typeof klass === 'function' && actorClasses.has(klass);
+}
+
+/** The @Actor class last registered under that class name, if any. */
+export function getActorClassByName(name: string): Function | undefined {
+  return actorClassesByName.get(name);
+}
+
+/** Checks a method's flags and explains what is wrong. */
+function checkFlags(className: string, method: string, flags: number): void {
+  const where = `${className}.${method}`;
+  if (flags & TELL && flags & ASK) {
+    throw new ActorError(`${where} is marked both @Tell and @Ask; choose one`, { code: 'BAD_DEFINITION' });
+  }
+  if (!(flags & (TELL | ASK))) {
+    const extra = [flags & REF ? '@Ref' : '', flags & PARALLEL ? '@Parallel' : ''].filter(Boolean).join(' and ');
+    throw new ActorError(`${where} has ${extra} but neither @Tell nor @Ask; add one of them`, {
+      code: 'BAD_DEFINITION',
+    });
+  }
+  if (RESERVED_PROXY_NAMES.has(method)) {
+    throw new ActorError(`${where}: '${method}' is reserved by proxies; rename the method`, {
+      code: 'BAD_DEFINITION',
+    });
+  }
+}
+
+/**
+ * The definition of an actor class: its callable methods (along the prototype chain) with
+ * their flags. Computed once per class.
+ */
+export function getActorDefinition(klass: Function): ActorDefinition {
+  let def = definitions.get(klass);
+  if (def !== undefined) return def;
+  const methods: Record<string, number> = Object.create(null);
+  const seen = new Set<string>();
+  const plain: string[] = [];
+  for (let proto = klass.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === 'constructor' || name in methods) continue;
+      const desc = Object.getOwnPropertyDescriptor(proto, name);
+      if (!desc || typeof desc.value !== 'function') continue;
+      const flags = methodFlags.get(desc.value);
+      if (flags !== undefined) {
+        checkFlags(klass.name, name, flags);
+        methods[name] = flags;
+      } else {
+        seen.add(name);
+      }
+    }
+  }
+  for (const name of seen) if (!(name in methods) && !RESERVED_PROXY_NAMES.has(name)) plain.push(name);
+  const info = actorClasses.get(klass);
+  def = {
+    name: klass.name,
+    methods: Object.freeze(methods),
+    plain: Object.freeze(plain),
+    klass,
+    isActor: info !== undefined,
+    source: info?.source,
+  };
+  definitions.set(klass, def);
+  return def;
+}
+
+/** The wire form of a definition (no class, no file). */
+export function describe(def: ActorDescription): ActorDescription {
+  return { name: def.name, methods: def.methods };
+}
+
+/** Human-readable kind of a method, for error messages. */
+export function methodKind(flags: number | undefined): string {
+  if (flags === undefined) return 'not an actor method';
+  return flags & TELL ? '@Tell' : '@Ask';
+}

@@ -1,0 +1,250 @@
+/**
+ * Proxies: typed local views of an actor reference. A proxy is an object whose prototype
+ * is made once per actor description; its methods send tells and asks through the channel
+ * the router resolves for the actor's URL.
+ */
+import { ActorError } from '../errors';
+import { Future } from '../future';
+import type { ActorAddress, ActorChannel } from '../channel';
+import { currentCell } from './current';
+import type { ActorCell } from './cell';
+import { ASK, TELL, type ActorDescription, methodKind } from './metadata';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => any;
+
+/** A proxy method: tells (declared to return void) return void, asks return a Future. */
+export type ProxyMethod<F> = F extends (...args: infer A) => infer R
+  ? [R] extends [void]
+    ? (...args: A) => void
+    : (...args: A) => Future<Awaited<R>>
+  : never;
+
+type MethodKeys<T> = { [K in keyof T]-?: T[K] extends AnyFn ? K : never }[keyof T];
+
+/** What every proxy has, whatever its actor. */
+export interface ProxyBase<T> {
+  /** the actor's id on its host */
+  getId(): string;
+  /** the actor's URL */
+  getUrl(): string;
+  /** true when `other` is a proxy to the same actor (the same URL) */
+  equals(other: unknown): boolean;
+  toString(): string;
+  /** the same actor with another ask timeout in seconds (null: wait forever) */
+  withTimeout(seconds: number | null): Proxy<T>;
+}
+
+/**
+ * A typed proxy to an actor of class T: every method of T, with asks returning a Future of
+ * their result and tells returning void. Calling a method that is neither @Tell nor @Ask
+ * throws.
+ */
+export type Proxy<T> = { readonly [K in Exclude<MethodKeys<T>, keyof ProxyBase<T>>]: ProxyMethod<T[K]> } & ProxyBase<T>;
+
+/** @internal the state behind a proxy object */
+export interface ProxyHandle {
+  readonly addr: ActorAddress;
+  readonly timeout: number | null;
+  /** the actor this proxy belongs to (its futures call back into it) */
+  readonly owner: ActorCell | null;
+  channel: ActorChannel | null;
+  /** the sending host the cached channel was resolved for (null: code outside actors) */
+  from: string | null;
+}
+
+/** The symbol under which a proxy keeps its handle. */
+export const PROXY = Symbol.for('tsactor.proxy');
+
+/** Resolves the channel to an actor, for a sender on host `from` (null: code outside actors). */
+export type Resolver = (addr: ActorAddress, from: string | null) => ActorChannel;
+let resolve: Resolver = () => {
+  throw new ActorError('tsactor is not initialised: import it from "tsactor"');
+};
+
+/** @internal installs the router's resolver */
+export function setResolver(r: Resolver): void {
+  resolve = r;
+}
+
+function channelOf(h: ProxyHandle, sender: ActorCell | null): ActorChannel {
+  const from = sender === null ? null : sender.hostBase;
+  let ch = h.channel;
+  if (ch === null || !ch.alive || h.from !== from) {
+    ch = h.channel = resolve(h.addr, from);
+    h.from = from;
+  }
+  return ch;
+}
+
+/** Sends a tell through a proxy handle. */
+export function sendTell(h: ProxyHandle, method: string, args: unknown[]): void {
+  channelOf(h, currentCell() ?? h.owner).send(h.addr, method, args, null);
+}
+
+/** Sends an ask through a proxy handle. */
+export function sendAsk<R>(h: ProxyHandle, method: string, args: unknown[]): Future<R> {
+  const sender = currentCell() ?? h.owner;
+  const f = new Future<R>(h.addr.url, method, h.timeout, sender);
+  channelOf(h, sender).send(h.addr, method, args, f);
+  return f;
+}
+
+interface ProxyObject {
+  [PROXY]: ProxyHandle;
+}
+
+const base = {
+  getId(this: ProxyObject): string {
+    return this[PROXY].addr.id;
+  },
+  getUrl(this: ProxyObject): string {
+    return this[PROXY].addr.url;
+  },
+  equals(this: ProxyObject, other: unknown): boolean {
+    const h = getHandle(other);
+    return h !== undefined && h.addr.url === this[PROXY].addr.url;
+  },
+  toString(this: ProxyObject): string {
+    const a = this[PROXY].addr;
+    return `Proxy(${a.desc.name} ${a.url})`;
+  },
+  withTimeout(this: ProxyObject, seconds: number | null): unknown {
+    if (seconds !== null && !(typeof seconds === 'number' && seconds >= 0 && Number.isFinite(seconds))) {
+      throw new TypeError(`withTimeout(seconds): expected a non-negative number of seconds or null, got ${String(seconds)}`);
+    }
+    const h = this[PROXY];
+    return makeProxy(h.addr, { timeout: seconds, owner: h.owner });
+  },
+  [Symbol.for('nodejs.util.inspect.custom')](this: ProxyObject): string {
+    return base.toString.call(this);
+  },
+};
+
+const prototypes = new WeakMap<ActorDescription, object>();
+
+function prototypeFor(desc: ActorDescription): object {
+  let proto = prototypes.get(desc);
+  if (proto !== undefined) return proto;
+  proto = Object.create(base) as object;
+  for (const name of Object.keys(desc.methods)) {
+    const flags = desc.methods[name]!;
+    const fn =
+      flags & ASK
+        ? function (this: ProxyObject, ...args: unknown[]) {
+            return sendAsk(this[PROXY], name, args);
+          }
+        : function (this: ProxyObject, ...args: unknown[]): void {
+            sendTell(this[PROXY], name, args);
+          };
+    Object.defineProperty(fn, 'name', { value: name });
+    Object.defineProperty(proto, name, { value: fn, enumerable: false, writable: false });
+  }
+  for (const name of desc.plain ?? []) {
+    if (name in proto) continue;
+    Object.defineProperty(proto, name, {
+      value() {
+        throw new ActorError(
+          `${desc.name}.${name}() is neither @Tell nor @Ask, so it cannot be called through a proxy; decorate it with @Tell or @Ask`,
+          { code: 'NOT_AN_ACTOR_METHOD' },
+        );
+      },
+    });
+  }
+  prototypes.set(desc, proto);
+  return proto;
+}
+
+/** Makes a proxy for an actor address. */
+export function makeProxy<T = unknown>(
+  addr: ActorAddress,
+  opts: { timeout?: number | null; owner?: ActorCell | null } = {},
+): Proxy<T> {
+  const p = Object.create(prototypeFor(addr.desc)) as ProxyObject;
+  p[PROXY] = {
+    addr,
+    timeout: opts.timeout === undefined ? 10 : opts.timeout,
+    owner: opts.owner ?? null,
+    channel: null,
+    from: null,
+  };
+  return p as unknown as Proxy<T>;
+}
+
+/** The handle of a proxy, or undefined when `value` is not a proxy. */
+export function getHandle(value: unknown): ProxyHandle | undefined {
+  return value !== null && typeof value === 'object' ? (value as Partial<ProxyObject>)[PROXY] : undefined;
+}
+
+/** True when `value` is a tsactor proxy. */
+export function isProxy(value: unknown): boolean {
+  return getHandle(value) !== undefined;
+}
+
+/** Checks that `method` can be called through `proxy` as a tell; explains otherwise. */
+export function tellMethodOf(proxy: unknown, method: string, what: string, ErrorClass: new (m: string) => Error): ProxyHandle {
+  const h = getHandle(proxy);
+  if (h === undefined) throw new ErrorClass(`${what}: expected an actor proxy, got ${String(proxy)}`);
+  const flags = h.addr.desc.methods[method];
+  if (flags === undefined || !(flags & TELL)) {
+    throw new ErrorClass(
+      `${what}: ${h.addr.desc.name}.${method} is ${flags === undefined ? 'not a method of the actor' : methodKind(flags)}; only @Tell methods can be called this way`,
+    );
+  }
+  return h;
+}
+
+function isPlainObject(v: object): boolean {
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Re-makes every proxy inside `value` (arrays, plain objects, Maps, Sets, nested) as a new
+ * proxy owned by `owner`; returns `value` itself when it holds no proxy.
+ */
+export function remakeRefs(value: unknown, owner: ActorCell | null): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const h = (value as Partial<ProxyObject>)[PROXY];
+  if (h !== undefined) return makeProxy(h.addr, { timeout: h.timeout, owner });
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const v = value[i];
+      const r = remakeRefs(v, owner);
+      if (r !== v && out === null) out = value.slice(0, i);
+      if (out !== null) out.push(r);
+    }
+    return out ?? value;
+  }
+  if (value instanceof Map) {
+    let changed = false;
+    const entries: Array<[unknown, unknown]> = [];
+    for (const [k, v] of value) {
+      const rk = remakeRefs(k, owner);
+      const rv = remakeRefs(v, owner);
+      if (rk !== k || rv !== v) changed = true;
+      entries.push([rk, rv]);
+    }
+    return changed ? new Map(entries) : value;
+  }
+  if (value instanceof Set) {
+    let changed = false;
+    const items: unknown[] = [];
+    for (const v of value) {
+      const r = remakeRefs(v, owner);
+      if (r !== v) changed = true;
+      items.push(r);
+    }
+    return changed ? new Set(items) : value;
+  }
+  if (!isPlainObject(value)) return value;
+  let out: Record<string, unknown> | null = null;
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
+    const r = remakeRefs(v, owner);
+    if (r !== v) out ??= { ...(value as Record<string, unknown>) };
+    if (out !== null) out[k] = r;
+  }
+  return out ?? value;
+}

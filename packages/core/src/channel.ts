@@ -1,0 +1,58 @@
+/**
+ * The contract between proxies and whatever delivers their messages: a local mailbox, a
+ * worker thread, a connection to a remote host.
+ */
+import type { ActorDescription } from './actor/metadata';
+
+/** Where the answer of an ask goes. A Future is one; transports have their own. */
+export interface Reply {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** The data of an actor reference: what a proxy is a view of. */
+export interface ActorAddress {
+  /** the actor's full URL, e.g. `local://local:6666/echo1` */
+  readonly url: string;
+  /** the host part, ending in '/', e.g. `local://local:6666/` */
+  readonly base: string;
+  /** the actor id on its host ('' for a host itself) */
+  readonly id: string;
+  readonly desc: ActorDescription;
+}
+
+/**
+ * Delivers messages to actors. `send` never throws for delivery failures: a failed ask
+ * rejects its reply, a failed tell is reported. Messages sent through one channel are
+ * delivered in the order sent.
+ */
+export interface ActorChannel {
+  /** false once this channel can no longer deliver (a stopped actor, a closed connection): the proxy resolves its target again */
+  readonly alive: boolean;
+  send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void;
+}
+
+/** How tell failures and other asynchronous errors are reported. */
+export type ErrorHandler = (error: Error, info: { actor: string; method: string; kind: 'tell' | 'callback' | 'internal' }) => void;
+
+let errorHandler: ErrorHandler = (error, info) => {
+  const what = info.kind === 'internal' ? info.method : `${info.kind} ${info.method}() of ${info.actor}`;
+  process.stderr.write(`tsactor: error in ${what}: ${error.stack ?? String(error)}\n`);
+};
+
+/**
+ * Replaces the reporter of errors nobody awaits (errors thrown by tell methods and
+ * callbacks, dropped messages). The default writes them to stderr.
+ */
+export function setErrorHandler(handler: ErrorHandler): void {
+  errorHandler = handler;
+}
+
+/** @internal */
+export function reportError(error: unknown, info: Parameters<ErrorHandler>[1]): void {
+  try {
+    errorHandler(error instanceof Error ? error : new Error(String(error)), info);
+  } catch {
+    // a broken reporter must not break the actor
+  }
+}

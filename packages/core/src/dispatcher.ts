@@ -1,0 +1,63 @@
+/**
+ * Runs actor cells on the event loop. A cell with work is queued once; the dispatcher
+ * drains queued cells in a microtask, a bounded number of messages per cell per turn
+ * (fairness), and yields to the event loop with setImmediate after a bounded number of
+ * messages per tick, so I/O and timers keep running under load.
+ */
+export interface Runnable {
+  /** handles at most `budget` messages; returns how many it handled */
+  run(budget: number): number;
+  /** true when it has messages it can handle now */
+  readonly runnable: boolean;
+  /** @internal set while queued in a dispatcher */
+  queued: boolean;
+}
+
+const PER_CELL = 256;
+const PER_TICK = 16384;
+
+export class Dispatcher {
+  private ready: Runnable[] = [];
+  private next: Runnable[] = [];
+  private scheduled = false;
+
+  schedule(cell: Runnable): void {
+    if (cell.queued) return;
+    cell.queued = true;
+    this.ready.push(cell);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.runMicro);
+    }
+  }
+
+  private readonly runMicro = (): void => this.drain(false);
+  private readonly runMacro = (): void => this.drain(true);
+
+  private drain(_macro: boolean): void {
+    let handled = 0;
+    while (this.ready.length > 0) {
+      const batch = this.ready;
+      this.ready = this.next;
+      for (let i = 0; i < batch.length; i++) {
+        const cell = batch[i]!;
+        cell.queued = false;
+        handled += cell.run(PER_CELL);
+        if (cell.runnable && !cell.queued) {
+          cell.queued = true;
+          this.ready.push(cell);
+        }
+      }
+      batch.length = 0;
+      this.next = batch;
+      if (handled >= PER_TICK && this.ready.length > 0) {
+        setImmediate(this.runMacro);
+        return;
+      }
+    }
+    this.scheduled = false;
+  }
+}
+
+/** The dispatcher of this thread. */
+export const dispatcher = new Dispatcher();

@@ -1,0 +1,184 @@
+/**
+ * Future: the pending answer of an ask. It is awaitable (waiting at most the proxy's
+ * timeout), can be polled with done()/running(), and can call back a method of the actor
+ * that made the ask through that actor's mailbox (addCallback).
+ */
+import { FutureError, TimeoutError, toError } from './errors';
+import type { Reply } from './channel';
+import { timeouts, type Deadline } from './timeouts';
+import type { ActorCell } from './actor/cell';
+import { currentCell } from './actor/current';
+
+const PENDING = 0;
+const OK = 1;
+const FAILED = 2;
+
+class Waiter implements Deadline {
+  settled = false;
+  at = 0;
+  constructor(
+    private readonly future: Future<unknown>,
+    readonly ok: (v: unknown) => void,
+    readonly fail: (e: unknown) => void,
+    private readonly seconds: number,
+  ) {}
+  expire(): void {
+    this.future._dropWaiter(this);
+    this.fail(this.future._timeoutError(this.seconds));
+  }
+}
+
+export class Future<R = unknown> implements PromiseLike<R>, Reply {
+  private state = PENDING;
+  private value: unknown = undefined;
+  private waiters: Waiter[] | null = null;
+  private callbacks: Array<[ActorCell, string]> | null = null;
+  /** @internal the proxy's default timeout in seconds (null: forever) */
+  readonly _timeout: number | null;
+  /** @internal the actor whose method is called back (the caller), if any */
+  readonly _owner: ActorCell | null;
+  /** @internal applied to a successful value (re-making proxies of @Ref results) */
+  _transform: ((value: unknown) => unknown) | null = null;
+
+  constructor(
+    /** @internal the target, for messages */ readonly _target: string,
+    /** @internal */ readonly _method: string,
+    timeout: number | null = 10,
+    owner: ActorCell | null = currentCell(),
+  ) {
+    this._timeout = timeout;
+    this._owner = owner;
+  }
+
+  /** True once the ask has an answer (a value or an error). */
+  done(): boolean {
+    return this.state !== PENDING;
+  }
+
+  /** True while the ask is under way. */
+  running(): boolean {
+    return this.state === PENDING;
+  }
+
+  /**
+   * The answer: resolves with the value or rejects with the remote error, or with
+   * TimeoutError after `timeout` seconds (default: the proxy's timeout; null: no limit).
+   */
+  result(timeout: number | null | undefined = this._timeout): Promise<R> {
+    if (this.state === OK) return Promise.resolve(this.value as R);
+    if (this.state === FAILED) return Promise.reject(this.value);
+    return new Promise<R>((ok, fail) => this.wait(ok as (v: unknown) => void, fail, timeout));
+  }
+
+  /** The error of the ask, or null when it succeeded; waits like {@link result}. */
+  exception(timeout: number | null | undefined = this._timeout): Promise<Error | null> {
+    if (this.state === OK) return Promise.resolve(null);
+    if (this.state === FAILED) return Promise.resolve(this.value as Error);
+    return new Promise<Error | null>((ok, fail) =>
+      this.wait(
+        () => ok(null),
+        (e) => (e instanceof TimeoutError && this.state === PENDING ? fail(e) : ok(toError(e))),
+        timeout,
+      ),
+    );
+  }
+
+  then<T1 = R, T2 = never>(
+    onfulfilled?: ((value: R) => T1 | PromiseLike<T1>) | null,
+    onrejected?: ((reason: unknown) => T2 | PromiseLike<T2>) | null,
+  ): Promise<T1 | T2> {
+    return this.result().then(onfulfilled, onrejected);
+  }
+
+  /**
+   * Calls `method` of the calling actor, through its mailbox, with this future once it is
+   * done (at once if it already is). Only inside an actor, naming one of its own methods.
+   */
+  addCallback(method: string): void {
+    const owner = this._owner ?? currentCell();
+    if (owner === null) {
+      throw new FutureError(
+        `addCallback('${method}') must be called inside an actor method: the callback is a method of the actor that made the ask`,
+      );
+    }
+    if (typeof (owner.instance as Record<string, unknown>)[method] !== 'function') {
+      throw new FutureError(
+        `addCallback('${method}'): ${owner.def.name} (${owner.url}) has no method '${method}'`,
+      );
+    }
+    if (this.state !== PENDING) {
+      owner.callback(method, this);
+      return;
+    }
+    (this.callbacks ??= []).push([owner, method]);
+  }
+
+  /** @internal */
+  resolve(value: unknown): void {
+    if (this.state !== PENDING) return;
+    if (this._transform !== null) {
+      try {
+        value = this._transform(value);
+      } catch (e) {
+        this.reject(e);
+        return;
+      }
+    }
+    this.state = OK;
+    this.value = value;
+    this.settle();
+  }
+
+  /** @internal */
+  reject(error: unknown): void {
+    if (this.state !== PENDING) return;
+    this.state = FAILED;
+    this.value = error;
+    this.settle();
+  }
+
+  toString(): string {
+    const state = this.state === PENDING ? 'pending' : this.state === OK ? 'done' : 'failed';
+    return `Future(${this._method}() of ${this._target}, ${state})`;
+  }
+
+  /** @internal */
+  _timeoutError(seconds: number): TimeoutError {
+    return new TimeoutError(
+      `ask ${this._method}() of ${this._target} got no answer within ${seconds} s; raise the timeout with withTimeout(seconds) or result(seconds)`,
+    );
+  }
+
+  /** @internal */
+  _dropWaiter(w: Waiter): void {
+    const list = this.waiters;
+    if (list === null) return;
+    const i = list.indexOf(w);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  private wait(ok: (v: unknown) => void, fail: (e: unknown) => void, timeout: number | null | undefined): void {
+    const w = new Waiter(this as Future<unknown>, ok, fail, timeout ?? 0);
+    (this.waiters ??= []).push(w);
+    if (timeout !== null && timeout !== undefined) timeouts.add(timeout, w);
+    else w.settled = true;
+  }
+
+  private settle(): void {
+    const waiters = this.waiters;
+    if (waiters !== null) {
+      this.waiters = null;
+      const failed = this.state === FAILED;
+      for (const w of waiters) {
+        timeouts.settle(w);
+        if (failed) w.fail(this.value);
+        else w.ok(this.value);
+      }
+    }
+    const callbacks = this.callbacks;
+    if (callbacks !== null) {
+      this.callbacks = null;
+      for (const [cell, m] of callbacks) cell.callback(m, this);
+    }
+  }
+}

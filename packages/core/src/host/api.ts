@@ -1,0 +1,146 @@
+/**
+ * The process-level API: contexts, hosts, shutdown, serveForever and sleep.
+ */
+import { HostError } from '../errors';
+import { splitUrl } from '../wire/codec';
+import { setResolver } from '../actor/proxy';
+import { getRuntime, getTransport, transportSchemes } from './registry';
+import { LocalHost } from './host';
+import { router } from './router';
+import type { HostOptions, HostProxy } from './types';
+
+setResolver(router.resolve);
+
+const CONTEXTS: Record<string, string> = {
+  async: 'async',
+  green_thread: 'async',
+  threads: 'threads',
+  thread: 'threads',
+};
+
+let context = 'async';
+
+/**
+ * Chooses where the actors of hosts created from now on run: 'async' (alias
+ * 'green_thread', the default) on the event loop, 'threads' (alias 'thread') on a pool of
+ * worker threads.
+ */
+export function setContext(name: 'async' | 'threads' | 'green_thread' | 'thread' = 'async'): void {
+  const resolved = CONTEXTS[name as string];
+  if (resolved === undefined) {
+    throw new HostError(`unknown context '${String(name)}'; use 'async' (or 'green_thread') or 'threads' (or 'thread')`, {
+      code: 'UNKNOWN_CONTEXT',
+    });
+  }
+  context = resolved;
+}
+
+/** The current context name ('async' or 'threads'). */
+export function getContext(): string {
+  return context;
+}
+
+function hostByUrl(url: string): LocalHost | undefined {
+  const { base } = splitUrl(url);
+  return router.hosts.get(base) as LocalHost | undefined;
+}
+
+/**
+ * Creates a host at `url` (default 'local://local:6666/host') and returns its proxy. A
+ * grpc://, grpcs:// or amqp:// URL serves the host over that transport.
+ * @example
+ * ```ts
+ * const h = await createHost();
+ * const e1 = await h.spawn('echo1', Echo);
+ * e1.echo('hello there !!');
+ * ```
+ */
+export async function createHost(url: string = 'local://local:6666/host', options: HostOptions = {}): Promise<HostProxy> {
+  const host = new LocalHost(url, { ...options }, context);
+  const scheme = host.base.slice(0, host.base.indexOf(':'));
+  const transport = scheme === 'local' ? undefined : getTransport(scheme);
+  if (scheme !== 'local' && transport === undefined) {
+    const hint = scheme === 'http' ? " (PyActor's http:// hosts are grpc:// hosts here)" : '';
+    throw new HostError(`cannot create a host at ${url}: no transport for ${scheme}://${hint}; known schemes: ${transportSchemes().join(', ')}`, {
+      code: 'UNKNOWN_SCHEME',
+    });
+  }
+  if (router.hosts.has(host.base)) {
+    throw new HostError(`a host is already running at ${host.base}; shut it down first or use another URL`, { code: 'HOST_EXISTS' });
+  }
+  if (options.timeout !== undefined && !(options.timeout >= 0)) {
+    throw new TypeError(`createHost: options.timeout must be a non-negative number of seconds, got ${String(options.timeout)}`);
+  }
+  host.runtime = getRuntime(context).create(host);
+  router.hosts.set(host.base, host);
+  router.closed.delete(host.base);
+  if (transport !== undefined) {
+    try {
+      host.server = await transport.listen(host);
+    } catch (e) {
+      router.hosts.delete(host.base);
+      host.closed = true;
+      await host.runtime.shutdown().catch(() => undefined);
+      throw e instanceof HostError ? e : new HostError(`cannot serve the host at ${url}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  return host.proxy() as unknown as HostProxy;
+}
+
+/** The main host: the oldest one still running, or null. */
+export function getHost(): HostProxy | null {
+  const h = router.mainHost() as LocalHost | undefined;
+  return h === undefined ? null : (h.proxy() as unknown as HostProxy);
+}
+
+/** @internal the LocalHost of a URL (or the main one) */
+export function getLocalHost(url?: string): LocalHost | undefined {
+  return url === undefined ? (router.mainHost() as LocalHost | undefined) : hostByUrl(url);
+}
+
+/**
+ * Shuts down the host at `url`, or every host. Its actors stop; calls to the host then
+ * reject with HostError, calls to its actors with HostDownError.
+ */
+export async function shutdown(url?: string): Promise<void> {
+  let hosts: LocalHost[];
+  if (url === undefined) {
+    hosts = [...router.hosts.values()] as LocalHost[];
+  } else {
+    const h = hostByUrl(url);
+    if (h === undefined) throw new HostError(`no host is running at ${url}`, { code: 'NO_HOST' });
+    hosts = [h];
+  }
+  for (const h of hosts) {
+    router.hosts.delete(h.base);
+    router.closed.add(h.base);
+  }
+  const results = await Promise.allSettled(hosts.map((h) => h.close()));
+  if (router.hosts.size === 0) await router.closeOutbound();
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed.length > 0) throw failed.length === 1 ? failed[0]!.reason : new AggregateError(failed.map((f) => f.reason), 'errors while shutting down');
+}
+
+/**
+ * Keeps the process serving until SIGINT or SIGTERM, then shuts every host down and
+ * resolves. Prints 'Press Ctrl+C to kill the execution'.
+ */
+export function serveForever(): Promise<void> {
+  process.stdout.write('Press Ctrl+C to kill the execution\n');
+  return new Promise<void>((resolve, reject) => {
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      clearInterval(keepAlive);
+      shutdown().then(resolve, reject);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+/** Waits `seconds` (floats allowed). */
+export function sleep(seconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, seconds * 1000)));
+}

@@ -1,0 +1,213 @@
+/**
+ * The Host: a container of actors that is itself an actor. `LocalHost` holds the state;
+ * the `Host` actor class is what its proxy (HostProxy) talks to.
+ */
+import { ActorError, AlreadyExistsError, HostDownError, NotFoundError } from '../errors';
+import type { ActorAddress, ActorChannel } from '../channel';
+import { ActorCell } from '../actor/cell';
+import { addMethodFlags, getActorDefinition, describe, ASK, PARALLEL, REF, type ActorDescription } from '../actor/metadata';
+import { makeProxy, type Proxy } from '../actor/proxy';
+import { splitUrl, internDescription } from '../wire/codec';
+import { resolveSpawnClass } from './resolve-class';
+import type { HostOptions } from './types';
+import type { Runtime, SpawnedActor, TransportServer } from './registry';
+import { router, type RoutedHost } from './router';
+
+/** The Host actor: what a HostProxy calls. */
+export class Host {
+  constructor(private readonly local: LocalHost) {}
+
+  async spawn(id: string, klass: unknown, ...args: unknown[]): Promise<Proxy<unknown>> {
+    return this.local.spawn(id, klass, args);
+  }
+  lookup(id: string): Proxy<unknown> {
+    return this.local.lookup(id);
+  }
+  async lookupUrl(url: string, klass?: unknown, module?: string): Promise<Proxy<unknown>> {
+    return this.local.lookupUrl(url, klass, module);
+  }
+  hasActor(id: string): boolean {
+    return this.local.hasActor(id);
+  }
+  async stopActor(id: string): Promise<void> {
+    return this.local.stopActor(id);
+  }
+  /** The description of one of this host's actors (used by lookupUrl from other hosts). */
+  describe(id: string): ActorDescription {
+    return this.local.describe(id);
+  }
+}
+addMethodFlags(Host.prototype.spawn, ASK | REF);
+addMethodFlags(Host.prototype.lookup, ASK | REF);
+addMethodFlags(Host.prototype.lookupUrl, ASK | REF | PARALLEL);
+addMethodFlags(Host.prototype.hasActor, ASK);
+addMethodFlags(Host.prototype.stopActor, ASK);
+addMethodFlags(Host.prototype.describe, ASK);
+
+/** The description of every host. */
+export const HOST_DESCRIPTION: ActorDescription = internDescription(describe(getActorDefinition(Host)));
+
+interface Entry {
+  readonly actor: SpawnedActor;
+  readonly address: ActorAddress;
+}
+
+let created = 0;
+
+export class LocalHost implements RoutedHost {
+  readonly url: string;
+  readonly base: string;
+  readonly id: string;
+  readonly address: ActorAddress;
+  readonly cell: ActorCell;
+  readonly seq = ++created;
+  closed = false;
+  runtime!: Runtime;
+  server: TransportServer | null = null;
+  private readonly actors = new Map<string, Entry>();
+  private readonly reserved = new Set<string>();
+  /** cancelled when the host shuts down */
+  readonly timers = new Set<{ cancel(): void }>();
+
+  constructor(
+    url: string,
+    readonly options: Readonly<HostOptions>,
+    readonly context: string,
+  ) {
+    const { base, id } = splitUrl(url);
+    this.base = base;
+    this.id = id;
+    this.url = base + id;
+    this.address = { url: this.url, base, id, desc: HOST_DESCRIPTION };
+    this.cell = new ActorCell(id, this.url, getActorDefinition(Host), base);
+    this.cell.instance = new Host(this);
+  }
+
+  get timeout(): number {
+    return this.options.timeout ?? 10;
+  }
+
+  get moduleRoot(): string {
+    return this.options.moduleRoot ?? process.cwd();
+  }
+
+  readonly isHostDescription = (addr: ActorAddress): boolean => addr.desc === HOST_DESCRIPTION;
+
+  target(id: string): { channel: ActorChannel; address: ActorAddress; cell: ActorCell | null } | null {
+    if (id === '' || id === this.id) return { channel: this.cell, address: this.address, cell: this.cell };
+    const e = this.actors.get(id);
+    return e === undefined ? null : { channel: e.actor.channel, address: e.address, cell: e.actor.cell };
+  }
+
+  /** A proxy to this host. */
+  proxy(): Proxy<Host> {
+    return makeProxy<Host>(this.address, { timeout: this.timeout });
+  }
+
+  private proxyTo(address: ActorAddress): Proxy<unknown> {
+    return makeProxy(address, { timeout: this.timeout, owner: this.cell });
+  }
+
+  async spawn(id: string, klass: unknown, args: unknown[]): Promise<Proxy<unknown>> {
+    this.checkOpen();
+    if (typeof id !== 'string' || id === '') {
+      throw new TypeError(`spawn(id, klass): the id must be a non-empty string, got ${JSON.stringify(id)}`);
+    }
+    if (this.actors.has(id) || this.reserved.has(id) || id === this.id) {
+      throw new AlreadyExistsError(`an actor with id '${id}' already exists on host ${this.url}; stop it first or choose another id`);
+    }
+    const { klass: cls, source } = resolveSpawnClass(klass, this.moduleRoot);
+    const def = getActorDefinition(cls);
+    const url = this.base + id;
+    this.reserved.add(id);
+    try {
+      const actor = await this.runtime.spawn({ id, url, klass: cls, source, args, hostAddress: this.address });
+      if (this.closed) {
+        await actor.stop('shutdown');
+        throw new HostDownError(`host ${this.url} shut down while spawning '${id}'`);
+      }
+      const address: ActorAddress = { url, base: this.base, id, desc: actor.desc ?? describe(def) };
+      this.actors.set(id, { actor, address });
+      return this.proxyTo(address);
+    } finally {
+      this.reserved.delete(id);
+    }
+  }
+
+  lookup(id: string): Proxy<unknown> {
+    this.checkOpen();
+    const t = this.target(id);
+    if (t === null) throw new NotFoundError(`no actor '${id}' on host ${this.url}`);
+    return this.proxyTo(t.address);
+  }
+
+  async lookupUrl(url: string, klass?: unknown, _module?: string): Promise<Proxy<unknown>> {
+    this.checkOpen();
+    const { base, id } = splitUrl(String(url));
+    const local = router.hosts.get(base);
+    if (local !== undefined && (local === this || base.startsWith('local:'))) {
+      const t = local.target(id);
+      if (t === null) throw new NotFoundError(`no actor '${id}' on host ${base}`);
+      return this.proxyTo(t.address);
+    }
+    if (base.startsWith('local:')) throw new HostDownError(`no host is running at ${base}`);
+    if (id === '') return this.proxyTo({ url: base, base, id: '', desc: HOST_DESCRIPTION });
+    if (typeof klass === 'function') {
+      return this.proxyTo({ url: base + id, base, id, desc: internDescription(describe(getActorDefinition(klass))) });
+    }
+    const remoteHost = makeProxy<Host>({ url: base, base, id: '', desc: HOST_DESCRIPTION }, { timeout: this.timeout, owner: this.cell });
+    const desc = (await remoteHost.describe(id)) as ActorDescription;
+    if (desc === null || typeof desc !== 'object' || typeof desc.methods !== 'object') {
+      throw new ActorError(`host ${base} sent a malformed description of '${id}'`, { code: 'MALFORMED' });
+    }
+    return this.proxyTo({ url: base + id, base, id, desc: internDescription(desc) });
+  }
+
+  hasActor(id: string): boolean {
+    this.checkOpen();
+    return this.actors.has(id);
+  }
+
+  async stopActor(id: string): Promise<void> {
+    this.checkOpen();
+    const e = this.actors.get(id);
+    if (e === undefined) throw new NotFoundError(`no actor '${id}' on host ${this.url} to stop`);
+    this.actors.delete(id);
+    await e.actor.stop('stopped');
+  }
+
+  describe(id: string): ActorDescription {
+    const t = this.target(id);
+    if (t === null) throw new NotFoundError(`no actor '${id}' on host ${this.url}`);
+    return { name: t.address.desc.name, methods: t.address.desc.methods };
+  }
+
+  /** Stops every actor, timer, runtime and server of the host. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+    const stops: Array<void | Promise<void>> = [];
+    for (const e of this.actors.values()) stops.push(e.actor.stop('shutdown'));
+    this.actors.clear();
+    this.cell.stop('shutdown');
+    const errors: unknown[] = [];
+    for (const r of await Promise.allSettled(stops)) if (r.status === 'rejected') errors.push(r.reason);
+    try {
+      if (this.server !== null) await this.server.close();
+    } catch (e) {
+      errors.push(e);
+    }
+    try {
+      await this.runtime.shutdown();
+    } catch (e) {
+      errors.push(e);
+    }
+    if (errors.length > 0) throw new AggregateError(errors, `errors while shutting down host ${this.url}`);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new HostDownError(`host ${this.url} is shut down`);
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The router of this thread: turns an actor address into the channel that delivers to it.
+ * Hosts of this process are reached directly; other hosts through the transport of their
+ * URL scheme. Two different network hosts of one process talk through their transport, as
+ * two processes would.
+ */
+import { HostDownError, HostError, NotFoundError } from '../errors';
+import type { ActorAddress, ActorChannel, Reply } from '../channel';
+import { reportError } from '../channel';
+import { getTransport, allTransports, transportSchemes, type HostBinding } from './registry';
+
+/** A channel that can deliver nothing: asks reject with the error, tells are reported. */
+export class FailingChannel implements ActorChannel {
+  readonly alive = false;
+  constructor(private readonly error: (target: ActorAddress, method: string) => Error) {}
+  send(target: ActorAddress, method: string, _args: unknown[], reply: Reply | null): void {
+    const e = this.error(target, method);
+    if (reply !== null) reply.reject(e);
+    else reportError(e, { actor: target.url, method, kind: 'tell' });
+  }
+}
+
+/** A host living in this process, as the router sees it. */
+export interface RoutedHost extends HostBinding {
+  readonly isHostDescription: (addr: ActorAddress) => boolean;
+}
+
+function schemeOf(base: string): string {
+  return base.slice(0, base.indexOf(':'));
+}
+
+export class Router {
+  /** hosts of this process, by base URL */
+  readonly hosts = new Map<string, RoutedHost>();
+  private readonly outbound = new Map<string, ActorChannel>();
+  /** bases of hosts of this process that were shut down (their calls fail at once) */
+  readonly closed = new Set<string>();
+  /** consulted first (a worker thread routes through its parent) */
+  fallback: ((addr: ActorAddress, from: string | null) => ActorChannel | null) | null = null;
+
+  /** the main host: the oldest one still running */
+  mainHost(): RoutedHost | undefined {
+    return this.hosts.values().next().value;
+  }
+
+  readonly resolve = (addr: ActorAddress, from: string | null): ActorChannel => {
+    if (this.fallback !== null) {
+      const ch = this.fallback(addr, from);
+      if (ch !== null) return ch;
+    }
+    const fromBase = from ?? this.mainHost()?.base ?? null;
+    const host = this.hosts.get(addr.base);
+    const scheme = schemeOf(addr.base);
+    if (host !== undefined && (scheme === 'local' || fromBase === null || fromBase === addr.base || schemeOf(fromBase) === 'local')) {
+      const t = host.target(addr.id);
+      if (t !== null) return t.channel;
+      return notFound;
+    }
+    if (host === undefined && (scheme === 'local' || this.closed.has(addr.base))) {
+      return this.isHostAddress(addr) && this.closed.has(addr.base) ? hostClosed : hostDown;
+    }
+    const transport = getTransport(scheme);
+    if (transport === undefined) {
+      return new FailingChannel(
+        (t) =>
+          new HostError(
+            `no transport for ${scheme}:// (to reach ${t.url}); known schemes: ${transportSchemes().join(', ')}. Import 'tsactor', which registers grpc:// and amqp://`,
+            { code: 'UNKNOWN_SCHEME' },
+          ),
+      );
+    }
+    const key = `${fromBase ?? ''}>${addr.base}`;
+    let ch = this.outbound.get(key);
+    if (ch === undefined || !ch.alive) {
+      const fromHost = fromBase === null ? null : (this.hosts.get(fromBase) ?? null);
+      ch = transport.connect(addr.base, fromHost);
+      this.outbound.set(key, ch);
+    }
+    return ch;
+  };
+
+  private isHostAddress(addr: ActorAddress): boolean {
+    return addr.desc.name === 'Host' && addr.desc.methods.spawn !== undefined;
+  }
+
+  /** Closes every outbound connection of every transport. */
+  async closeOutbound(): Promise<void> {
+    this.outbound.clear();
+    await Promise.all(allTransports().map((t) => t.closeAll()));
+  }
+}
+
+const notFound = new FailingChannel(
+  (t, m) => new NotFoundError(`no actor '${t.id}' on host ${t.base} (${m}() not delivered); spawn it first or check the id`),
+);
+const hostDown = new FailingChannel(
+  (t, m) => new HostDownError(`the host ${t.base} of ${t.url} is down (${m}() not delivered)`),
+);
+const hostClosed = new FailingChannel(
+  (t, m) => new HostError(`the host ${t.url} is shut down; ${m}() refused. Create a new host with createHost()`, { code: 'HOST_CLOSED' }),
+);
+
+/** The router of this thread. */
+export const router = new Router();

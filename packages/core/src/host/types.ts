@@ -1,0 +1,44 @@
+import type { Future } from '../future';
+import type { Proxy } from '../actor/proxy';
+
+/** A class whose instances are actors. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Class<T> = new (...args: any[]) => T;
+
+/** Options of {@link createHost}. Times are in seconds. */
+export interface HostOptions {
+  /** default ask timeout in seconds (10) */
+  timeout?: number;
+  /** 'threads' context: worker pool size (default: one per core) */
+  threads?: number;
+  /** where remote spawn resolves 'module/Class' (default process.cwd()) */
+  moduleRoot?: string;
+  /** false refuses every remote spawn (default true) */
+  remoteSpawn?: boolean;
+  /** shared secret a peer must present (network transports) */
+  token?: string;
+  /** TLS certificates (grpcs://), PEM text */
+  tls?: { cert: string; key: string; ca?: string };
+}
+
+/** A proxy to a host. The host is an actor too: its proxy can travel to other hosts. */
+export interface HostProxy {
+  /** Creates an actor of class `klass` (or 'module/Class') with id `id` on this host. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  spawn<T = any>(id: string, klass: Class<T> | string, ...ctorArgs: unknown[]): Future<Proxy<T>>;
+  /** A proxy to the actor `id` of this host; NotFoundError when there is none. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  lookup<T = any>(id: string): Future<Proxy<T>>;
+  /** A proxy to the actor at `url`, on this host or another one; a URL with no id gives that host's proxy. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  lookupUrl<T = any>(url: string, klass?: Class<T> | string, module?: string): Future<Proxy<T>>;
+  /** True when an actor with that id lives on this host. */
+  hasActor(id: string): Future<boolean>;
+  /** Stops the actor and frees its id. */
+  stopActor(id: string): Future<void>;
+  getId(): string;
+  getUrl(): string;
+  equals(other: unknown): boolean;
+  toString(): string;
+  withTimeout(seconds: number | null): HostProxy;
+}

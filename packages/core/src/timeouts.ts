@@ -1,0 +1,100 @@
+/**
+ * Deadlines for waiting futures. Waits with the same duration expire in the order they
+ * were added, so each duration keeps a FIFO list and a single timer for its head: adding
+ * and settling a wait is O(1), and a settled wait is dropped lazily. A timer is ref'd only
+ * while a wait of its duration is still pending, so finished work never holds the process.
+ */
+export interface Deadline {
+  /** set by the owner when the wait ended by itself */
+  settled: boolean;
+  /** @internal */
+  at: number;
+  expire(): void;
+}
+
+class Bucket {
+  private items: Deadline[] = [];
+  private head = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private armedAt = 0;
+  pending = 0;
+
+  constructor(private readonly ms: number, private readonly owner: TimeoutQueue) {}
+
+  add(d: Deadline): void {
+    d.at = performance.now() + this.ms;
+    this.items.push(d);
+    this.pending++;
+    if (this.timer === null) this.arm(d.at);
+    else if (this.pending === 1) this.timer.ref();
+  }
+
+  settled(): void {
+    if (--this.pending === 0 && this.timer !== null) this.timer.unref();
+  }
+
+  private arm(at: number): void {
+    this.armedAt = at;
+    this.timer = setTimeout(this.fire, Math.max(0, at - performance.now()) + 1);
+    if (this.pending === 0) this.timer.unref();
+  }
+
+  private readonly fire = (): void => {
+    this.timer = null;
+    const now = performance.now();
+    while (this.head < this.items.length) {
+      const d = this.items[this.head]!;
+      if (!d.settled && d.at > now) break;
+      this.items[this.head++] = undefined as never;
+      if (!d.settled) {
+        d.settled = true;
+        this.pending--;
+        d.expire();
+      }
+    }
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    if (this.head < this.items.length) this.arm(this.items[this.head]!.at);
+    else {
+      this.items = [];
+      this.head = 0;
+      this.owner.drop(this.ms);
+    }
+  };
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+export class TimeoutQueue {
+  private buckets = new Map<number, Bucket>();
+
+  /** Calls `d.expire()` after `seconds` unless `d` was marked settled (see {@link settle}). */
+  add(seconds: number, d: Deadline): void {
+    const ms = Math.max(0, Math.round(seconds * 1000));
+    let b = this.buckets.get(ms);
+    if (b === undefined) this.buckets.set(ms, (b = new Bucket(ms, this)));
+    d.settled = false;
+    (d as { bucket?: Bucket }).bucket = b;
+    b.add(d);
+  }
+
+  /** Marks a wait as ended so it neither expires nor keeps the process alive. */
+  settle(d: Deadline): void {
+    if (d.settled) return;
+    d.settled = true;
+    (d as { bucket?: Bucket }).bucket?.settled();
+  }
+
+  /** @internal */
+  drop(ms: number): void {
+    this.buckets.delete(ms);
+  }
+}
+
+/** The queue every future of this thread uses. */
+export const timeouts = new TimeoutQueue();

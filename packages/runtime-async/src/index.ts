@@ -1,0 +1,1 @@
+export { asyncRuntime, spawnCell } from './async-runtime';
