@@ -18,15 +18,26 @@ const CONTEXTS: Record<string, string> = {
   thread: 'threads',
 };
 
+function contextFromEnv(): string | undefined {
+  const v = process.env.TSACTOR_CONTEXT;
+  if (v === undefined || v === '') return undefined;
+  const resolved = CONTEXTS[v];
+  if (resolved === undefined) {
+    throw new HostError(`TSACTOR_CONTEXT='${v}' is not a context; use 'async' or 'threads'`, { code: 'UNKNOWN_CONTEXT' });
+  }
+  return resolved;
+}
+
 let context = 'async';
 
 /**
  * Chooses where the actors of hosts created from now on run: 'async' (alias
  * 'green_thread', the default) on the event loop, 'threads' (alias 'thread') on a pool of
- * worker threads.
+ * worker threads. The environment variable TSACTOR_CONTEXT, when set, overrides the choice
+ * (to run a whole program under another runtime without editing it).
  */
 export function setContext(name: 'async' | 'threads' | 'green_thread' | 'thread' = 'async'): void {
-  const resolved = CONTEXTS[name as string];
+  const resolved = contextFromEnv() ?? CONTEXTS[name as string];
   if (resolved === undefined) {
     throw new HostError(`unknown context '${String(name)}'; use 'async' (or 'green_thread') or 'threads' (or 'thread')`, {
       code: 'UNKNOWN_CONTEXT',
@@ -37,7 +48,7 @@ export function setContext(name: 'async' | 'threads' | 'green_thread' | 'thread'
 
 /** The current context name ('async' or 'threads'). */
 export function getContext(): string {
-  return context;
+  return contextFromEnv() ?? context;
 }
 
 function hostByUrl(url: string): LocalHost | undefined {
@@ -56,7 +67,8 @@ function hostByUrl(url: string): LocalHost | undefined {
  * ```
  */
 export async function createHost(url: string = 'local://local:6666/host', options: HostOptions = {}): Promise<HostProxy> {
-  const host = new LocalHost(url, { ...options }, context);
+  const ctx = getContext();
+  const host = new LocalHost(url, { ...options }, ctx);
   const scheme = host.base.slice(0, host.base.indexOf(':'));
   const transport = scheme === 'local' ? undefined : getTransport(scheme);
   if (scheme !== 'local' && transport === undefined) {
@@ -71,7 +83,7 @@ export async function createHost(url: string = 'local://local:6666/host', option
   if (options.timeout !== undefined && !(options.timeout >= 0)) {
     throw new TypeError(`createHost: options.timeout must be a non-negative number of seconds, got ${String(options.timeout)}`);
   }
-  host.runtime = getRuntime(context).create(host);
+  host.runtime = getRuntime(ctx).create(host);
   router.hosts.set(host.base, host);
   router.closed.delete(host.base);
   if (transport !== undefined) {
