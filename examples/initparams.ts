@@ -1,0 +1,47 @@
+/**
+ * Constructor arguments sample.
+ *
+ * PyActor's examples/initparams.py (not in the manual): the arguments after the class
+ * in `spawn(id, klass, ...args)` go to the actor's constructor. Prints:
+ *   ['hi', 'you']
+ */
+import { Actor, Tell, setContext, createHost, sleep, shutdown } from 'tsactor';
+
+/** Prints a list of strings as Python does: ['hi', 'you']. */
+function pyList(items: readonly string[]): string {
+  return `[${items.map((s) => `'${s}'`).join(', ')}]`;
+}
+
+@Actor
+export class Someclass {
+  private readonly things: string[];
+
+  constructor(op: string, thing: string) {
+    this.things = [op, thing];
+  }
+
+  @Tell
+  showThings(): void {
+    console.log(pyList(this.things));
+  }
+}
+
+async function main(): Promise<void> {
+  setContext();
+  const h = await createHost();
+
+  const params = ['hi', 'you'];
+  void params;
+  // const t = await h.spawn('t', Someclass, ...params);
+  const t = await h.spawn('t', Someclass, ...['hi', 'you']);
+
+  t.showThings();
+
+  // PyActor's shutdown() queues a stop behind the messages already sent, so the tell
+  // above is handled first; tsactor's shutdown() stops the actors at once (queued tells
+  // are dropped and reported), so give the tell its moment, as the other samples do.
+  await sleep(1);
+  await shutdown();
+}
+
+if (require.main === module) void main();
