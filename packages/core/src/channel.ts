@@ -42,10 +42,16 @@ let errorHandler: ErrorHandler = (error, info) => {
 
 /**
  * Replaces the reporter of errors nobody awaits (errors thrown by tell methods and
- * callbacks, dropped messages). The default writes them to stderr.
+ * callbacks, dropped messages) and returns the one it replaced, so it can be put back.
+ * The default writes them to stderr.
  */
-export function setErrorHandler(handler: ErrorHandler): void {
+export function setErrorHandler(handler: ErrorHandler): ErrorHandler {
+  if (typeof handler !== 'function') {
+    throw new TypeError(`setErrorHandler(handler): expected a function (error, info) => void, got ${String(handler)}`);
+  }
+  const previous = errorHandler;
   errorHandler = handler;
+  return previous;
 }
 
 /** @internal */

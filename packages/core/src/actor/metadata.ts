@@ -22,6 +22,9 @@ export const RESERVED_PROXY_NAMES: ReadonlySet<string> = new Set([
   'then',
 ]);
 
+/** The fields every actor gets from its runtime (see ActorBase); an actor method may not use them. */
+export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set(['id', 'url', 'proxy', 'host']);
+
 /**
  * What a proxy needs to know of an actor: its class name and its callable methods with
  * their flags. This is plain data: it crosses threads and hosts (`lookupUrl` without a class).
@@ -79,6 +82,11 @@ function checkFlags(className: string, method: string, flags: number): void {
   if (!(flags & (TELL | ASK))) {
     const extra = [flags & REF ? '@Ref' : '', flags & PARALLEL ? '@Parallel' : ''].filter(Boolean).join(' and ');
     throw new ActorError(`${where} has ${extra} but neither @Tell nor @Ask; add one of them`, {
+      code: 'BAD_DEFINITION',
+    });
+  }
+  if (RESERVED_FIELD_NAMES.has(method)) {
+    throw new ActorError(`${where}: '${method}' is the name of a field every actor gets (id, url, proxy, host); rename the method`, {
       code: 'BAD_DEFINITION',
     });
   }

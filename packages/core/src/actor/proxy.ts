@@ -10,17 +10,21 @@ import { currentCell } from './current';
 import type { ActorCell } from './cell';
 import { ASK, TELL, type ActorDescription, methodKind } from './metadata';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyFn = (...args: any[]) => any;
-
-/** A proxy method: tells (declared to return void) return void, asks return a Future. */
+/**
+ * A proxy method: tells (declared to return void) return void, asks return a Future. A
+ * method declared to return `never` (one that always throws) is an ask: Future<never>.
+ * A member that is not a method maps to `unknown`, which cannot be called.
+ */
 export type ProxyMethod<F> = F extends (...args: infer A) => infer R
-  ? [R] extends [void]
-    ? (...args: A) => void
-    : (...args: A) => Future<Awaited<R>>
-  : never;
+  ? [R] extends [never]
+    ? (...args: A) => Future<never>
+    : [R] extends [void]
+      ? (...args: A) => void
+      : (...args: A) => Future<Awaited<R>>
+  : unknown;
 
-type MethodKeys<T> = { [K in keyof T]-?: T[K] extends AnyFn ? K : never }[keyof T];
+/** The fields every actor gets (ActorBase): not proxy members, and not looked into (`proxy` is a Proxy of the class itself). */
+type ActorFieldKeys = 'id' | 'url' | 'proxy' | 'host';
 
 /** What every proxy has, whatever its actor. */
 export interface ProxyBase<T> {
@@ -39,8 +43,14 @@ export interface ProxyBase<T> {
  * A typed proxy to an actor of class T: every method of T, with asks returning a Future of
  * their result and tells returning void. Calling a method that is neither @Tell nor @Ask
  * throws.
+ *
+ * The mapped type is homomorphic (over `keyof T`, without key remapping) so that inside an
+ * actor class `this.proxy` (a `Proxy<this>`) is assignable to `Proxy<ThatClass>`; members
+ * that are not methods map to `unknown` (not callable) and actor fields to `never`.
  */
-export type Proxy<T> = { readonly [K in Exclude<MethodKeys<T>, keyof ProxyBase<T>>]: ProxyMethod<T[K]> } & ProxyBase<T>;
+export type Proxy<T> = {
+  readonly [K in keyof T]-?: K extends ActorFieldKeys ? never : K extends keyof ProxyBase<T> ? unknown : ProxyMethod<T[K]>;
+} & ProxyBase<T>;
 
 /** @internal the state behind a proxy object */
 export interface ProxyHandle {

@@ -1,0 +1,7 @@
+/**
+ * @tsactor/testing: the conformance suite every runtime and transport of tsactor runs, and
+ * the actor classes it uses.
+ */
+export { describeConformance, type ConformanceTarget } from './conformance';
+export * as actors from './actors';
+export { settle, within, errorOf, valueOf, captureReports, baseOf, type Outcome, type Report } from './helpers';
