@@ -19,10 +19,12 @@
  * await shutdown();
  * ```
  */
-import { registerRuntime, hasRuntime } from '@tsactor/core';
+import { registerRuntime, hasRuntime, registerTransport, getTransport } from '@tsactor/core';
 import { asyncRuntime } from '@tsactor/runtime-async';
+import { grpcTransport } from '@tsactor/transport-grpc';
 
 if (!hasRuntime('async')) registerRuntime(asyncRuntime);
+if (getTransport('grpc') === undefined) registerTransport(grpcTransport);
 
 export {
   Actor,

@@ -1,0 +1,358 @@
+/**
+ * The outbound side: one GrpcChannel per (sending host, remote host), carrying every message
+ * from that host to the remote one over one bidirectional stream, in order and batched.
+ * Asks wait in `pending` for their RESULT or ERROR envelope. The channel survives its
+ * connection: when the stream ends or the peer goes silent, pending asks reject with
+ * HostDownError at once; the next message after a (jittered, growing) backoff connects again.
+ */
+import * as grpc from '@grpc/grpc-js';
+import {
+  ActorError,
+  EnvelopeKind,
+  Future,
+  HostDownError,
+  HostError,
+  REF,
+  WIRE_VERSION,
+  decodeFrame,
+  encodeEnvelope,
+  encodeFrame,
+  packValue,
+  reportError,
+  unpackError,
+  unpackValue,
+  toError,
+  type ActorAddress,
+  type ActorCell,
+  type ActorChannel,
+  type Frame,
+  type HostBinding,
+  type Reply,
+} from '@tsactor/core';
+import { connectPath } from './service';
+import { settings, grpcOptions } from './config';
+import { Outbox, heartbeat, type Beating } from './outbox';
+
+const IDLE = 0;
+const CONNECTING = 1;
+const READY = 2;
+const DOWN = 3;
+const CLOSED = 4;
+
+interface Pending {
+  readonly reply: Reply;
+  readonly method: string;
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+/** 'host:port' of a grpc:// or grpcs:// base URL; HostError when it has no port. */
+export function parseBase(base: string): { scheme: 'grpc' | 'grpcs'; authority: string; port: number; hostname: string } {
+  const m = /^(grpcs?):\/\/(\[[^\]]+\]|[^/:]+):(\d+)\/$/.exec(base);
+  if (m === null) {
+    throw new HostError(`'${base}' is not a gRPC host URL; expected grpc://HOST:PORT/ or grpcs://HOST:PORT/, e.g. grpc://127.0.0.1:1277/`, {
+      code: 'BAD_URL',
+    });
+  }
+  const port = Number(m[3]);
+  if (port <= 0 || port > 65535) throw new HostError(`'${base}': port ${m[3]} is out of range (1-65535)`, { code: 'BAD_URL' });
+  return { scheme: m[1] as 'grpc' | 'grpcs', authority: `${m[2]}:${m[3]}`, port, hostname: m[2]! };
+}
+
+function isHostAddress(addr: ActorAddress): boolean {
+  return addr.desc.name === 'Host' && addr.desc.methods.spawn !== undefined && addr.desc.methods.describe !== undefined;
+}
+
+/** Every channel that is not closed (closeAll closes them). */
+export const channels = new Set<GrpcChannel>();
+
+export class GrpcChannel implements ActorChannel, Beating {
+  private state = IDLE;
+  private client: grpc.Client | null = null;
+  private call: grpc.ClientDuplexStream<Buffer, Buffer> | null = null;
+  private readonly outbox = new Outbox(null);
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private lastRx = 0;
+  private connectDeadline = 0;
+  private failures = 0;
+  private retryAt = 0;
+  private downError: Error | null = null;
+  private peerMax = settings.maxMessageSize;
+  private readonly target: ReturnType<typeof parseBase>;
+
+  constructor(
+    readonly base: string,
+    readonly from: HostBinding | null,
+  ) {
+    this.target = parseBase(base);
+    channels.add(this);
+  }
+
+  get alive(): boolean {
+    return this.state !== CLOSED;
+  }
+
+  /** true while a stream to the peer is open */
+  get connected(): boolean {
+    return this.state === READY;
+  }
+
+  /** asks waiting for their answer */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
+    if (this.state === CLOSED) {
+      this.refuse(reply, target, method, new HostDownError(`the connection to ${this.base} is closed; ${method}() of ${target.url} not sent`));
+      return;
+    }
+    if (this.state === DOWN || this.state === IDLE) {
+      if (this.state === DOWN && performance.now() < this.retryAt) {
+        this.refuse(reply, target, method, this.downFor(target, method));
+        return;
+      }
+      this.open();
+    }
+    const flags = target.desc.methods[method];
+    const where = `${target.desc.name}.${method}`;
+    const refs = flags !== undefined && (flags & REF) !== 0;
+    let argBytes: Buffer;
+    let ctorBytes: Buffer | null = null;
+    try {
+      if (method === 'spawn' && isHostAddress(target)) {
+        argBytes = packValue(args.slice(0, 2), { refs, where });
+        ctorBytes = packValue(args.slice(2), { refs: true, where: `the constructor arguments of ${where}` });
+      } else {
+        argBytes = packValue(args, { refs, where });
+      }
+    } catch (e) {
+      this.refuse(reply, target, method, e);
+      return;
+    }
+    const id = reply === null ? 0 : this.nextId++;
+    const env = encodeEnvelope({
+      kind: reply === null ? EnvelopeKind.TELL : EnvelopeKind.ASK,
+      id,
+      target: target.id,
+      method,
+      args: argBytes,
+      ctorArgs: ctorBytes,
+      value: null,
+      sender: '',
+    });
+    if (env.byteLength > this.peerMax) {
+      this.refuse(
+        reply,
+        target,
+        method,
+        new ActorError(
+          `${method}() of ${target.url}: the message is ${env.byteLength} bytes, over the ${this.peerMax}-byte limit of host ${this.base}; send less data per message (or raise maxMessageSize with configureGrpcTransport on both sides)`,
+          { code: 'TOO_LARGE' },
+        ),
+      );
+      return;
+    }
+    if (reply !== null) this.pending.set(id, { reply, method });
+    this.outbox.push(env);
+  }
+
+  private refuse(reply: Reply | null, target: ActorAddress, method: string, error: unknown): void {
+    if (reply !== null) reply.reject(error);
+    else reportError(toError(error), { actor: target.url, method, kind: 'tell' });
+  }
+
+  private downFor(target: ActorAddress, method: string): Error {
+    const why = this.downError === null ? '' : `: ${this.downError.message}`;
+    if (this.downError instanceof HostError) return this.downError;
+    return new HostDownError(`the host ${this.base} of ${target.url} is down (${method}() not delivered)${why}`);
+  }
+
+  // ------------------------------------------------------------ connection
+
+  private credentials(): grpc.ChannelCredentials {
+    if (this.target.scheme === 'grpc') return grpc.credentials.createInsecure();
+    const tls = this.from?.options.tls;
+    const ca = tls?.ca ?? tls?.cert;
+    return grpc.credentials.createSsl(ca === undefined ? null : Buffer.from(ca));
+  }
+
+  private open(): void {
+    this.state = CONNECTING;
+    this.peerMax = settings.maxMessageSize;
+    const client = new grpc.Client(this.target.authority, this.credentials(), {
+      ...grpcOptions(),
+      'grpc.use_local_subchannel_pool': 1,
+      'grpc.enable_retries': 0,
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+    });
+    const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata(), {});
+    this.client = client;
+    this.call = call;
+    this.lastRx = performance.now();
+    this.connectDeadline = this.lastRx + settings.connectTimeout * 1000;
+    call.on('data', (buf: Buffer) => {
+      if (this.call === call) this.receive(buf);
+    });
+    call.on('error', (e: grpc.ServiceError) => {
+      if (this.call === call) this.fail(this.describeError(e));
+    });
+    call.on('end', () => {
+      if (this.call === call) this.fail(new HostDownError(`host ${this.base} closed the connection`));
+    });
+    call.on('drain', () => {
+      if (this.call === call) this.outbox.drained();
+    });
+    call.write(
+      encodeFrame({
+        hello: { version: WIRE_VERSION, from: this.from?.base ?? '', to: this.base, token: this.from?.options.token ?? '' },
+      }),
+    );
+    heartbeat.add(this);
+  }
+
+  private describeError(e: grpc.ServiceError): Error {
+    if (this.state === CONNECTING) {
+      return new HostDownError(`cannot connect to host ${this.base}: ${e.details || e.message}`, { cause: e });
+    }
+    return new HostDownError(`the connection to host ${this.base} failed: ${e.details || e.message}`, { cause: e });
+  }
+
+  private receive(buf: Buffer): void {
+    this.lastRx = performance.now();
+    let frame: Frame;
+    try {
+      frame = decodeFrame(buf);
+    } catch (e) {
+      reportError(toError(e), { actor: this.base, method: 'receive', kind: 'internal' });
+      return;
+    }
+    if (frame.close !== null) {
+      const c = frame.close;
+      const error =
+        c.code === 'UNAUTHENTICATED' || c.code === 'VERSION' || c.code === 'PROTOCOL'
+          ? new HostError(`host ${this.base} refused the connection: ${c.message}`, { code: c.code })
+          : new HostDownError(`host ${this.base} closed the connection: ${c.message}`);
+      this.fail(error);
+      return;
+    }
+    if (frame.welcome !== null && this.state === CONNECTING) {
+      this.state = READY;
+      this.failures = 0;
+      this.downError = null;
+      if (frame.welcome.maxMessageSize > 0) this.peerMax = Math.min(settings.maxMessageSize, frame.welcome.maxMessageSize);
+      const call = this.call!;
+      this.outbox.attach({ write: (f) => call.write(f) });
+    }
+    for (const env of frame.batch) this.answer(env);
+  }
+
+  private answer(env: Frame['batch'][number]): void {
+    if (env.kind !== EnvelopeKind.RESULT && env.kind !== EnvelopeKind.ERROR) {
+      if (env.kind === 0 || env.id === 0) {
+        // a notice from the peer about something it could not handle (e.g. a malformed frame)
+        const why = env.kind === EnvelopeKind.ERROR ? unpackError(env.value, { owner: null }).message : env.method;
+        reportError(new ActorError(`host ${this.base} reported: ${why}`), { actor: this.base, method: 'receive', kind: 'internal' });
+      }
+      return;
+    }
+    if (env.id === 0) {
+      reportError(unpackError(env.value, { owner: null }), { actor: this.base, method: 'receive', kind: 'internal' });
+      return;
+    }
+    const p = this.pending.get(env.id);
+    if (p === undefined) return; // already rejected (connection failure) or unknown
+    this.pending.delete(env.id);
+    const owner = p.reply instanceof Future ? ((p.reply as unknown as { _owner?: ActorCell | null })._owner ?? null) : null;
+    const opts = { owner, timeout: this.from?.options.timeout ?? 10 };
+    if (env.kind === EnvelopeKind.ERROR) {
+      p.reply.reject(unpackError(env.value, opts));
+      return;
+    }
+    let value: unknown;
+    try {
+      value = unpackValue(env.value, opts);
+    } catch (e) {
+      p.reply.reject(e);
+      return;
+    }
+    p.reply.resolve(value);
+  }
+
+  beat(now: number, late: boolean): void {
+    if (this.state === CONNECTING) {
+      if (now > this.connectDeadline) {
+        this.fail(new HostDownError(`cannot connect to host ${this.base}: no answer within ${settings.connectTimeout} s`));
+      }
+      return;
+    }
+    if (this.state !== READY) return;
+    if (late) {
+      this.lastRx = now;
+    } else if (now - this.lastRx > settings.heartbeatTimeout * 1000) {
+      this.fail(new HostDownError(`host ${this.base} is unreachable: nothing heard from it for ${settings.heartbeatTimeout} s`));
+      return;
+    }
+    if (now - this.outbox.lastWrite >= settings.heartbeatInterval * 1000) this.outbox.control({ ping: true });
+  }
+
+  /** The connection is lost: pending asks reject, queued tells are dropped, the next send reconnects after a backoff. */
+  private fail(error: Error): void {
+    if (this.state === CLOSED || this.state === DOWN || this.state === IDLE) return;
+    const wasReady = this.state === READY;
+    this.teardown(false);
+    this.state = DOWN;
+    this.downError = error;
+    this.failures = wasReady ? 0 : this.failures + 1;
+    const delay = this.failures === 0 ? 0 : Math.min(100 * 2 ** (this.failures - 1), settings.maxBackoff * 1000);
+    this.retryAt = performance.now() + delay * (0.5 + Math.random() * 0.5);
+    this.rejectAll(error);
+  }
+
+  private rejectAll(error: Error): void {
+    const dropped = this.outbox.clear();
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) {
+      const e =
+        error instanceof HostDownError
+          ? new HostDownError(`${p.method}() to host ${this.base} got no answer: ${error.message}`, { cause: error })
+          : error;
+      p.reply.reject(e);
+    }
+    if (dropped > 0) {
+      reportError(new HostDownError(`${dropped} queued message(s) to host ${this.base} were not sent: ${error.message}`), {
+        actor: this.base,
+        method: 'send',
+        kind: 'internal',
+      });
+    }
+  }
+
+  private teardown(graceful: boolean): void {
+    heartbeat.delete(this);
+    this.outbox.attach(null);
+    const call = this.call;
+    const client = this.client;
+    this.call = null;
+    this.client = null;
+    if (call !== null) {
+      if (graceful) call.end();
+      else call.cancel();
+    }
+    client?.close();
+  }
+
+  /** Closes the channel for good (closeAll, or the sending host shut down). */
+  close(): void {
+    if (this.state === CLOSED) return;
+    const wasOpen = this.state === READY;
+    if (wasOpen) this.outbox.flushNow();
+    this.teardown(wasOpen);
+    this.state = CLOSED;
+    channels.delete(this);
+    this.rejectAll(new HostDownError(`the connection to host ${this.base} was closed by shutdown()`));
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Batching of envelopes onto one stream: envelopes are appended in order and written as
+ * batch frames of about `settings.batchBytes`, once per microtask (so everything sent in one
+ * synchronous run goes out together), or earlier when a frame is full. When the stream
+ * asks to wait (write() returned false), envelopes keep accumulating until 'drain'.
+ */
+import { batchEntrySize, encodeBatch, encodeFrame } from '@tsactor/core';
+import { settings } from './config';
+
+export interface FrameSink {
+  /** writes a frame; false: wait for drain before writing more */
+  write(frame: Buffer): boolean;
+}
+
+export class Outbox {
+  private chunks: Buffer[] = [];
+  private bytes = 0;
+  private sealed: Buffer[][] = [];
+  private scheduled = false;
+  private waitingDrain = false;
+  /** performance.now() of the last frame written (heartbeat) */
+  lastWrite = performance.now();
+  /** envelopes appended and not yet written */
+  queued = 0;
+
+  constructor(private sink: FrameSink | null) {}
+
+  /** Starts (or stops, with null) writing to a sink; queued envelopes go out on the next flush. */
+  attach(sink: FrameSink | null): void {
+    this.sink = sink;
+    this.waitingDrain = false;
+    if (sink !== null && this.queued > 0) this.schedule();
+  }
+
+  push(envelope: Buffer): void {
+    const size = batchEntrySize(envelope.byteLength);
+    if (this.bytes + size > settings.batchBytes && this.chunks.length > 0) this.seal();
+    this.chunks.push(envelope);
+    this.bytes += size;
+    this.queued++;
+    this.schedule();
+  }
+
+  private seal(): void {
+    this.sealed.push(this.chunks);
+    this.chunks = [];
+    this.bytes = 0;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.sink === null) return;
+    this.scheduled = true;
+    queueMicrotask(this.flush);
+  }
+
+  /** Writes what is queued (as far as the stream accepts). */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    const sink = this.sink;
+    if (sink === null || this.waitingDrain) return;
+    if (this.chunks.length > 0) this.seal();
+    while (this.sealed.length > 0) {
+      const batch = this.sealed.shift()!;
+      this.queued -= batch.length;
+      this.lastWrite = performance.now();
+      if (!sink.write(encodeBatch(batch))) {
+        this.waitingDrain = true;
+        return;
+      }
+    }
+  };
+
+  /** Called on the stream's 'drain'. */
+  drained(): void {
+    this.waitingDrain = false;
+    this.flush();
+  }
+
+  /** Writes a control frame (ping, close) after what is queued. */
+  control(parts: Parameters<typeof encodeFrame>[0]): void {
+    if (this.sink === null) return;
+    this.flushNow();
+    this.lastWrite = performance.now();
+    this.sink.write(encodeFrame(parts));
+  }
+
+  /** Writes everything queued now, ignoring back-pressure (before a close). */
+  flushNow(): void {
+    const sink = this.sink;
+    if (sink === null) return;
+    if (this.chunks.length > 0) this.seal();
+    for (const batch of this.sealed) sink.write(encodeBatch(batch));
+    this.sealed = [];
+    this.queued = 0;
+    this.waitingDrain = false;
+  }
+
+  /** Drops what is queued and returns how many envelopes were dropped. */
+  clear(): number {
+    const n = this.queued;
+    this.chunks = [];
+    this.sealed = [];
+    this.bytes = 0;
+    this.queued = 0;
+    return n;
+  }
+}
+
+/** Something the heartbeat looks after. */
+export interface Beating {
+  /** called every heartbeat interval */
+  beat(now: number, late: boolean): void;
+}
+
+/**
+ * One unref'd timer for every connection of the process: pings idle streams and notices
+ * silent peers. It never keeps the process alive and stops when no connection is left.
+ */
+class Heartbeat {
+  private readonly members = new Set<Beating>();
+  private timer: NodeJS.Timeout | null = null;
+  private last = 0;
+
+  add(m: Beating): void {
+    this.members.add(m);
+    if (this.timer === null) {
+      this.last = performance.now();
+      this.timer = setInterval(this.tick, Math.max(10, settings.heartbeatInterval * 1000));
+      this.timer.unref();
+    }
+  }
+
+  delete(m: Beating): void {
+    this.members.delete(m);
+    if (this.members.size === 0 && this.timer !== null) {
+      clearInterval(this.timer);
+      this.timer = null;
+    }
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  private readonly tick = (): void => {
+    const now = performance.now();
+    // a tick much later than planned means this process was busy: peers get the benefit of the doubt
+    const late = now - this.last > 2.5 * settings.heartbeatInterval * 1000;
+    this.last = now;
+    for (const m of [...this.members]) m.beat(now, late);
+  };
+}
+
+export const heartbeat = new Heartbeat();

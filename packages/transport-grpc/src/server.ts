@@ -1,0 +1,363 @@
+/**
+ * The inbound side: a grpc.Server per grpc:// host. Each connecting host opens one
+ * bidirectional stream; its envelopes are checked and delivered to the target actors in the
+ * order they arrive, and answers go back as RESULT/ERROR envelopes on the same stream.
+ *
+ * Checks, in this order, before anything reaches an actor: the Hello (wire version, shared
+ * token), the target (an actor of this host, or the host), the method (a @Tell or @Ask method
+ * of the target), and for a spawn to the host the class (remote spawn allowed, module inside
+ * the module root, @Actor) before the constructor arguments are decoded at all. Every refusal
+ * is an ERROR envelope (or, for a tell, a report on this side); the connection and the host
+ * carry on.
+ */
+import * as crypto from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import {
+  ActorError,
+  ClassRef,
+  EnvelopeKind,
+  HostDownError,
+  NotFoundError,
+  REF,
+  WIRE_VERSION,
+  decodeFrame,
+  encodeEnvelope,
+  packError,
+  packValue,
+  reportError,
+  resolveSpawnClass,
+  toError,
+  unpackValue,
+  type ActorCell,
+  type Envelope,
+  type Frame,
+  type HostBinding,
+  type Reply,
+  type TransportServer,
+} from '@tsactor/core';
+import { transportService } from './service';
+import { settings, grpcOptions } from './config';
+import { Outbox, heartbeat, type Beating } from './outbox';
+import { parseBase, channels } from './client';
+
+function digest(s: string): Buffer {
+  return crypto.createHash('sha256').update(s, 'utf8').digest();
+}
+
+/** Constant-time comparison of a presented token with the expected one. */
+function tokenMatches(presented: string, expected: string): boolean {
+  return crypto.timingSafeEqual(digest(presented), digest(expected));
+}
+
+/** The answer slot of an ask received from a peer. */
+class InboundReply implements Reply {
+  constructor(
+    private readonly conn: InboundConnection,
+    private readonly id: number,
+    private readonly refs: boolean,
+    private readonly where: string,
+  ) {}
+  resolve(value: unknown): void {
+    let bytes: Buffer;
+    try {
+      bytes = packValue(value, { refs: this.refs, where: `the result of ${this.where}` });
+    } catch (e) {
+      this.reject(e);
+      return;
+    }
+    this.conn.answer(EnvelopeKind.RESULT, this.id, bytes);
+  }
+  reject(error: unknown): void {
+    this.conn.answer(EnvelopeKind.ERROR, this.id, packError(error, this.where));
+  }
+}
+
+const OPENING = 0;
+const OPEN = 1;
+const CLOSED = 2;
+
+class InboundConnection implements Beating {
+  private state = OPENING;
+  private readonly outbox: Outbox;
+  private lastRx = performance.now();
+  /** the peer's base URL (from its Hello) */
+  peer = '';
+
+  constructor(
+    private readonly host: HostBinding,
+    private readonly call: grpc.ServerDuplexStream<Buffer, Buffer>,
+    private readonly server: GrpcServer,
+  ) {
+    this.outbox = new Outbox({ write: (f) => call.write(f) });
+    call.on('data', (buf: Buffer) => this.receive(buf));
+    call.on('end', () => this.close(null));
+    call.on('error', () => this.close(null));
+    call.on('close', () => this.close(null));
+    call.on('drain', () => this.outbox.drained());
+    heartbeat.add(this);
+  }
+
+  answer(kind: number, id: number, value: Buffer): void {
+    if (this.state !== OPEN) return;
+    let env = encodeEnvelope({ kind, id, target: '', method: '', args: null, ctorArgs: null, value, sender: '' });
+    if (env.byteLength > settings.maxMessageSize) {
+      const e = new ActorError(
+        `the answer is ${env.byteLength} bytes, over the ${settings.maxMessageSize}-byte limit of the connection; return less data per message`,
+        { code: 'TOO_LARGE' },
+      );
+      env = encodeEnvelope({ kind: EnvelopeKind.ERROR, id, target: '', method: '', args: null, ctorArgs: null, value: packError(e), sender: '' });
+    }
+    this.outbox.push(env);
+  }
+
+  private refuse(env: Envelope, error: Error): void {
+    if (env.kind === EnvelopeKind.ASK && env.id !== 0) {
+      this.answer(EnvelopeKind.ERROR, env.id, packError(error, env.method));
+    } else {
+      reportError(error, { actor: this.host.base + env.target, method: env.method || '?', kind: 'tell' });
+    }
+  }
+
+  private receive(buf: Buffer): void {
+    if (this.state === CLOSED) return;
+    this.lastRx = performance.now();
+    let frame: Frame;
+    try {
+      frame = decodeFrame(buf);
+    } catch (e) {
+      this.notice(new ActorError(`host ${this.host.base} could not read a frame from ${this.peer || 'a peer'}: ${toError(e).message}`, { code: 'MALFORMED' }));
+      return;
+    }
+    if (this.state === OPENING) {
+      if (frame.hello === null) {
+        this.refuseConnection('PROTOCOL', `the first frame must be a Hello (protos/tsactor.proto)`);
+        return;
+      }
+      this.accept(frame);
+      if ((this.state as number) !== OPEN) return;
+    }
+    for (const env of frame.batch) this.deliver(env);
+  }
+
+  /** Tells the peer about a problem that no ask is waiting for (e.g. a malformed frame). */
+  private notice(error: Error): void {
+    reportError(error, { actor: this.host.base, method: 'receive', kind: 'internal' });
+    if (this.state === OPEN) this.answer(EnvelopeKind.ERROR, 0, packError(error));
+  }
+
+  private accept(frame: Frame): void {
+    const hello = frame.hello!;
+    this.peer = hello.from;
+    if (hello.version !== WIRE_VERSION) {
+      this.refuseConnection('VERSION', `wire version ${hello.version} is not supported by ${this.host.base} (version ${WIRE_VERSION}); run the same tsactor version on every host`);
+      return;
+    }
+    const expected = this.host.options.token;
+    if (expected !== undefined && expected !== '' && !tokenMatches(hello.token, expected)) {
+      const what = hello.token === '' ? 'no token was given' : 'the token is wrong';
+      this.refuseConnection(
+        'UNAUTHENTICATED',
+        `${what}; host ${this.host.base} requires a shared token: pass the same { token } in createHost options on both sides`,
+      );
+      return;
+    }
+    this.state = OPEN;
+    this.outbox.control({ welcome: { version: WIRE_VERSION, host: this.host.base, maxMessageSize: settings.maxMessageSize } });
+  }
+
+  private refuseConnection(code: string, message: string): void {
+    reportError(new ActorError(`refused a connection from ${this.peer || 'a peer'}: ${message}`, { code }), {
+      actor: this.host.base,
+      method: 'connect',
+      kind: 'internal',
+    });
+    this.outbox.control({ close: { code, message } });
+    this.close(null);
+  }
+
+  private deliver(env: Envelope): void {
+    if (env.kind !== EnvelopeKind.TELL && env.kind !== EnvelopeKind.ASK) {
+      if (env.kind === 0) this.notice(new ActorError(`host ${this.host.base} dropped an envelope: ${env.method}`, { code: 'MALFORMED' }));
+      return;
+    }
+    if (this.host.closed) {
+      this.refuse(env, new HostDownError(`host ${this.host.base} is shut down; ${env.method}() not handled`));
+      return;
+    }
+    const t = this.host.target(env.target);
+    if (t === null) {
+      this.refuse(env, new NotFoundError(`no actor '${env.target}' on host ${this.host.base} (${env.method}() not delivered); spawn it first or check the id`));
+      return;
+    }
+    const desc = t.address.desc;
+    const flags = Object.prototype.hasOwnProperty.call(desc.methods, env.method) ? desc.methods[env.method] : undefined;
+    if (flags === undefined) {
+      this.refuse(
+        env,
+        new ActorError(`${desc.name} (${t.address.url}) has no @Tell or @Ask method '${env.method}'`, { code: 'UNKNOWN_METHOD' }),
+      );
+      return;
+    }
+    const where = `${desc.name}.${env.method}`;
+    const refs = (flags & REF) !== 0;
+    if ((env.args?.byteLength ?? 0) + (env.ctorArgs?.byteLength ?? 0) > settings.maxMessageSize) {
+      this.refuse(env, new ActorError(`${where}: the message is over the ${settings.maxMessageSize}-byte limit of host ${this.host.base}`, { code: 'TOO_LARGE' }));
+      return;
+    }
+    const decode = { owner: t.cell, timeout: this.host.options.timeout ?? 10 };
+    let args: unknown[];
+    try {
+      if (t.address === this.host.address && env.method === 'spawn') {
+        args = this.spawnArgs(env, decode);
+      } else {
+        const a = unpackValue(env.args, decode);
+        if (!Array.isArray(a)) throw new ActorError(`${where}: the arguments are not a list`, { code: 'MALFORMED' });
+        args = a;
+      }
+    } catch (e) {
+      this.refuse(env, toError(e));
+      return;
+    }
+    const reply = env.kind === EnvelopeKind.ASK ? new InboundReply(this, env.id, refs, where) : null;
+    if (t.cell !== null) t.cell.enqueue(env.method, args, reply);
+    else t.channel.send(t.address, env.method, args, reply);
+  }
+
+  /**
+   * The arguments of a spawn to this host: [id, class] are read and the class checked (and
+   * loaded) first; the constructor arguments are decoded only after that.
+   */
+  private spawnArgs(env: Envelope, decode: { owner: ActorCell | null; timeout: number }): unknown[] {
+    if (this.host.options.remoteSpawn === false) {
+      throw new ActorError(`host ${this.host.base} refuses remote spawn (created with remoteSpawn: false)`, { code: 'SPAWN_REFUSED' });
+    }
+    const head = unpackValue(env.args, { owner: null }) as unknown[];
+    if (!Array.isArray(head) || head.length > 2) {
+      throw new ActorError(`spawn: expected [id, class] before the constructor arguments`, { code: 'MALFORMED' });
+    }
+    const [id, klass] = head;
+    if (typeof klass !== 'string' && !(klass instanceof ClassRef)) {
+      throw new TypeError(`spawn('${String(id)}', ...): expected an @Actor class or 'module/Class', got ${typeof klass}`);
+    }
+    const { klass: resolved } = resolveSpawnClass(klass, this.host.options.moduleRoot ?? process.cwd());
+    const ctor = unpackValue(env.ctorArgs, decode);
+    if (ctor !== undefined && !Array.isArray(ctor)) throw new ActorError(`spawn: the constructor arguments are not a list`, { code: 'MALFORMED' });
+    return [id, resolved, ...((ctor as unknown[] | undefined) ?? [])];
+  }
+
+  beat(now: number, late: boolean): void {
+    if (this.state === CLOSED) return;
+    if (late) this.lastRx = now;
+    else if (now - this.lastRx > settings.heartbeatTimeout * 1000) {
+      this.close(null);
+      return;
+    }
+    if (this.state === OPEN && now - this.outbox.lastWrite >= settings.heartbeatInterval * 1000) this.outbox.control({ ping: true });
+  }
+
+  /** Ends the stream, after a Close frame when `close` is given. */
+  close(close: { code: string; message: string } | null): void {
+    if (this.state === CLOSED) return;
+    const wasOpen = this.state === OPEN;
+    heartbeat.delete(this);
+    this.server.connections.delete(this);
+    try {
+      if (wasOpen) {
+        if (close !== null) this.outbox.control({ close });
+        else this.outbox.flushNow();
+      } else {
+        this.outbox.flushNow();
+      }
+      this.outbox.attach(null);
+      this.state = CLOSED;
+      this.call.end();
+    } catch {
+      // the stream is already gone
+    }
+    this.state = CLOSED;
+  }
+}
+
+/** The server of one grpc:// or grpcs:// host. */
+export class GrpcServer implements TransportServer {
+  readonly connections = new Set<InboundConnection>();
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    private readonly host: HostBinding,
+    private readonly server: grpc.Server,
+  ) {}
+
+  add(call: grpc.ServerDuplexStream<Buffer, Buffer>): void {
+    if (this.closing !== null) {
+      call.end();
+      return;
+    }
+    this.connections.add(new InboundConnection(this.host, call, this));
+  }
+
+  unwrap(): unknown {
+    return this.server;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    for (const c of [...this.connections]) c.close({ code: 'SHUTDOWN', message: `host ${this.host.base} was shut down` });
+    for (const ch of [...channels]) if (ch.from?.base === this.host.base) ch.close();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 1000);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}
+
+function serverCredentials(host: HostBinding, scheme: 'grpc' | 'grpcs'): grpc.ServerCredentials {
+  if (scheme === 'grpc') return grpc.ServerCredentials.createInsecure();
+  const tls = host.options.tls;
+  if (tls === undefined || !tls.cert || !tls.key) {
+    throw new ActorError(`cannot serve ${host.base}: a grpcs:// host needs TLS certificates; pass { tls: { cert, key } } (PEM text) to createHost`, {
+      code: 'TLS_REQUIRED',
+    });
+  }
+  return grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
+}
+
+/** Starts serving a host at its grpc:// or grpcs:// URL. */
+export async function listen(host: HostBinding): Promise<GrpcServer> {
+  const { scheme, authority, port } = parseBase(host.base);
+  const creds = serverCredentials(host, scheme);
+  const server = new grpc.Server(grpcOptions());
+  const s = new GrpcServer(host, server);
+  server.addService(transportService, {
+    Connect: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => s.add(call),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.bindAsync(authority, creds, (err) => {
+      if (err) {
+        server.forceShutdown();
+        const inUse = /EADDRINUSE|address already in use|No address added/i.test(err.message);
+        reject(
+          new ActorError(
+            inUse
+              ? `port ${port} is already in use (${err.message}); stop whatever listens there or choose another port`
+              : `cannot listen at ${authority}: ${err.message}`,
+            { code: inUse ? 'ADDRESS_IN_USE' : 'LISTEN_FAILED', cause: err },
+          ),
+        );
+      } else {
+        resolve();
+      }
+    });
+  });
+  return s;
+}

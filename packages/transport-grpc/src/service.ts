@@ -1,0 +1,40 @@
+/**
+ * The gRPC service of protos/tsactor.proto, loaded with @grpc/proto-loader. Frames are
+ * encoded by core's hand-written codec (wire/envelope.ts, the same bytes protobuf would
+ * write), so the service's (de)serializers are replaced by the identity on Buffers: a batch
+ * of envelopes is written once, not copied into protobuf objects and back.
+ */
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+function protoFile(): string {
+  const candidates = [
+    path.join(__dirname, '..', '..', '..', 'protos', 'tsactor.proto'),
+    path.join(__dirname, '..', 'protos', 'tsactor.proto'),
+  ];
+  for (const c of candidates) if (fs.existsSync(c)) return c;
+  throw new Error(`protos/tsactor.proto not found (looked in ${candidates.join(', ')})`);
+}
+
+const identity = (b: Buffer): Buffer => b;
+
+function load(): { service: grpc.ServiceDefinition; connectPath: string } {
+  const def = protoLoader.loadSync(protoFile(), { keepCase: false, longs: Number, defaults: true });
+  const transport = def['tsactor.wire.v1.Transport'] as unknown as grpc.ServiceDefinition;
+  const connect = transport.Connect as grpc.MethodDefinition<unknown, unknown>;
+  if (connect === undefined || !connect.requestStream || !connect.responseStream) {
+    throw new Error('protos/tsactor.proto: Transport.Connect must be a bidirectional stream');
+  }
+  const method: grpc.MethodDefinition<Buffer, Buffer> = {
+    ...(connect as unknown as grpc.MethodDefinition<Buffer, Buffer>),
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity,
+  };
+  return { service: { Connect: method }, connectPath: connect.path };
+}
+
+export const { service: transportService, connectPath } = load();
