@@ -76,6 +76,8 @@ export class GrpcChannel implements ActorChannel, Beating {
   private lastRx = 0;
   private connectDeadline = 0;
   private failures = 0;
+  /** resolved when a connection attempt ends (ready or failed) */
+  private settledWaiters: Array<() => void> = [];
   private retryAt = 0;
   private downError: Error | null = null;
   private peerMax = settings.maxMessageSize;
@@ -240,6 +242,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     }
     if (frame.welcome !== null && this.state === CONNECTING) {
       this.state = READY;
+      this.wakeWaiters();
       this.failures = 0;
       this.downError = null;
       if (frame.welcome.maxMessageSize > 0) this.peerMax = Math.min(settings.maxMessageSize, frame.welcome.maxMessageSize);
@@ -304,6 +307,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     const wasReady = this.state === READY;
     this.teardown(false);
     this.state = DOWN;
+    this.wakeWaiters();
     this.downError = error;
     this.failures = wasReady ? 0 : this.failures + 1;
     const delay = this.failures === 0 ? 0 : Math.min(100 * 2 ** (this.failures - 1), settings.maxBackoff * 1000);
@@ -331,28 +335,61 @@ export class GrpcChannel implements ActorChannel, Beating {
     }
   }
 
-  private teardown(graceful: boolean): void {
+  private wakeWaiters(): void {
+    const w = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const f of w) f();
+  }
+
+  private teardown(graceful: boolean): Promise<void> {
     heartbeat.delete(this);
     this.outbox.attach(null);
     const call = this.call;
     const client = this.client;
     this.call = null;
     this.client = null;
-    if (call !== null) {
-      if (graceful) call.end();
-      else call.cancel();
+    if (call === null) {
+      client?.close();
+      return Promise.resolve();
     }
-    client?.close();
+    if (!graceful) {
+      call.cancel();
+      client?.close();
+      return Promise.resolve();
+    }
+    // let what was written reach the peer: end our half and wait for the call to finish
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        client?.close();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        call.cancel();
+        done();
+      }, 1000);
+      call.once('status', done);
+      call.once('error', () => undefined);
+      call.end();
+    });
   }
 
-  /** Closes the channel for good (closeAll, or the sending host shut down). */
-  close(): void {
+  /**
+   * Closes the channel for good (closeAll, or the sending host shut down). Messages already
+   * sent are delivered first (waiting for a connection under way, at most the connect timeout).
+   */
+  async close(): Promise<void> {
     if (this.state === CLOSED) return;
+    if (this.state === CONNECTING && this.outbox.queued > 0) {
+      await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
+      if ((this.state as number) === CLOSED) return;
+    }
     const wasOpen = this.state === READY;
     if (wasOpen) this.outbox.flushNow();
-    this.teardown(wasOpen);
     this.state = CLOSED;
     channels.delete(this);
+    const closing = this.teardown(wasOpen);
     this.rejectAll(new HostDownError(`the connection to host ${this.base} was closed by shutdown()`));
+    await closing;
   }
 }

@@ -16,7 +16,7 @@ export const grpcTransport: TransportPlugin = {
   listen,
   connect: (base, from) => new GrpcChannel(base, from),
   async closeAll(): Promise<void> {
-    for (const ch of [...channels]) ch.close();
+    await Promise.all([...channels].map((ch) => ch.close()));
   },
 };
 

@@ -307,7 +307,7 @@ export class GrpcServer implements TransportServer {
 
   private async doClose(): Promise<void> {
     for (const c of [...this.connections]) c.close({ code: 'SHUTDOWN', message: `host ${this.host.base} was shut down` });
-    for (const ch of [...channels]) if (ch.from?.base === this.host.base) ch.close();
+    const outbound = [...channels].filter((ch) => ch.from?.base === this.host.base).map((ch) => ch.close());
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.server.forceShutdown();
@@ -318,6 +318,7 @@ export class GrpcServer implements TransportServer {
         resolve();
       });
     });
+    await Promise.all(outbound);
   }
 }
 
