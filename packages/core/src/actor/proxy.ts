@@ -13,15 +13,21 @@ import { ASK, TELL, type ActorDescription, methodKind } from './metadata';
 /**
  * A proxy method: tells (declared to return void) return void, asks return a Future. A
  * method declared to return `never` (one that always throws) is an ask: Future<never>.
- * A member that is not a method maps to `unknown`, which cannot be called.
+ * A member that is not a method maps to `unknown`, which cannot be called. In a Proxy<any>
+ * (an untyped lookup) every member can be called.
  */
-export type ProxyMethod<F> = F extends (...args: infer A) => infer R
-  ? [R] extends [never]
-    ? (...args: A) => Future<never>
-    : [R] extends [void]
-      ? (...args: A) => void
-      : (...args: A) => Future<Awaited<R>>
-  : unknown;
+export type ProxyMethod<F> = 0 extends 1 & F
+  ? AnyMethod
+  : F extends (...args: infer A) => infer R
+    ? [R] extends [never]
+      ? (...args: A) => Future<never>
+      : [R] extends [void]
+        ? (...args: A) => void
+        : (...args: A) => Future<Awaited<R>>
+    : unknown;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyMethod = (...args: any[]) => any;
 
 /** The fields every actor gets (ActorBase): not proxy members, and not looked into (`proxy` is a Proxy of the class itself). */
 type ActorFieldKeys = 'id' | 'url' | 'proxy' | 'host';

@@ -29,9 +29,12 @@ export interface HostProxy {
   /** A proxy to the actor `id` of this host; NotFoundError when there is none. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   lookup<T = any>(id: string): Future<Proxy<T>>;
-  /** A proxy to the actor at `url`, on this host or another one; a URL with no id gives that host's proxy. */
+  /**
+   * A proxy to the actor at `url`, on this host or another one; a URL with no id gives that
+   * host's proxy (type it as `lookupUrl<HostProxy>(url)`).
+   */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  lookupUrl<T = any>(url: string, klass?: Class<T> | string, module?: string): Future<Proxy<T>>;
+  lookupUrl<T = any>(url: string, klass?: Class<T> | string, module?: string): Future<LookedUp<T>>;
   /** True when an actor with that id lives on this host. */
   hasActor(id: string): Future<boolean>;
   /** Stops the actor and frees its id. */
@@ -42,3 +45,6 @@ export interface HostProxy {
   toString(): string;
   withTimeout(seconds: number | null): HostProxy;
 }
+
+/** What lookupUrl gives: a HostProxy for `lookupUrl<HostProxy>(url)`, else a Proxy of T. */
+export type LookedUp<T> = 0 extends 1 & T ? Proxy<T> : [T] extends [HostProxy] ? HostProxy : Proxy<T>;
