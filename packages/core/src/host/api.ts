@@ -138,7 +138,6 @@ export async function shutdown(url?: string): Promise<void> {
  * resolves. Prints 'Press Ctrl+C to kill the execution'.
  */
 export function serveForever(): Promise<void> {
-  process.stdout.write('Press Ctrl+C to kill the execution\n');
   return new Promise<void>((resolve, reject) => {
     const keepAlive = setInterval(() => undefined, 1 << 30);
     const stop = (): void => {
@@ -149,6 +148,9 @@ export function serveForever(): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // printed once the handlers are in place: whoever acts on the message (a user, a
+    // supervising script) may signal at once
+    process.stdout.write('Press Ctrl+C to kill the execution\n');
   });
 }
 
