@@ -22,9 +22,11 @@
 import { registerRuntime, hasRuntime, registerTransport, getTransport } from '@tsactor/core';
 import { asyncRuntime } from '@tsactor/runtime-async';
 import { grpcTransport } from '@tsactor/transport-grpc';
+import { amqpTransport } from '@tsactor/transport-amqp';
 
 if (!hasRuntime('async')) registerRuntime(asyncRuntime);
 if (getTransport('grpc') === undefined) registerTransport(grpcTransport);
+if (getTransport('amqp') === undefined) registerTransport(amqpTransport);
 
 export {
   Actor,
@@ -58,3 +60,4 @@ export {
   registerTransport,
 } from '@tsactor/core';
 export type { Proxy, HostProxy, HostOptions, Class, ErrorHandler } from '@tsactor/core';
+export { setRabbitCredentials } from '@tsactor/transport-amqp';

@@ -1,0 +1,75 @@
+/**
+ * The amqp:// transport plugin: hosts served over RabbitMQ and channels to them. One
+ * connection per broker configuration is shared by every host and channel of the process.
+ */
+import type { ActorChannel, HostBinding, TransportPlugin, TransportServer } from '@tsactor/core';
+import { brokerConfig, brokerHostError, type BrokerConfig } from './config';
+import { HostListener } from './inbound';
+import { AmqpNode, type NodeStats } from './node';
+import { AmqpChannel } from './outbound';
+
+const nodes = new Map<string, AmqpNode>();
+/** the node each served host uses (its outbound channels use the same one) */
+const nodeOfHost = new Map<string, AmqpNode>();
+
+function nodeFor(cfg: BrokerConfig): AmqpNode {
+  let n = nodes.get(cfg.key);
+  if (n === undefined) {
+    n = new AmqpNode(cfg, (closed) => {
+      if (nodes.get(closed.cfg.key) === closed) nodes.delete(closed.cfg.key);
+      for (const [base, m] of nodeOfHost) if (m === closed) nodeOfHost.delete(base);
+    });
+    nodes.set(cfg.key, n);
+  }
+  return n;
+}
+
+async function listen(host: HostBinding): Promise<TransportServer> {
+  const cfg = brokerConfig();
+  const node = nodeFor(cfg);
+  try {
+    await node.connect();
+  } catch (e) {
+    if (node.unused) await node.close();
+    throw brokerHostError(cfg, e, host.url);
+  }
+  const listener = new HostListener(node, host);
+  const conn = node.connection;
+  try {
+    if (conn === null) throw new Error('the connection was lost while the host was starting');
+    await listener.attach(conn, true);
+  } catch (e) {
+    await listener.close().catch(() => undefined);
+    throw e;
+  }
+  node.listeners.add(listener);
+  nodeOfHost.set(host.base, node);
+  const close = listener.close.bind(listener);
+  listener.close = async () => {
+    if (nodeOfHost.get(host.base) === node) nodeOfHost.delete(host.base);
+    await close();
+  };
+  return listener;
+}
+
+function connect(base: string, from: HostBinding | null): ActorChannel {
+  const node = (from !== null ? nodeOfHost.get(from.base) : undefined) ?? nodeFor(brokerConfig());
+  return new AmqpChannel(node, base, from);
+}
+
+async function closeAll(): Promise<void> {
+  await Promise.all([...nodes.values()].map((n) => n.close()));
+}
+
+/** The amqp:// transport (registered by 'tsactor'). */
+export const amqpTransport: TransportPlugin = {
+  schemes: ['amqp'],
+  listen,
+  connect,
+  closeAll,
+};
+
+/** Counters of the connections of this process (for tests and diagnostics). */
+export function amqpStats(): Array<NodeStats & { broker: string; state: string }> {
+  return [...nodes.values()].map((n) => ({ ...n.stats, broker: n.cfg.display, state: n.state }));
+}

@@ -1,0 +1,138 @@
+/**
+ * Test helpers for suites that need the RabbitMQ broker (127.0.0.1:5672, or
+ * TSACTOR_AMQP_URL):
+ * - describeWithBroker: runs the suite when the broker answers; otherwise, under CI=true,
+ *   fails it with the reason, and elsewhere skips it and says why;
+ * - brokerLock: one suite at a time uses the broker (the restart test stops it), across
+ *   jest's worker processes;
+ * - startBroker/stopBroker/ensureBrokerRunning: rabbitmqctl start_app/stop_app.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const PACKAGE_DIR = path.join(__dirname, '..');
+const AMQPLIB = require.resolve('amqplib', { paths: [PACKAGE_DIR] });
+
+/** The broker the tests use. */
+export function brokerUrl(): string {
+  return process.env.TSACTOR_AMQP_URL || 'amqp://guest:guest@127.0.0.1:5672';
+}
+
+let status: { ok: boolean; reason: string } | undefined;
+
+/** Whether the broker accepts a connection now (checked once per test file, synchronously). */
+export function brokerStatus(): { ok: boolean; reason: string } {
+  if (status !== undefined) return status;
+  const script = `
+    const amqp = require(${JSON.stringify(AMQPLIB)});
+    const t = setTimeout(() => { console.error('no answer within 4 s'); process.exit(1); }, 4000);
+    amqp.connect(process.argv[1], { timeout: 4000 }).then(
+      (c) => c.close().then(() => { clearTimeout(t); process.exit(0); }),
+      (e) => { console.error(e.message); process.exit(1); });`;
+  const r = spawnSync(process.execPath, ['-e', script, brokerUrl()], { encoding: 'utf8', timeout: 10_000 });
+  const shown = brokerUrl().replace(/\/\/([^:@/]*):[^@/]*@/, '//$1@');
+  status =
+    r.status === 0
+      ? { ok: true, reason: '' }
+      : { ok: false, reason: `RabbitMQ is not answering at ${shown}: ${(r.stderr || r.error?.message || 'no answer').trim()}` };
+  return status;
+}
+
+/**
+ * `describe` for suites that need the broker. With the broker: the suite runs. Without it:
+ * under CI=true the suite fails (one test that throws the reason); elsewhere it is
+ * skipped, and the reason is printed.
+ */
+export function describeWithBroker(name: string, fn: () => void): void {
+  const s = brokerStatus();
+  if (s.ok) {
+    describe(name, fn);
+  } else if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('needs a running RabbitMQ broker (CI=true makes the AMQP tests required)', () => {
+        throw new Error(`${s.reason}. Start it with 'rabbitmq-server -detached' (.ci/run does).`);
+      });
+    });
+  } else {
+    process.stderr.write(`\nSKIPPED '${name}': ${s.reason}. Start it with 'rabbitmq-server -detached' to run these tests (under CI=true they fail instead).\n`);
+    describe.skip(name, fn);
+  }
+}
+
+const LOCK_DIR = path.join(os.tmpdir(), 'tsactor-amqp-tests.lock');
+
+function lockOwner(): number | null {
+  try {
+    return Number(fs.readFileSync(path.join(LOCK_DIR, 'pid'), 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the lock of the broker tests (a directory made atomically; a lock whose process
+ * died is taken over). Waiting polls, as nothing announces that another process let go.
+ */
+export async function brokerLock(): Promise<() => void> {
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK_DIR);
+      fs.writeFileSync(path.join(LOCK_DIR, 'pid'), String(process.pid));
+      return () => {
+        if (lockOwner() === process.pid) fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const owner = lockOwner();
+    if (owner !== null && owner !== process.pid && !alive(owner)) {
+      fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+      continue;
+    }
+    if (owner === null) {
+      // being written right now, or left half-made by a killed process
+      const age = Date.now() - (fs.statSync(LOCK_DIR, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 5000) fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function rabbitmqctl(...args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('rabbitmqctl', args, { timeout: 120_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : 1;
+      resolve({ code, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+/** Stops the broker's application (connections drop, the port closes; durable queues stay). */
+export async function stopBroker(): Promise<void> {
+  const r = await rabbitmqctl('stop_app');
+  if (r.code !== 0) throw new Error(`rabbitmqctl stop_app failed: ${r.out}`);
+}
+
+/** Starts the broker's application and waits until it accepts connections again. */
+export async function startBroker(): Promise<void> {
+  const r = await rabbitmqctl('start_app');
+  if (r.code !== 0) throw new Error(`rabbitmqctl start_app failed: ${r.out}`);
+  await rabbitmqctl('await_startup');
+}
+
+/** Makes sure the broker runs (after a test that stopped it), whatever happened. */
+export async function ensureBrokerRunning(): Promise<void> {
+  const r = await rabbitmqctl('start_app');
+  if (r.code === 0) await rabbitmqctl('await_startup');
+}
