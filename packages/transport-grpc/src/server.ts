@@ -307,7 +307,8 @@ export class GrpcServer implements TransportServer {
 
   private async doClose(): Promise<void> {
     for (const c of [...this.connections]) c.close({ code: 'SHUTDOWN', message: `host ${this.host.base} was shut down` });
-    const outbound = [...channels].filter((ch) => ch.from?.base === this.host.base).map((ch) => ch.close());
+    // channels from this host, and channels of this process to it (their proxies then see the host as shut down)
+    const outbound = [...channels].filter((ch) => ch.from?.base === this.host.base || ch.base === this.host.base).map((ch) => ch.close());
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.server.forceShutdown();
