@@ -1,0 +1,287 @@
+/**
+ * `pnpm bench`: runs every workload over every target, each target in a fresh child
+ * process, one after the other, printing progress; then writes results.json, results.md,
+ * performance.md (the README section) and results.svg.
+ *
+ * Options:
+ *   --quick              a run of under a minute (3 short repetitions, no warm-up at full size)
+ *   --reps N             repetitions per figure (default 5; quick 3)
+ *   --time MS            wanted duration of one repetition (default 400; quick 60)
+ *   --targets a,b        only these targets (ids: see --list)
+ *   --workloads a,b      only these workloads
+ *   --out DIR            where to write (default packages/bench/results, quick: results/quick)
+ *   --profile            run each target with node --cpu-prof (profiles in <out>/profiles)
+ *   --list               list targets and workloads
+ */
+import { fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { TARGETS, FAMILIES } from './targets';
+import { WORKLOADS, WORKLOAD_IDS, workloadInfo, type WorkloadId } from './workloads';
+import type { CellResult, Results, TargetRecord } from './results';
+import type { ChildOptions } from './child';
+import { evaluateGoals, toMarkdown, toReadmeSection, toSvg, ratio } from './report';
+import { fmt } from './stats';
+
+interface Args {
+  quick: boolean;
+  reps: number;
+  time: number;
+  targets: string[];
+  workloads: WorkloadId[];
+  out: string;
+  profile: boolean;
+  list: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = {
+    quick: false,
+    reps: 0,
+    time: 0,
+    targets: TARGETS.map((t) => t.id),
+    workloads: [...WORKLOAD_IDS],
+    out: '',
+    profile: false,
+    list: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [key, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) throw new Error(`${key} needs a value`);
+      return v;
+    };
+    switch (key) {
+      case '--':
+        break;
+      case '--quick':
+        a.quick = true;
+        break;
+      case '--reps':
+        a.reps = Number(value());
+        break;
+      case '--time':
+        a.time = Number(value());
+        break;
+      case '--targets':
+        a.targets = value().split(',').filter(Boolean);
+        for (const t of a.targets) if (!TARGETS.some((x) => x.id === t)) throw new Error(`unknown target '${t}' (see --list)`);
+        break;
+      case '--workloads':
+        a.workloads = value().split(',').filter(Boolean) as WorkloadId[];
+        for (const w of a.workloads) workloadInfo(w);
+        break;
+      case '--out':
+        a.out = value();
+        break;
+      case '--profile':
+        a.profile = true;
+        break;
+      case '--list':
+        a.list = true;
+        break;
+      default:
+        throw new Error(`unknown option ${arg}; options: --quick --reps N --time MS --targets a,b --workloads a,b --out DIR --profile --list`);
+    }
+  }
+  if (a.reps === 0) a.reps = a.quick ? 3 : 5;
+  if (a.time === 0) a.time = a.quick ? 60 : 400;
+  if (!(a.reps >= 1) || !(a.time > 0)) throw new Error('--reps and --time must be positive');
+  const resultsDir = path.join(__dirname, '..', 'results');
+  if (a.out === '') a.out = a.quick ? path.join(resultsDir, 'quick') : resultsDir;
+  return a;
+}
+
+const isTTY = process.stdout.isTTY === true;
+function line(s: string): void {
+  process.stdout.write(s + '\n');
+}
+function status(s: string): void {
+  if (isTTY) process.stdout.write(`\r\x1b[2K${s}`);
+}
+function clearStatus(): void {
+  if (isTTY) process.stdout.write('\r\x1b[2K');
+}
+
+function describeCell(c: CellResult): string {
+  const w = workloadInfo(c.workload);
+  if (c.status === 'failed') return `FAILED  ${c.error}`;
+  const spread = c.spreadPct !== undefined ? ` ±${c.spreadPct.toFixed(1)}%` : '';
+  const lat = c.workload === 'ask-latency' ? ` (p99 ${fmt(c.p99!)} µs)` : '';
+  return `${fmt(c.value!).padStart(7)} ${w.unit}${spread}${lat}  [n=${c.n} ×${c.reps?.length}]`;
+}
+
+interface ChildReport {
+  available: boolean;
+  reason?: string;
+  cells: CellResult[];
+}
+
+function runTarget(targetId: string, opts: ChildOptions, a: Args, budgetMs: number): Promise<ChildReport> {
+  return new Promise((resolve) => {
+    const execArgv = ['--expose-gc'];
+    if (a.profile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(a.out, 'profiles')}`, `--cpu-prof-name=${targetId}.cpuprofile`);
+    const child = fork(path.join(__dirname, 'child.js'), [targetId, JSON.stringify(opts)], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, TSACTOR_CONTEXT: '' },
+    });
+    const report: ChildReport = { available: true, cells: [] };
+    let expected: WorkloadId[] = [];
+    let current = '';
+    let done = false;
+    const started = Date.now();
+    const ticker = setInterval(() => {
+      if (current !== '') status(`    ${current.padEnd(16)} … ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }, 500);
+    const timer = setTimeout(() => {
+      clearStatus();
+      line(`    ${targetId}: no answer within ${Math.round(budgetMs / 1000)} s; killing it`);
+      child.kill('SIGKILL');
+    }, budgetMs);
+    child.on('message', (m: { type: string; available?: boolean; reason?: string; workloads?: WorkloadId[]; text?: string; result?: CellResult; error?: string }) => {
+      switch (m.type) {
+        case 'target':
+          report.available = m.available!;
+          report.reason = m.reason;
+          expected = m.workloads ?? [];
+          if (!m.available) line(`    not available: ${m.reason}`);
+          break;
+        case 'progress':
+          current = m.text ?? '';
+          status(`    ${current.padEnd(16)} …`);
+          break;
+        case 'result':
+          clearStatus();
+          report.cells.push(m.result!);
+          line(`    ${m.result!.workload.padEnd(16)} ${describeCell(m.result!)}`);
+          current = '';
+          break;
+        case 'fatal':
+          clearStatus();
+          line(`    ${targetId} crashed: ${m.error}`);
+          break;
+        case 'done':
+          done = true;
+          break;
+      }
+    });
+    child.on('exit', (code, signal) => {
+      clearInterval(ticker);
+      clearTimeout(timer);
+      clearStatus();
+      for (const w of expected) {
+        if (!report.cells.some((c) => c.workload === w)) {
+          report.cells.push({
+            target: targetId,
+            workload: w,
+            status: 'failed',
+            error: `the target's process ended (${signal ?? `exit ${code}`}) before this workload finished`,
+          });
+        }
+      }
+      if (!done && report.available && expected.length === 0) {
+        report.available = false;
+        report.reason = `its process ended (${signal ?? `exit ${code}`}) during setup`;
+      }
+      resolve(report);
+    });
+  });
+}
+
+function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  if (a.list) {
+    line('targets:');
+    for (const f of FAMILIES) for (const t of TARGETS.filter((x) => x.family === f.id)) line(`  ${t.id.padEnd(22)} ${t.note}`);
+    line('workloads:');
+    for (const w of WORKLOADS) line(`  ${w.id.padEnd(22)} ${w.description}`);
+    return;
+  }
+  const t0 = Date.now();
+  const loadBefore = os.loadavg();
+  line(
+    `tsactor bench: ${a.quick ? 'quick' : 'full'} run, ${a.reps} repetitions of ~${a.time} ms, ${os.cpus().length} cores, Node ${process.versions.node}, load ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`,
+  );
+  const opts: ChildOptions = {
+    quick: a.quick,
+    reps: a.reps,
+    targetMs: a.time,
+    workloads: a.workloads,
+    memoryActors: a.quick ? 5000 : 20000,
+  };
+  const budgetMs = (a.quick ? 45 : 600) * 1000;
+  const targets: TargetRecord[] = [];
+  const cells: CellResult[] = [];
+  const chosen = TARGETS.filter((t) => a.targets.includes(t.id));
+  for (let i = 0; i < chosen.length; i++) {
+    const t = chosen[i]!;
+    line(`[${i + 1}/${chosen.length}] ${t.label}  (${t.note})`);
+    const r = await runTarget(t.id, opts, a, budgetMs);
+    targets.push({ id: t.id, label: t.label, framework: t.framework, family: t.family, note: t.note, available: r.available, reason: r.reason });
+    cells.push(...r.cells);
+    if (r.available) {
+      for (const w of a.workloads) {
+        if (!r.cells.some((c) => c.workload === w)) cells.push({ target: t.id, workload: w, status: 'unmapped' });
+      }
+    } else {
+      for (const w of a.workloads) cells.push({ target: t.id, workload: w, status: 'unavailable', error: r.reason });
+    }
+  }
+  const loadAfter = os.loadavg();
+  const results: Results = {
+    meta: {
+      date: new Date().toISOString(),
+      quick: a.quick,
+      reps: a.reps,
+      targetMs: a.time,
+      node: process.versions.node,
+      platform: `${os.platform()} ${os.arch()}`,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? '?',
+      memGiB: os.totalmem() / 2 ** 30,
+      loadBefore,
+      loadAfter,
+      commit: gitCommit(),
+      durationS: (Date.now() - t0) / 1000,
+    },
+    targets,
+    cells,
+    goals: evaluateGoals(cells, targets),
+  };
+  fs.mkdirSync(a.out, { recursive: true });
+  fs.writeFileSync(path.join(a.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  fs.writeFileSync(path.join(a.out, 'results.md'), toMarkdown(results));
+  fs.writeFileSync(path.join(a.out, 'performance.md'), toReadmeSection(results));
+  fs.writeFileSync(path.join(a.out, 'results.svg'), toSvg(results));
+  line('');
+  line('targets:');
+  for (const g of results.goals) {
+    const r = g.ratio === null ? 'not measured' : `${g.ratio.toFixed(2)}×`;
+    const extra = g.extra ? `, ${g.extra.value === null ? '?' : fmt(g.extra.value)} ${g.extra.what}` : '';
+    const verdict = g.met === null ? `—${g.why ? ` (${g.why})` : ''}` : g.met ? 'met' : 'MISSED';
+    line(`  ${g.name.padEnd(66)} ${r}${extra}  ${verdict}`);
+  }
+  const failed = cells.filter((c) => c.status === 'failed');
+  line('');
+  line(`${failed.length === 0 ? 'no failures' : `${failed.length} failure(s)`}; ${Math.round(results.meta.durationS)} s; written to ${path.relative(process.cwd(), a.out) || '.'}/results.{json,md,svg} and performance.md`);
+  void ratio;
+  process.exitCode = failed.length > 0 ? 1 : 0;
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${(e as Error).message ?? String(e)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,6 @@
+/** comedy actor: no state. */
+export default class ComedyIdle {
+  ping(): number {
+    return 1;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * What a benchmark target implements: one framework in one mode (tsactor async, comedy
+ * threaded, plain postMessage, ...). Each workload method runs one repetition, checks its
+ * own result (throwing LostMessagesError when something is missing) and returns the time
+ * of its measured part.
+ */
+
+export interface Timed {
+  /** milliseconds of the measured part */
+  readonly ms: number;
+  /** per-operation latencies in microseconds (ask latency) */
+  readonly latencies?: Float64Array;
+  /** bytes per actor (memory) */
+  readonly bytesPerActor?: number;
+}
+
+export interface TargetImpl {
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  pingpong?(n: number): Promise<Timed>;
+  counting?(n: number): Promise<Timed>;
+  threadring?(hops: number, ringSize: number): Promise<Timed>;
+  forkjoin?(perActor: number, actors: number): Promise<Timed>;
+  askLatency?(n: number): Promise<Timed>;
+  askThroughput?(n: number, window: number): Promise<Timed>;
+  spawn?(n: number): Promise<Timed>;
+  memory?(n: number): Promise<Timed>;
+}
+
+/** A result check failed: messages were lost, duplicated or wrong. */
+export class LostMessagesError extends Error {
+  override name = 'LostMessagesError';
+}
+
+export function expectEqual(what: string, got: unknown, want: unknown): void {
+  if (got !== want) throw new LostMessagesError(`${what}: expected ${String(want)}, got ${String(got)}`);
+}
+
+/** Milliseconds since an arbitrary origin, sub-microsecond resolution. */
+export function now(): number {
+  return performance.now();
+}
+
+/** Runs `fn` and returns its duration in ms. */
+export async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+/** A full GC when the process runs with --expose-gc (twice, to collect what finalizers freed). */
+export async function fullGc(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('memory workloads need node --expose-gc');
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+export function heapUsed(): number {
+  return process.memoryUsage().heapUsed;
+}
+
+/** Sends `total` asks keeping `window` in flight; `ask(i)` starts ask i and resolves with its answer. */
+export function pipelined<T>(total: number, window: number, ask: (i: number) => PromiseLike<T>, check: (i: number, v: T) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let sent = 0;
+    let answered = 0;
+    let failed = false;
+    const next = (): void => {
+      const i = sent++;
+      ask(i).then(
+        (v) => {
+          if (failed) return;
+          try {
+            check(i, v);
+          } catch (e) {
+            failed = true;
+            reject(e);
+            return;
+          }
+          answered++;
+          if (sent < total) next();
+          else if (answered === total) resolve();
+        },
+        (e) => {
+          if (!failed) {
+            failed = true;
+            reject(e);
+          }
+        },
+      );
+    };
+    const first = Math.min(window, total);
+    if (first === 0) resolve();
+    for (let i = 0; i < first; i++) next();
+  });
+}
