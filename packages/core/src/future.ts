@@ -73,7 +73,7 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
   /** The error of the ask, or null when it succeeded; waits like {@link result}. */
   exception(timeout: number | null | undefined = this._timeout): Promise<Error | null> {
     if (this.state === OK) return Promise.resolve(null);
-    if (this.state === FAILED) return Promise.resolve(this.value as Error);
+    if (this.state === FAILED) return Promise.resolve(toError(this.value));
     return new Promise<Error | null>((ok, fail) =>
       this.wait(
         () => ok(null),

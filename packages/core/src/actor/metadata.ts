@@ -135,9 +135,15 @@ export function getActorDefinition(klass: Function): ActorDefinition {
   return def;
 }
 
-/** The wire form of a definition (no class, no file). */
+/**
+ * The wire form of a definition (no class, no file). It keeps the names of the methods that
+ * are neither @Tell nor @Ask, so that calling one through a proxy on another thread or host
+ * throws the same explaining error as locally.
+ */
 export function describe(def: ActorDescription): ActorDescription {
-  return { name: def.name, methods: def.methods };
+  return def.plain !== undefined && def.plain.length > 0
+    ? { name: def.name, methods: def.methods, plain: def.plain }
+    : { name: def.name, methods: def.methods };
 }
 
 /** Human-readable kind of a method, for error messages. */

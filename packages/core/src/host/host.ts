@@ -179,7 +179,7 @@ export class LocalHost implements RoutedHost {
   describe(id: string): ActorDescription {
     const t = this.target(id);
     if (t === null) throw new NotFoundError(`no actor '${id}' on host ${this.url}`);
-    return { name: t.address.desc.name, methods: t.address.desc.methods };
+    return describe(t.address.desc);
   }
 
   /** Stops every actor, timer, runtime and server of the host. */

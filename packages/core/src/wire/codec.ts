@@ -4,10 +4,11 @@
  * the rest stays as structured clone (and v8.serialize) carry it. `decodeValue` reverses it.
  * Plain data passes through without being copied.
  */
+import { types } from 'node:util';
 import { actorErrorClasses, ActorError } from '../errors';
 import { getHandle, makeProxy } from '../actor/proxy';
 import type { ActorCell } from '../actor/cell';
-import { getActorClassByName, isActorClass, getActorDefinition, type ActorDescription } from '../actor/metadata';
+import { getActorClassByName, isActorClass, getActorDefinition, describe, type ActorDescription } from '../actor/metadata';
 
 /** The key of tagged objects in encoded values. */
 export const TAG = '__tsactor$';
@@ -69,9 +70,16 @@ export function refRequiredError(where: string): ActorError {
 }
 
 function isPlain(v: object): boolean {
-  const p = Object.getPrototypeOf(v);
-  return p === Object.prototype || p === null;
+  const p = Object.getPrototypeOf(v) as { constructor?: unknown } | null;
+  if (p === Object.prototype || p === null) return true;
+  // a plain object of another realm: structured clones made by Node (postMessage,
+  // v8.deserialize) inside a vm context, as under jest, come out with the main realm's prototypes
+  return Object.getPrototypeOf(p) === null && typeof p.constructor === 'function' && p.constructor.name === 'Object';
 }
+
+// realm-independent checks (values decoded from a structured clone may come from another realm)
+const isMap = (v: object): v is Map<unknown, unknown> => v instanceof Map || types.isMap(v);
+const isSet = (v: object): v is Set<unknown> => v instanceof Set || types.isSet(v);
 
 /** Encodes one value for the wire (see the module comment). Throws ActorError for values that cannot travel. */
 export function encodeValue(value: unknown, opts: EncodeOptions, depth = 0): unknown {
@@ -102,7 +110,7 @@ export function encodeValue(value: unknown, opts: EncodeOptions, depth = 0): unk
   const h = getHandle(obj);
   if (h !== undefined) {
     if (!opts.refs) throw refRequiredError(opts.where);
-    return { [TAG]: 'ref', u: h.addr.url, d: { name: h.addr.desc.name, methods: h.addr.desc.methods } };
+    return { [TAG]: 'ref', u: h.addr.url, d: describe(h.addr.desc) };
   }
   if (Array.isArray(obj)) {
     let out: unknown[] | null = null;
@@ -115,10 +123,15 @@ export function encodeValue(value: unknown, opts: EncodeOptions, depth = 0): unk
     return out ?? obj;
   }
   if (isPlain(obj)) return encodeProps(obj, opts, depth);
-  if (obj instanceof Error) return encodeError(obj, opts, depth);
-  if (Buffer.isBuffer(obj)) return { [TAG]: 'buf', v: new Uint8Array(obj.buffer, obj.byteOffset, obj.byteLength) };
-  if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer || obj instanceof Date || obj instanceof RegExp) return obj;
-  if (obj instanceof Map) {
+  if (obj instanceof Error || types.isNativeError(obj)) return encodeError(obj as Error, opts, depth);
+  if (Buffer.isBuffer(obj)) {
+    // a small Buffer is a view into a shared pool: copy its bytes, or a structured clone
+    // (postMessage) would carry the whole pool, other Buffers' data included
+    const whole = obj.byteOffset === 0 && obj.byteLength === obj.buffer.byteLength;
+    return { [TAG]: 'buf', v: whole ? new Uint8Array(obj.buffer, 0, obj.byteLength) : new Uint8Array(obj) };
+  }
+  if (ArrayBuffer.isView(obj) || types.isAnyArrayBuffer(obj) || types.isDate(obj) || types.isRegExp(obj)) return obj;
+  if (isMap(obj)) {
     let changed = false;
     const entries: Array<[unknown, unknown]> = [];
     for (const [k, v] of obj) {
@@ -129,7 +142,7 @@ export function encodeValue(value: unknown, opts: EncodeOptions, depth = 0): unk
     }
     return changed ? new Map(entries) : obj;
   }
-  if (obj instanceof Set) {
+  if (isSet(obj)) {
     let changed = false;
     const items: unknown[] = [];
     for (const v of obj) {
@@ -139,7 +152,7 @@ export function encodeValue(value: unknown, opts: EncodeOptions, depth = 0): unk
     }
     return changed ? new Set(items) : obj;
   }
-  if (obj instanceof Promise) {
+  if (types.isPromise(obj)) {
     throw new ActorError(`${opts.where}: a Promise cannot be sent; await it and send its value`, { code: 'NOT_SERIALIZABLE' });
   }
   const name = registeredNames.get(obj.constructor);
@@ -185,6 +198,9 @@ function encodeError(e: Error, opts: EncodeOptions, depth: number): unknown {
     s: e.stack,
     p: props,
   };
+  const registeredAs = registeredNames.get(e.constructor);
+  // a registered class whose instances do not carry its name (e.g. no `this.name = ...`)
+  if (registeredAs !== undefined && registeredAs !== e.name) out.k = registeredAs;
   const code = (e as { code?: unknown }).code;
   if (code !== undefined) out.c = code;
   if (e.cause !== undefined) {
@@ -208,10 +224,15 @@ const descriptions = new Map<string, ActorDescription>();
 
 /** One shared description object per distinct description, so proxy prototypes are reused. */
 export function internDescription(d: ActorDescription): ActorDescription {
-  const key = `${d.name}|${JSON.stringify(d.methods)}`;
+  const plain = Array.isArray(d.plain) && d.plain.length > 0 ? d.plain.map(String) : undefined;
+  const key = `${d.name}|${JSON.stringify(d.methods)}|${plain === undefined ? '' : plain.join(',')}`;
   let v = descriptions.get(key);
   if (v === undefined) {
-    v = Object.freeze({ name: String(d.name), methods: Object.freeze({ ...d.methods }) });
+    v = Object.freeze(
+      plain === undefined
+        ? { name: String(d.name), methods: Object.freeze({ ...d.methods }) }
+        : { name: String(d.name), methods: Object.freeze({ ...d.methods }), plain: Object.freeze(plain) },
+    );
     if (descriptions.size > 10_000) descriptions.clear();
     descriptions.set(key, v);
   }
@@ -242,7 +263,7 @@ export function decodeValue(value: unknown, opts: DecodeOptions): unknown {
     }
     return value;
   }
-  if (value instanceof Map) {
+  if (isMap(value)) {
     let rebuild = false;
     for (const k of value.keys()) if (k !== null && typeof k === 'object') rebuild = true;
     if (rebuild) {
@@ -253,7 +274,7 @@ export function decodeValue(value: unknown, opts: DecodeOptions): unknown {
     for (const [k, v] of value) if (v !== null && typeof v === 'object') value.set(k, decodeValue(v, opts));
     return value;
   }
-  if (value instanceof Set) {
+  if (isSet(value)) {
     let has = false;
     for (const v of value) if (v !== null && typeof v === 'object') has = true;
     if (!has) return value;
@@ -309,7 +330,12 @@ function decodeTagged(tag: unknown, rec: Record<string, unknown>, opts: DecodeOp
 
 function decodeError(rec: Record<string, unknown>, opts: DecodeOptions): Error {
   const name = String(rec.n ?? 'Error');
-  const klass = actorErrorClasses.get(name) ?? builtinErrors[name] ?? registered.get(name) ?? (name === 'AggregateError' ? AggregateError : undefined);
+  const klass =
+    (rec.k !== undefined ? registered.get(String(rec.k)) : undefined) ??
+    actorErrorClasses.get(name) ??
+    builtinErrors[name] ??
+    registered.get(name) ??
+    (name === 'AggregateError' ? AggregateError : undefined);
   const e = Object.create(((klass ?? Error) as Function).prototype as object) as Error;
   Object.defineProperty(e, 'message', { value: String(rec.m ?? ''), writable: true, configurable: true, enumerable: false });
   Object.defineProperty(e, 'stack', { value: rec.s === undefined ? `${name}: ${String(rec.m)}` : String(rec.s), writable: true, configurable: true, enumerable: false });
