@@ -196,6 +196,8 @@ export class AmqpNode {
     let timer: NodeJS.Timeout | undefined;
     const opening = amqp.connect(cfg.connect, {
       timeout: ms,
+      noDelay: true,
+      keepAlive: true,
       clientProperties: { connection_name: `tsactor pid ${process.pid}` },
     });
     let conn: ChannelModel;

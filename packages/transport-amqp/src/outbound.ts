@@ -14,6 +14,7 @@ import {
   encodeEnvelope,
   packValue,
   reportError,
+  toError,
   type ActorAddress,
   type ActorChannel,
   type HostBinding,
@@ -40,6 +41,8 @@ export class AmqpChannel implements ActorChannel, Outbound {
   private askParts: number[] | null = null;
   private scheduled = false;
   private readonly senderUrl: string;
+  /** the base of the sending host ('' outside hosts) */
+  readonly fromBase: string;
   private readonly token: string | undefined;
   private readonly decodeTimeout: number | null;
 
@@ -51,6 +54,7 @@ export class AmqpChannel implements ActorChannel, Outbound {
     this.queue = queueOf(base);
     this.sender = new SenderState(randomBytes(9).toString('base64url'));
     this.senderUrl = from?.url ?? '';
+    this.fromBase = from?.base ?? '';
     this.token = from?.options.token;
     this.decodeTimeout = from?.options.timeout ?? 10;
     node.outbound.add(this);
@@ -89,11 +93,10 @@ export class AmqpChannel implements ActorChannel, Outbound {
         });
       }
     } catch (e) {
-      if (reply !== null) {
-        reply.reject(e);
-        return;
-      }
-      throw e;
+      // a value that cannot travel (a proxy to a method without @Ref, a function ...)
+      if (reply !== null) reply.reject(e);
+      else reportError(toError(e), { actor: target.url, method, kind: 'tell' });
+      return;
     }
     const id = reply === null ? 0 : this.node.registerAsk(reply, this.queue, target.url, method, this.decodeTimeout);
     const env = encodeEnvelope({
@@ -139,7 +142,11 @@ export class AmqpChannel implements ActorChannel, Outbound {
     });
   };
 
+  /** The channel is no longer used (its node closed, or a host at either end shut down). */
   dead(): void {
+    if (!this.alive) return;
+    this.flush();
     this.alive = false;
+    this.node.outbound.delete(this);
   }
 }

@@ -47,6 +47,12 @@ async function listen(host: HostBinding): Promise<TransportServer> {
   const close = listener.close.bind(listener);
   listener.close = async () => {
     if (nodeOfHost.get(host.base) === node) nodeOfHost.delete(host.base);
+    // proxies to and from this host resolve their channel again (the router then knows it is shut down)
+    for (const n of nodes.values()) {
+      for (const o of [...n.outbound]) {
+        if (o instanceof AmqpChannel && (o.base === host.base || o.fromBase === host.base)) o.dead();
+      }
+    }
     await close();
   };
   return listener;
