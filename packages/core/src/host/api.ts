@@ -68,6 +68,12 @@ function hostByUrl(url: string): LocalHost | undefined {
  */
 export async function createHost(url: string = 'local://local:6666/host', options: HostOptions = {}): Promise<HostProxy> {
   const ctx = getContext();
+  if (typeof url !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^/]+/i.test(url)) {
+    throw new HostError(
+      `cannot create a host at ${JSON.stringify(url)}: not a host URL; expected scheme://host:port/ (e.g. 'local://local:6666/host' or 'grpc://127.0.0.1:1277/')`,
+      { code: 'BAD_URL' },
+    );
+  }
   const host = new LocalHost(url, { ...options }, ctx);
   const scheme = host.base.slice(0, host.base.indexOf(':'));
   const transport = scheme === 'local' ? undefined : getTransport(scheme);

@@ -1,0 +1,262 @@
+import {
+  Actor,
+  ActorError,
+  Ask,
+  HostDownError,
+  HostError,
+  NotFoundError,
+  Parallel,
+  Ref,
+  Tell,
+  TimeoutError,
+  createHost,
+  getContext,
+  getHost,
+  hasRuntime,
+  makeProxy,
+  registerRuntime,
+  setContext,
+  setErrorHandler,
+  shutdown,
+  type ActorDescription,
+  type HostProxy,
+} from '@tsactor/core';
+import { asyncRuntime } from '@tsactor/runtime-async';
+
+if (!hasRuntime('async')) registerRuntime(asyncRuntime);
+
+@Actor
+class Echo {
+  @Ask echo(v: unknown): unknown {
+    return v;
+  }
+  @Tell poke(): void {}
+}
+
+@Actor
+class Hanger {
+  private release: (() => void) | null = null;
+  @Ask @Parallel async hang(): Promise<void> {
+    await new Promise<void>((resolve) => (this.release = resolve));
+  }
+  @Tell free(): void {
+    this.release?.();
+  }
+}
+
+class BadDefinition {
+  @Ref notAMessage(): void {}
+}
+
+let port = 7600;
+const freshUrl = (): string => `local://local:${port++}/host`;
+
+async function rejection(p: PromiseLike<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+afterEach(async () => {
+  await shutdown();
+});
+
+describe('createHost', () => {
+  it.each(['not a url', 'local:/missing-slash', '', '://x/'])('refuses the URL %j with HostError (BAD_URL)', async (url) => {
+    const e = await rejection(createHost(url));
+    expect(e).toBeInstanceOf(HostError);
+    expect((e as HostError).code).toBe('BAD_URL');
+    expect(e.message).toContain('expected scheme://host:port/');
+    expect(getHost()).toBeNull();
+  });
+
+  it("refuses http:// with a hint that PyActor's http hosts are grpc:// hosts here", async () => {
+    const e = await rejection(createHost('http://127.0.0.1:1277/'));
+    expect(e).toBeInstanceOf(HostError);
+    expect((e as HostError).code).toBe('UNKNOWN_SCHEME');
+    expect(e.message).toContain("PyActor's http:// hosts are grpc:// hosts here");
+    expect(e.message).toMatch(/known schemes: local/);
+  });
+
+  it('refuses an unknown scheme, listing the known ones', async () => {
+    const e = await rejection(createHost('carrier-pigeon://loft:1/'));
+    expect(e).toBeInstanceOf(HostError);
+    expect(e.message).toContain('no transport for carrier-pigeon://');
+    expect(e.message).not.toContain('PyActor');
+    expect(getHost()).toBeNull();
+  });
+
+  it('refuses a second host at a URL in use with HostError, and the first goes on', async () => {
+    const url = freshUrl();
+    const h = await createHost(url);
+    const e = await rejection(createHost(url));
+    expect(e).toBeInstanceOf(HostError);
+    expect((e as HostError).code).toBe('HOST_EXISTS');
+    expect(e.message).toContain(url.replace(/host$/, ''));
+    // same base, another host id: still the same host address
+    expect(await rejection(createHost(url.replace(/host$/, 'other')))).toBeInstanceOf(HostError);
+    const echo = await h.spawn('e', Echo);
+    expect(await echo.echo(1)).toBe(1);
+  });
+
+  it('refuses a negative timeout without leaving a host behind', async () => {
+    await expect(createHost(freshUrl(), { timeout: -1 })).rejects.toThrow(/options.timeout must be a non-negative number/);
+    expect(getHost()).toBeNull();
+  });
+
+  it('uses options.timeout as the default ask timeout of its proxies', async () => {
+    const h = await createHost(freshUrl(), { timeout: 0.05 });
+    const hanger = await h.spawn('hanger', Hanger);
+    const e = await rejection(hanger.hang());
+    expect(e).toBeInstanceOf(TimeoutError);
+    expect(e.message).toContain('within 0.05 s');
+    hanger.free();
+  });
+
+  it('makes the oldest running host the main one (getHost)', async () => {
+    expect(getHost()).toBeNull();
+    const a = await createHost(freshUrl());
+    const b = await createHost(freshUrl());
+    expect(getHost()!.equals(a)).toBe(true);
+    await shutdown(a.getUrl());
+    expect(getHost()!.equals(b)).toBe(true);
+  });
+
+  it('refuses a spawn of a class with a bad definition, or with a bad id', async () => {
+    const h = await createHost(freshUrl());
+    const e = await rejection(h.spawn('bad', BadDefinition));
+    expect(e).toBeInstanceOf(ActorError);
+    expect(e.message).toContain('BadDefinition.notAMessage has @Ref but neither @Tell nor @Ask');
+    expect(await h.hasActor('bad')).toBe(false);
+    expect(await rejection(h.spawn('', Echo))).toBeInstanceOf(TypeError);
+    expect(await rejection(h.spawn('x', 42 as never))).toBeInstanceOf(TypeError);
+    // the id of a failed spawn is free
+    expect(await (await h.spawn('bad', Echo)).echo('ok')).toBe('ok');
+  });
+});
+
+describe('shutdown', () => {
+  it('refuses an unknown host URL with HostError', async () => {
+    const e = await rejection(shutdown('local://nowhere:1/host'));
+    expect(e).toBeInstanceOf(HostError);
+    expect(e.message).toContain('no host is running at local://nowhere:1/host');
+  });
+
+  it('lets a URL be used again after its host shut down', async () => {
+    const url = freshUrl();
+    const h1 = await createHost(url);
+    await h1.spawn('e', Echo);
+    await shutdown(url);
+    const h2 = await createHost(url);
+    expect(await h2.hasActor('e')).toBe(false);
+    expect(await (await h2.spawn('e', Echo)).echo(2)).toBe(2);
+    expect(h1.equals(h2)).toBe(true);
+    // the old proxy reaches the new host: same URL, same host
+    expect(await h1.hasActor('e')).toBe(true);
+  });
+});
+
+describe('router', () => {
+  const desc: ActorDescription = { name: 'Echo', methods: { echo: 2, poke: 1 } };
+  const at = (url: string) => {
+    const m = /^(.*\/)([^/]*)$/.exec(url)!;
+    return makeProxy<Echo>({ url, base: m[1]!, id: m[2]!, desc });
+  };
+
+  it('rejects an ask to an unknown scheme with HostError naming the known schemes, and reports a tell', async () => {
+    const p = at('carrier-pigeon://loft:1/bird');
+    const e = await rejection(p.echo(1));
+    expect(e).toBeInstanceOf(HostError);
+    expect((e as HostError).code).toBe('UNKNOWN_SCHEME');
+    expect(e.message).toContain('no transport for carrier-pigeon:// (to reach carrier-pigeon://loft:1/bird)');
+    const reports: Error[] = [];
+    const previous = setErrorHandler((err) => reports.push(err));
+    try {
+      expect(() => p.poke()).not.toThrow();
+    } finally {
+      setErrorHandler(previous);
+    }
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toBeInstanceOf(HostError);
+  });
+
+  it('rejects an ask to a local host that does not run with HostDownError', async () => {
+    const e = await rejection(at('local://nobody:1/e').echo(1));
+    expect(e).toBeInstanceOf(HostDownError);
+    expect(e.message).toContain('local://nobody:1/');
+  });
+
+  it('rejects an ask to an unknown id of a running host with NotFoundError', async () => {
+    const h = await createHost(freshUrl());
+    const base = h.getUrl().replace(/host$/, '');
+    const e = await rejection(at(`${base}ghost`).echo(1));
+    expect(e).toBeInstanceOf(NotFoundError);
+    expect(e.message).toContain("no actor 'ghost'");
+  });
+
+  it('after shutdown: HostError from the host proxy, HostDownError from its actors', async () => {
+    const url = freshUrl();
+    const h: HostProxy = await createHost(url);
+    const echo = await h.spawn('e', Echo);
+    await shutdown(url);
+    const he = await rejection(h.lookup('e'));
+    expect(he).toBeInstanceOf(HostError);
+    expect(he.message).toContain('is shut down');
+    expect(await rejection(echo.echo(1))).toBeInstanceOf(HostDownError);
+  });
+});
+
+describe('setContext', () => {
+  const saved = process.env.TSACTOR_CONTEXT;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.TSACTOR_CONTEXT;
+    else process.env.TSACTOR_CONTEXT = saved;
+    setContext('async');
+  });
+
+  it('refuses an unknown context with HostError naming the known ones', () => {
+    delete process.env.TSACTOR_CONTEXT;
+    let e: unknown;
+    try {
+      setContext('fibers' as never);
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(HostError);
+    expect((e as HostError).code).toBe('UNKNOWN_CONTEXT');
+    expect((e as Error).message).toBe("unknown context 'fibers'; use 'async' (or 'green_thread') or 'threads' (or 'thread')");
+    expect(getContext()).toBe('async');
+  });
+
+  it("accepts PyActor's names as aliases", () => {
+    delete process.env.TSACTOR_CONTEXT;
+    setContext('green_thread');
+    expect(getContext()).toBe('async');
+    setContext('thread');
+    expect(getContext()).toBe('threads');
+    setContext();
+    expect(getContext()).toBe('async');
+  });
+
+  it('is overridden by TSACTOR_CONTEXT, and a bad value there is refused by name', () => {
+    process.env.TSACTOR_CONTEXT = 'thread';
+    setContext('async');
+    expect(getContext()).toBe('threads');
+    process.env.TSACTOR_CONTEXT = 'bogus';
+    expect(() => setContext('async')).toThrow(HostError);
+    expect(() => getContext()).toThrow("TSACTOR_CONTEXT='bogus' is not a context");
+  });
+
+  it('creating a host in a context whose runtime is not registered fails with HostError', async () => {
+    delete process.env.TSACTOR_CONTEXT;
+    if (hasRuntime('threads')) return; // registered by another import: nothing to check here
+    setContext('threads');
+    const e = await rejection(createHost(freshUrl()));
+    expect(e).toBeInstanceOf(HostError);
+    expect(e.message).toContain("no runtime for context 'threads'");
+    expect(getHost()).toBeNull();
+  });
+});
