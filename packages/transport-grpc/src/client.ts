@@ -157,7 +157,7 @@ export class GrpcChannel implements ActorChannel, Beating {
       return;
     }
     if (reply !== null) this.pending.set(id, { reply, method });
-    this.outbox.push(env);
+    this.outbox.push(env, reply === null);
   }
 
   private refuse(reply: Reply | null, target: ActorAddress, method: string, error: unknown): void {
@@ -327,7 +327,7 @@ export class GrpcChannel implements ActorChannel, Beating {
       p.reply.reject(e);
     }
     if (dropped > 0) {
-      reportError(new HostDownError(`${dropped} queued message(s) to host ${this.base} were not sent: ${error.message}`), {
+      reportError(new HostDownError(`${dropped} tell(s) to host ${this.base} were not sent: ${error.message}`), {
         actor: this.base,
         method: 'send',
         kind: 'internal',

@@ -15,13 +15,16 @@ export interface FrameSink {
 export class Outbox {
   private chunks: Buffer[] = [];
   private bytes = 0;
-  private sealed: Buffer[][] = [];
+  private sealed: Array<{ chunks: Buffer[]; tells: number }> = [];
+  private tells = 0;
   private scheduled = false;
   private waitingDrain = false;
   /** performance.now() of the last frame written (heartbeat) */
   lastWrite = performance.now();
   /** envelopes appended and not yet written */
   queued = 0;
+  /** tells among them */
+  queuedTells = 0;
 
   constructor(private sink: FrameSink | null) {}
 
@@ -32,19 +35,24 @@ export class Outbox {
     if (sink !== null && this.queued > 0) this.schedule();
   }
 
-  push(envelope: Buffer): void {
+  push(envelope: Buffer, tell = false): void {
     const size = batchEntrySize(envelope.byteLength);
     if (this.bytes + size > settings.batchBytes && this.chunks.length > 0) this.seal();
     this.chunks.push(envelope);
     this.bytes += size;
     this.queued++;
+    if (tell) {
+      this.tells++;
+      this.queuedTells++;
+    }
     this.schedule();
   }
 
   private seal(): void {
-    this.sealed.push(this.chunks);
+    this.sealed.push({ chunks: this.chunks, tells: this.tells });
     this.chunks = [];
     this.bytes = 0;
+    this.tells = 0;
   }
 
   private schedule(): void {
@@ -61,9 +69,10 @@ export class Outbox {
     if (this.chunks.length > 0) this.seal();
     while (this.sealed.length > 0) {
       const batch = this.sealed.shift()!;
-      this.queued -= batch.length;
+      this.queued -= batch.chunks.length;
+      this.queuedTells -= batch.tells;
       this.lastWrite = performance.now();
-      if (!sink.write(encodeBatch(batch))) {
+      if (!sink.write(encodeBatch(batch.chunks))) {
         this.waitingDrain = true;
         return;
       }
@@ -89,19 +98,22 @@ export class Outbox {
     const sink = this.sink;
     if (sink === null) return;
     if (this.chunks.length > 0) this.seal();
-    for (const batch of this.sealed) sink.write(encodeBatch(batch));
+    for (const batch of this.sealed) sink.write(encodeBatch(batch.chunks));
     this.sealed = [];
     this.queued = 0;
+    this.queuedTells = 0;
     this.waitingDrain = false;
   }
 
-  /** Drops what is queued and returns how many envelopes were dropped. */
+  /** Drops what is queued and returns how many tells were among the dropped envelopes. */
   clear(): number {
-    const n = this.queued;
+    const n = this.queuedTells;
     this.chunks = [];
     this.sealed = [];
     this.bytes = 0;
+    this.tells = 0;
     this.queued = 0;
+    this.queuedTells = 0;
     return n;
   }
 }

@@ -1,0 +1,158 @@
+/**
+ * Failure is prompt (SPEC §3): asks pending to a host whose process is killed (kill -9), or
+ * that is cut off (a TCP relay that stops forwarding, so no socket closes), reject with
+ * HostDownError within about a second; when the host comes back at the same URL, the same
+ * proxy reaches it again. Nothing is left behind: no channel, stream, socket or timer.
+ */
+import * as net from 'node:net';
+import { createHost, shutdown, HostDownError, type Proxy } from 'tsactor';
+import { freePort, until } from './helpers';
+import { startPeer, type PeerProcess } from './peer';
+import { channels } from '../src/client';
+import { heartbeat } from '../src/outbox';
+import type { Peer } from './fixtures/peer';
+
+/** Settles a promise into its value or error and the seconds it took. */
+async function timed<T>(p: PromiseLike<T>): Promise<{ value?: T; error?: unknown; seconds: number }> {
+  const t0 = performance.now();
+  try {
+    const value = await p;
+    return { value, seconds: (performance.now() - t0) / 1000 };
+  } catch (error) {
+    return { error, seconds: (performance.now() - t0) / 1000 };
+  }
+}
+
+/** Retries an ask until it succeeds (the channel reconnects after its backoff). */
+async function eventually<T>(f: () => PromiseLike<T>, seconds = 10): Promise<T> {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      return await f();
+    } catch (e) {
+      if (Date.now() > end || !(e instanceof HostDownError)) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function resources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) counts[r] = (counts[r] ?? 0) + 1;
+  return counts;
+}
+
+const peers: PeerProcess[] = [];
+afterAll(async () => {
+  for (const p of peers) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await shutdown().catch(() => undefined);
+});
+
+test('kill -9 of the host process: pending asks reject with HostDownError within about a second; a restart at the same URL is reached again', async () => {
+  const before = resources();
+  const url = `grpc://127.0.0.1:${await freePort()}/`;
+  const first = await startPeer(url);
+  peers.push(first);
+  const me = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
+  const peer = await me.lookupUrl<Peer>(`${url}peer`);
+  const pid1 = await peer.pid();
+  expect(pid1).toBe(first.child.pid);
+
+  const pending = [peer.withTimeout(30).slow(60), peer.withTimeout(30).slow(60), peer.withTimeout(null).slow(60)];
+  await until(() => [...channels].some((c) => c.pendingCount === 3), 5, 'the asks to be sent');
+  first.child.kill('SIGKILL');
+  const results = await Promise.all(pending.map(timed));
+  for (const r of results) {
+    expect(r.error).toBeInstanceOf(HostDownError);
+    expect(r.seconds).toBeLessThan(1.5);
+  }
+  // while it is down, new asks fail at once too
+  const down = await timed(peer.echo('anyone?'));
+  expect(down.error).toBeInstanceOf(HostDownError);
+  expect(down.seconds).toBeLessThan(1.5);
+
+  const second = await startPeer(url);
+  peers.push(second);
+  // the same proxy, no restart on this side
+  const pid2 = await eventually(() => peer.pid());
+  expect(pid2).toBe(second.child.pid);
+  expect(await peer.echo('back again')).toBe('back again');
+
+  second.child.kill('SIGTERM');
+  expect(await second.exited).toBe(0);
+  await shutdown();
+  expect(channels.size).toBe(0);
+  expect(heartbeat.size).toBe(0);
+  // sockets, servers and timers go back to what there was before
+  await until(() => {
+    const now = resources();
+    return ['TCPSocketWrap', 'TCPServerWrap', 'Timeout'].every((k) => (now[k] ?? 0) <= (before[k] ?? 0));
+  }, 5, `resources to be released (before ${JSON.stringify(before)}, now ${JSON.stringify(resources())})`);
+});
+
+/** A TCP relay whose traffic can be frozen (no socket closes: a cut cable). */
+async function relay(targetPort: number): Promise<{ port: number; freeze(): void; thaw(): void; close(): Promise<void> }> {
+  let frozen = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    const pipe = (from: net.Socket, to: net.Socket): void => {
+      from.on('data', (d) => {
+        if (!frozen) to.write(d);
+      });
+      from.on('close', () => to.destroy());
+      from.on('error', () => to.destroy());
+    };
+    pipe(client, upstream);
+    pipe(upstream, client);
+    client.on('close', () => sockets.delete(client));
+    upstream.on('close', () => sockets.delete(upstream));
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    port,
+    freeze: () => {
+      frozen = true;
+    },
+    thaw: () => {
+      frozen = false;
+      // a cut connection does not come back: the peers have given up on it
+      for (const s of sockets) s.destroy();
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+test('a host that is cut off (no socket closes): pending asks reject with HostDownError within about a second, and it is reached again once the link is back', async () => {
+  const port = await freePort();
+  const serverUrl = `grpc://127.0.0.1:${port}/`;
+  const server = await createHost(serverUrl);
+  const { Peer: PeerClass } = await import('./fixtures/peer');
+  await server.spawn('peer', PeerClass);
+  const link = await relay(port);
+  try {
+    const me = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
+    const peer = await me.lookupUrl<Peer>(`grpc://127.0.0.1:${link.port}/peer`);
+    expect(await peer.echo('through the relay')).toBe('through the relay');
+
+    const pending = peer.withTimeout(30).slow(60);
+    await until(() => [...channels].some((c) => c.pendingCount === 1), 5, 'the ask to be sent');
+    link.freeze();
+    const r = await timed(pending);
+    expect(r.error).toBeInstanceOf(HostDownError);
+    expect(r.seconds).toBeLessThan(1.6);
+    expect((r.error as Error).message).toMatch(/nothing heard|unreachable|closed|failed/);
+
+    link.thaw();
+    expect(await eventually(() => peer.echo('reconnected'))).toBe('reconnected');
+  } finally {
+    await shutdown();
+    await link.close();
+  }
+});
