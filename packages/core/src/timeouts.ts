@@ -31,6 +31,19 @@ class Bucket {
 
   settled(): void {
     if (--this.pending === 0 && this.timer !== null) this.timer.unref();
+    // Waits mostly end in the order they began: drop the ended ones from the front now, so
+    // that finished asks are not kept alive (and promoted by the GC) until the timer fires.
+    const items = this.items;
+    let h = this.head;
+    while (h < items.length && items[h]!.settled) items[h++] = undefined as never;
+    if (h === items.length) {
+      items.length = 0;
+      h = 0;
+    } else if (h > 1024 && h * 2 > items.length) {
+      this.items = items.slice(h);
+      h = 0;
+    }
+    this.head = h;
   }
 
   private arm(at: number): void {
