@@ -156,6 +156,7 @@ export class HostListener implements Listener, TransportServer {
       if (ch !== this.ch) return;
       const floor = Number((msg.properties.headers as Record<string, unknown> | undefined)?.['x-floor'] ?? 0);
       if (!this.dedup.seen(msg.properties.messageId as string | undefined, floor)) this.handle(msg);
+      else this.node.stats.duplicates++;
       this.ack(msg);
     };
   }

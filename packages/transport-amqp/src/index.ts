@@ -6,7 +6,7 @@
  * The broker comes from TSACTOR_AMQP_URL (default amqp://guest:guest@127.0.0.1:5672) and
  * setRabbitCredentials(user, password). 'tsactor' registers the transport.
  */
-export { amqpTransport, amqpStats } from './transport';
+export { amqpTransport, amqpStats, waitForBroker } from './transport';
 export { setRabbitCredentials, brokerConfig, DEFAULT_AMQP_URL, type BrokerConfig } from './config';
 export { queueOf, QUEUE_PREFIX } from './names';
 export { MAX_MESSAGE_SIZE, type NodeStats } from './node';

@@ -129,6 +129,8 @@ export interface NodeStats {
   confirmed: number;
   returned: number;
   asksRejectedOnOutage: number;
+  /** messages received a second time and dropped (served hosts) */
+  duplicates: number;
 }
 
 export class AmqpNode {
@@ -158,9 +160,10 @@ export class AmqpNode {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private attempts = 0;
   private drainWaiters: Array<() => void> = [];
+  private upWaiters: Array<() => void> = [];
   /** why the broker is unreachable, when it is */
   lastFailure = '';
-  readonly stats: NodeStats = { connects: 0, disconnects: 0, published: 0, republished: 0, confirmed: 0, returned: 0, asksRejectedOnOutage: 0 };
+  readonly stats: NodeStats = { connects: 0, disconnects: 0, published: 0, republished: 0, confirmed: 0, returned: 0, asksRejectedOnOutage: 0, duplicates: 0 };
 
   constructor(
     readonly cfg: BrokerConfig,
@@ -245,6 +248,9 @@ export class AmqpNode {
       this.attempts = 0;
       this.lastFailure = '';
       this.stats.connects++;
+      const ws = this.upWaiters;
+      this.upWaiters = [];
+      for (const w of ws) w();
     } catch (e) {
       conn.removeAllListeners('close');
       conn.on('close', () => undefined);
@@ -368,6 +374,12 @@ export class AmqpNode {
   private clearReconnect(): void {
     if (this.reconnectTimer !== null) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
+  }
+
+  /** Resolves when the node is connected (at once if it is). */
+  whenUp(): Promise<void> {
+    if (this.state === 'up') return Promise.resolve();
+    return new Promise((resolve) => this.upWaiters.push(resolve));
   }
 
   /** True while messages can be published now. */
@@ -723,6 +735,8 @@ export class AmqpNode {
     this.probeCh = null;
     for (const w of this.drainWaiters) w();
     this.drainWaiters = [];
+    for (const w of this.upWaiters) w();
+    this.upWaiters = [];
     this.onClosed(this);
     if (conn !== null) await conn.close().catch(() => undefined);
     if (this.attemptPromise !== null) await this.attemptPromise.catch(() => undefined);

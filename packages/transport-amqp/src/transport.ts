@@ -2,13 +2,15 @@
  * The amqp:// transport plugin: hosts served over RabbitMQ and channels to them. One
  * connection per broker configuration is shared by every host and channel of the process.
  */
-import type { ActorChannel, HostBinding, TransportPlugin, TransportServer } from '@tsactor/core';
+import { HostDownError, type ActorChannel, type HostBinding, type TransportPlugin, type TransportServer } from '@tsactor/core';
 import { brokerConfig, brokerHostError, type BrokerConfig } from './config';
 import { HostListener } from './inbound';
 import { AmqpNode, type NodeStats } from './node';
 import { AmqpChannel } from './outbound';
 
 const nodes = new Map<string, AmqpNode>();
+/** connections closed earlier (their counters stay visible in amqpStats) */
+const closedNodes: AmqpNode[] = [];
 /** the node each served host uses (its outbound channels use the same one) */
 const nodeOfHost = new Map<string, AmqpNode>();
 
@@ -17,6 +19,8 @@ function nodeFor(cfg: BrokerConfig): AmqpNode {
   if (n === undefined) {
     n = new AmqpNode(cfg, (closed) => {
       if (nodes.get(closed.cfg.key) === closed) nodes.delete(closed.cfg.key);
+      closedNodes.push(closed);
+      if (closedNodes.length > 100) closedNodes.shift();
       for (const [base, m] of nodeOfHost) if (m === closed) nodeOfHost.delete(base);
     });
     nodes.set(cfg.key, n);
@@ -75,7 +79,27 @@ export const amqpTransport: TransportPlugin = {
   closeAll,
 };
 
-/** Counters of the connections of this process (for tests and diagnostics). */
+/** Counters of the broker connections of this process, the closed ones first (for tests and diagnostics). */
 export function amqpStats(): Array<NodeStats & { broker: string; state: string }> {
-  return [...nodes.values()].map((n) => ({ ...n.stats, broker: n.cfg.display, state: n.state }));
+  return [...closedNodes, ...nodes.values()].map((n) => ({ ...n.stats, broker: n.cfg.display, state: n.state }));
+}
+
+/**
+ * Resolves once every broker connection of this process is up (at once when it is), or
+ * rejects with HostDownError after `seconds`. For programs that want to wait out a broker
+ * restart before asking again.
+ */
+export function waitForBroker(seconds = 30): Promise<void> {
+  const pending = [...nodes.values()].filter((n) => !n.isUp && n.state !== 'closed' && n.state !== 'idle');
+  if (pending.length === 0) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.all(pending.map((n) => n.whenUp())).then(() => undefined),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new HostDownError(`the RabbitMQ broker at ${pending.map((n) => n.cfg.display).join(', ')} is still unreachable after ${seconds} s (${pending[0]!.lastFailure})`)),
+        seconds * 1000,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
