@@ -15,6 +15,8 @@ export interface Runnable {
 
 const PER_CELL = 256;
 const PER_TICK = 16384;
+/** a reaction on a settled promise is a microtask without queueMicrotask's per-call AsyncResource */
+const SETTLED = Promise.resolve();
 
 export class Dispatcher {
   private ready: Runnable[] = [];
@@ -27,7 +29,7 @@ export class Dispatcher {
     this.ready.push(cell);
     if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(this.runMicro);
+      void SETTLED.then(this.runMicro);
     }
   }
 
