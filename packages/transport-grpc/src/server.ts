@@ -72,6 +72,9 @@ class InboundReply implements Reply {
   }
 }
 
+/** an inbound stream silent for this many heartbeat timeouts is closed */
+const INBOUND_IDLE_FACTOR = 10;
+
 const OPENING = 0;
 const OPEN = 1;
 const CLOSED = 2;
@@ -247,8 +250,10 @@ class InboundConnection implements Beating {
 
   beat(now: number, late: boolean): void {
     if (this.state === CLOSED) return;
+    // a peer busy sending a long burst may be silent for a while; the peer itself detects a
+    // lost connection within the heartbeat timeout, this side only frees the stream, later
     if (late) this.lastRx = now;
-    else if (now - this.lastRx > settings.heartbeatTimeout * 1000) {
+    else if (now - this.lastRx > INBOUND_IDLE_FACTOR * settings.heartbeatTimeout * 1000) {
       this.close(null);
       return;
     }
