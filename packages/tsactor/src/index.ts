@@ -21,10 +21,12 @@
  */
 import { registerRuntime, hasRuntime, registerTransport, getTransport } from '@tsactor/core';
 import { asyncRuntime } from '@tsactor/runtime-async';
+import { threadsRuntime } from '@tsactor/runtime-threads';
 import { grpcTransport } from '@tsactor/transport-grpc';
 import { amqpTransport } from '@tsactor/transport-amqp';
 
 if (!hasRuntime('async')) registerRuntime(asyncRuntime);
+if (!hasRuntime('threads')) registerRuntime(threadsRuntime);
 if (getTransport('grpc') === undefined) registerTransport(grpcTransport);
 if (getTransport('amqp') === undefined) registerTransport(amqpTransport);
 

@@ -1,0 +1,61 @@
+/**
+ * The control messages between the main thread and the workers of a 'threads' host.
+ */
+import type { MessagePort } from 'node:worker_threads';
+
+/** workerData.init: what a worker needs to know when it starts. */
+export interface WorkerInit {
+  /** its slot in the pool */
+  readonly index: number;
+  readonly hostUrl: string;
+  readonly hostBase: string;
+  readonly hostId: string;
+  /** the host's default ask timeout in seconds */
+  readonly timeout: number | null;
+  /** ports to the workers already running */
+  readonly peers: ReadonlyArray<{ readonly index: number; readonly port: MessagePort }>;
+}
+
+/** main -> worker 'spawn' */
+export interface SpawnPayload {
+  readonly id: string;
+  readonly url: string;
+  readonly file: string;
+  readonly exportName: string;
+  readonly className: string;
+  /** constructor arguments, encoded */
+  readonly args: unknown;
+}
+
+/** main -> worker 'stop' */
+export interface StopPayload {
+  readonly id: string;
+  readonly reason: 'stopped' | 'shutdown';
+}
+
+/** main -> worker 'connect': a port to a worker that just started */
+export interface ConnectPayload {
+  readonly index: number;
+  readonly port: MessagePort;
+}
+
+/** main -> worker 'peerDown': a worker died */
+export interface PeerDownPayload {
+  readonly index: number;
+  readonly message: string;
+}
+
+/** main -> worker 'unplace': an actor was stopped (forget the route to it) */
+export interface UnplacePayload {
+  readonly id: string;
+}
+
+/** worker -> main 'locate': where does the actor `id` of this host live? */
+export interface LocatePayload {
+  readonly id: string;
+}
+
+export type LocateAnswer =
+  | { readonly where: 'worker'; readonly index: number }
+  | { readonly where: 'none' }
+  | { readonly where: 'dead'; readonly message: string };

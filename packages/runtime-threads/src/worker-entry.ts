@@ -1,0 +1,265 @@
+/**
+ * The entry of a worker thread of the 'threads' runtime (loaded by boot/worker.js).
+ *
+ * The worker holds the cells of the actors placed on it and routes every message its
+ * actors send through this thread's router fallback:
+ *  - an actor of this worker: its cell, directly (no serialization, as in 'async');
+ *  - an actor of the same host on another worker: the port to that worker (its place is
+ *    asked of the main thread once, then remembered until the actor stops);
+ *  - anything else (the Host actor, other hosts, network transports): the main thread,
+ *    which delivers through its own router.
+ */
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import {
+  AlreadyExistsError,
+  HostDownError,
+  HOST_DESCRIPTION,
+  NotFoundError,
+  decodeValue,
+  reportError,
+  router,
+  setErrorHandler,
+  toError,
+  type ActorAddress,
+  type ActorCell,
+  type ActorChannel,
+  type EncodeOptions,
+  type Reply,
+} from '@tsactor/core';
+import { spawnCell } from '@tsactor/runtime-async';
+import { loadClass } from './class-locator';
+import { Link, LinkChannel, LinkReply, encodeArgs, encodeOptions, failMessage, wireDesc, type LinkHandler } from './link';
+import type {
+  ConnectPayload,
+  LocateAnswer,
+  PeerDownPayload,
+  SpawnPayload,
+  StopPayload,
+  UnplacePayload,
+  WorkerInit,
+} from './messages';
+import { markThreadsWorker } from './worker-state';
+
+markThreadsWorker();
+
+const init = (workerData as { init: WorkerInit }).init;
+const timeout = init.timeout;
+const hostAddress: ActorAddress = { url: init.hostUrl, base: init.hostBase, id: init.hostId, desc: HOST_DESCRIPTION };
+const CONTROL: EncodeOptions = { refs: false, where: 'the threads runtime' };
+
+/** the actors of this worker */
+const cells = new Map<string, ActorCell>();
+/** channels to actors of this host on other workers, by id */
+const routes = new Map<string, ActorChannel>();
+/** links to the other workers, by slot */
+const peers = new Map<number, Link>();
+
+function addressOf(id: string): ActorAddress {
+  return { url: init.hostBase + id, base: init.hostBase, id, desc: HOST_DESCRIPTION };
+}
+
+/** Hands a message that arrived encoded to a cell of this worker. */
+function deliverLocal(cell: ActorCell, method: string, encoded: unknown, reply: Reply | null): void {
+  let args: unknown[];
+  try {
+    args = decodeValue(encoded, { owner: cell, timeout }) as unknown[];
+  } catch (e) {
+    failMessage(addressOf(cell.id), method, reply, toError(e));
+    return;
+  }
+  cell.enqueue(method, args, reply);
+}
+
+const handler: LinkHandler = {
+  deliver(link, id, method, args, rid) {
+    const cell = cells.get(id);
+    if (cell === undefined) {
+      const e = new NotFoundError(`no actor '${id}' on host ${init.hostBase} (${method}() not delivered); it was stopped or never spawned`);
+      if (rid !== 0) link.fault(rid, e, method);
+      else reportError(e, { actor: init.hostBase + id, method, kind: 'tell' });
+      return;
+    }
+    deliverLocal(cell, method, args, rid === 0 ? null : new LinkReply(link, rid, encodeOptions(cell.def, method)));
+  },
+
+  route(link, url, _desc, method, _args, rid) {
+    const e = new HostDownError(`a worker of ${init.hostUrl} was asked to route ${method}() to ${url}; only the main thread routes`);
+    if (rid !== 0) link.fault(rid, e, method);
+  },
+
+  call(link, name, payload, rid) {
+    try {
+      const answer = control(name, payload);
+      if (rid !== 0) link.answer(rid, answer, CONTROL);
+    } catch (e) {
+      if (rid !== 0) link.fault(rid, e, name);
+      else reportError(e, { actor: init.hostUrl, method: name, kind: 'internal' });
+    }
+  },
+
+  report(_link, error, info) {
+    reportError(decodeValue(error, { owner: null }), info);
+  },
+};
+
+function control(name: string, payload: unknown): unknown {
+  switch (name) {
+    case 'spawn': {
+      const p = payload as SpawnPayload;
+      if (cells.has(p.id)) throw new AlreadyExistsError(`an actor with id '${p.id}' already exists on host ${init.hostUrl}`);
+      const klass = loadClass({ file: p.file, exportName: p.exportName }, p.className);
+      const args = decodeValue(p.args, { owner: null, timeout }) as unknown[];
+      const actor = spawnCell({ id: p.id, url: p.url, klass, source: p.file, args, hostAddress }, timeout);
+      cells.set(p.id, actor.cell!);
+      return null;
+    }
+    case 'stop': {
+      const p = payload as StopPayload;
+      const cell = cells.get(p.id);
+      cells.delete(p.id);
+      cell?.stop(p.reason);
+      return null;
+    }
+    case 'connect': {
+      const p = payload as ConnectPayload;
+      addPeer(p.index, p.port);
+      return null;
+    }
+    case 'peerDown': {
+      const p = payload as PeerDownPayload;
+      const link = peers.get(p.index);
+      if (link !== undefined) peerGone(p.index, link, p.message);
+      return null;
+    }
+    case 'unplace': {
+      const p = payload as UnplacePayload;
+      const r = routes.get(p.id);
+      routes.delete(p.id);
+      if (r instanceof LinkChannel) r.alive = false;
+      return null;
+    }
+    default:
+      throw new HostDownError(`unknown control message '${name}' for a worker of ${init.hostUrl}`);
+  }
+}
+
+function addPeer(index: number, port: MessagePort): void {
+  const link = new Link(port, handler, timeout, `worker thread ${index} of ${init.hostUrl}`);
+  port.on('message', (batch: unknown[]) => link.receive(batch));
+  port.on('close', () => peerGone(index, link, `worker thread ${index} of host ${init.hostUrl} is gone`));
+  peers.set(index, link);
+}
+
+function peerGone(index: number, link: Link, message: string): void {
+  link.fail(new HostDownError(message));
+  if (peers.get(index) === link) peers.delete(index);
+}
+
+const main = new Link(parentPort!, handler, timeout, 'the main thread');
+parentPort!.on('message', (batch: unknown[]) => main.receive(batch));
+for (const p of init.peers) addPeer(p.index, p.port);
+
+/** Messages for the main thread's router: the Host actor, other hosts, network transports. */
+class MainRoute implements ActorChannel {
+  readonly alive = true;
+  send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
+    const encoded = encodeArgs(target, method, args, reply);
+    if (encoded === null) return;
+    if (reply === null) main.routeTell(target.url, wireDesc(target.desc), method, encoded);
+    else main.routeAsk(target.url, wireDesc(target.desc), method, encoded, reply);
+  }
+}
+const mainRoute = new MainRoute();
+
+interface Queued {
+  readonly target: ActorAddress;
+  readonly method: string;
+  readonly encoded: unknown;
+  readonly reply: Reply | null;
+}
+
+/**
+ * An actor of this host whose worker is not known yet: messages wait here, in order, while
+ * the main thread is asked where it lives; then they go on, and the route is remembered.
+ */
+class PendingRoute implements ActorChannel {
+  alive = true;
+  private queue: Queued[] = [];
+  private next: ActorChannel | null = null;
+  private failure: Error | null = null;
+
+  constructor(private readonly id: string) {
+    main.call('locate', { id }).then(
+      (answer) => this.settle(answer as LocateAnswer),
+      (e: unknown) => this.fail(toError(e)),
+    );
+  }
+
+  send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
+    if (this.next !== null) {
+      this.next.send(target, method, args, reply);
+      return;
+    }
+    if (this.failure !== null) {
+      failMessage(target, method, reply, this.failure);
+      return;
+    }
+    const encoded = encodeArgs(target, method, args, reply);
+    if (encoded !== null) this.queue.push({ target, method, encoded, reply });
+  }
+
+  private settle(answer: LocateAnswer): void {
+    if (answer.where === 'none') {
+      this.fail(new NotFoundError(`no actor '${this.id}' on host ${init.hostBase}; spawn it first or check the id`));
+      return;
+    }
+    if (answer.where === 'dead') {
+      this.fail(new HostDownError(answer.message));
+      return;
+    }
+    const queue = this.queue;
+    this.queue = [];
+    this.alive = false;
+    if (answer.index === init.index) {
+      const cell = cells.get(this.id);
+      if (cell === undefined) {
+        this.fail(new NotFoundError(`no actor '${this.id}' on host ${init.hostBase}; it was stopped`), queue);
+        return;
+      }
+      this.next = cell;
+      if (routes.get(this.id) === this) routes.delete(this.id);
+      for (const q of queue) cell.send(q.target, q.method, decodeValue(q.encoded, { owner: cell, timeout }) as unknown[], q.reply);
+      return;
+    }
+    const link = peers.get(answer.index);
+    if (link === undefined) {
+      this.fail(new HostDownError(`worker thread ${answer.index} of host ${init.hostUrl} is gone`), queue);
+      return;
+    }
+    const ch = new LinkChannel(link, this.id);
+    this.next = ch;
+    if (routes.get(this.id) === this) routes.set(this.id, ch);
+    for (const q of queue) ch.sendEncoded(q.target, q.method, q.encoded, q.reply);
+  }
+
+  private fail(error: Error, queue: Queued[] = this.queue): void {
+    this.failure = error;
+    this.alive = false;
+    this.queue = [];
+    if (routes.get(this.id) === this) routes.delete(this.id);
+    for (const q of queue) failMessage(q.target, q.method, q.reply, error);
+  }
+}
+
+router.fallback = (addr) => {
+  if (addr.base !== init.hostBase || addr.id === '' || addr.id === init.hostId) return mainRoute;
+  const cell = cells.get(addr.id);
+  if (cell !== undefined) return cell;
+  const known = routes.get(addr.id);
+  if (known !== undefined && known.alive) return known;
+  const pending = new PendingRoute(addr.id);
+  routes.set(addr.id, pending);
+  return pending;
+};
+
+setErrorHandler((error, info) => main.report(error, info));
