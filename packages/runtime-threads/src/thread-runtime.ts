@@ -63,6 +63,25 @@ function transpileCacheDir(): string | null {
 
 let bootConfig: BootConfig | undefined;
 
+/**
+ * The main thread's execArgv without ts-node's require hooks: workers load TypeScript with
+ * their own cached transpiler (boot/worker.js), which starts much faster than ts-node.
+ */
+export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  const isTsNode = (m: string): boolean => /^ts-node\/register(\/transpile-only)?(\.js)?$/.test(m);
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    if ((a === '-r' || a === '--require') && i + 1 < execArgv.length && isTsNode(execArgv[i + 1]!)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('--require=') && isTsNode(a.slice('--require='.length))) continue;
+    out.push(a);
+  }
+  return out;
+}
+
 /** @internal How this process boots its workers. */
 export function getBootConfig(): BootConfig {
   return (bootConfig ??= {
@@ -180,6 +199,7 @@ export class ThreadRuntime implements Runtime, LinkHandler {
     const worker = new Worker(BOOT, {
       workerData: { tsactorBoot: getBootConfig(), init },
       transferList: peers.map((p) => p.port),
+      execArgv: workerExecArgv(),
     });
     // the pool does not keep the process alive by itself; pending asks do (onBusy)
     worker.unref();
