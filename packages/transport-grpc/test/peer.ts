@@ -1,4 +1,4 @@
-/** Starts test/fixtures/peer.ts in a child process (a grpc:// host of its own). */
+/** Starts test/fixtures/peer.ts (or another fixture) in a child process: a grpc:// host of its own. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 
@@ -12,8 +12,8 @@ export interface PeerProcess {
 }
 
 /** Starts a peer host at `url` and waits for its 'ready' line (at most 30 s). */
-export function startPeer(url: string, token = ''): Promise<PeerProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'fixtures', 'peer.ts'), url, token], {
+export function startPeer(url: string, token = '', script = 'peer.ts'): Promise<PeerProcess> {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'fixtures', script), url, token], {
     cwd: ROOT,
     env: {
       ...process.env,
