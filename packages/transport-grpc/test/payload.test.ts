@@ -86,18 +86,18 @@ test('text: non-ASCII, emoji, lone surrogates, empty and long strings', async ()
 
 test('binary data: Uint8Array and Buffer keep their type and bytes', async () => {
   const bytes = new Uint8Array(256).map((_, i) => i);
-  const u = await store.echo(bytes);
+  const u = (await store.echo(bytes)) as Uint8Array;
   expect(u).toBeInstanceOf(Uint8Array);
   expect(Buffer.isBuffer(u)).toBe(false);
   expect([...u]).toEqual([...bytes]);
   expect(await store.describeValue(bytes)).toBe('Uint8Array(256)');
   const buf = Buffer.from('binary \x00\xff data', 'latin1');
-  const b = await store.echo(buf);
+  const b = (await store.echo(buf)) as Buffer;
   expect(Buffer.isBuffer(b)).toBe(true);
   expect(b.equals(buf)).toBe(true);
   expect(await store.describeValue(buf)).toBe(`Buffer(${buf.length})`);
   const slice = Buffer.from('0123456789').subarray(3, 6);
-  expect((await store.echo(slice)).toString()).toBe('345');
+  expect(String(await store.echo(slice))).toBe('345');
   expect(await store.echo(new Float64Array([1.5, -0, NaN]))).toEqual(new Float64Array([1.5, -0, NaN]));
 });
 
@@ -114,7 +114,7 @@ test('Map, Set, Date, BigInt, undefined, NaN, -0, Infinity and nesting', async (
   expect(await store.echo(s)).toEqual(s);
   expect(await store.describeValue(s)).toBe('Set(2)');
   const d = new Date('2024-02-29T12:34:56.789Z');
-  const dBack = await store.echo(d);
+  const dBack = (await store.echo(d)) as Date;
   expect(dBack).toBeInstanceOf(Date);
   expect(dBack.getTime()).toBe(d.getTime());
   expect(await store.describeValue(d)).toBe('Date(2024-02-29T12:34:56.789Z)');
