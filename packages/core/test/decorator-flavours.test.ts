@@ -39,8 +39,8 @@ function compile(outDir: string, legacy: boolean): void {
     strict: true,
     esModuleInterop: true,
     skipLibCheck: true,
-    types: ['node'],
-    typeRoots: [path.join(root, 'node_modules', '@types')],
+    // the fixture needs no Node typings (loading @types/node would triple the compile time)
+    types: [],
     outDir,
     rootDir: path.dirname(fixture),
     baseUrl: root,
