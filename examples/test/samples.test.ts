@@ -8,10 +8,13 @@
  * appear, their counts and the order constraints that must hold. Every sample must exit
  * with code 0 and print nothing on stderr.
  *
- * The samples run concurrently (at most MAX_CHILDREN at a time, longest first): most of
- * their time is spent sleeping, as PyActor's samples do.
+ * The samples run concurrently, longest first: most of their time is spent sleeping, as
+ * PyActor's samples do. Starting is what costs CPU (ts-node, and under 'threads' the
+ * workers), so only a few start at a time: a run counts as starting until it prints its
+ * first line (its actors are up by then) or exits.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 // Runtimes register themselves when 'tsactor' is imported; core's registry then says
 // which contexts exist (see CONTEXTS below).
@@ -22,7 +25,11 @@ const EXAMPLES = path.resolve(__dirname, '..');
 const ROOT = path.resolve(EXAMPLES, '..');
 
 /** How many samples run at once. */
-const MAX_CHILDREN = 8;
+const MAX_RUNNING = 16;
+/** How many samples may be starting at once. */
+const MAX_STARTING = os.availableParallelism();
+/** A run stops counting as starting after this long, even if it printed nothing yet. */
+const STARTING_MS = 5_000;
 /** A sample still running after this long is killed (and its test fails). */
 const CHILD_DEADLINE_MS = 45_000;
 
@@ -170,21 +177,48 @@ interface Result {
 }
 
 const live = new Set<ChildProcess>();
-let running = 0;
-const waiting: Array<() => void> = [];
+/** A counting semaphore: `acquire` resolves with a release function (safe to call twice). */
+function semaphore(size: number): () => Promise<() => void> {
+  let taken = 0;
+  const queue: Array<() => void> = [];
+  return async () => {
+    if (taken >= size) await new Promise<void>((resolve) => queue.push(resolve));
+    else taken++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = queue.shift();
+      if (next !== undefined) next();
+      else taken--;
+    };
+  };
+}
 
-async function slot<T>(job: () => Promise<T>): Promise<T> {
-  if (running >= MAX_CHILDREN) await new Promise<void>((resolve) => waiting.push(resolve));
-  running++;
+const runningSlot = semaphore(MAX_RUNNING);
+const startingSlot = semaphore(MAX_STARTING);
+
+async function run(sample: Sample, context: string): Promise<Result> {
+  const running = await runningSlot();
   try {
-    return await job();
+    const starting = await startingSlot();
+    const timer = setTimeout(starting, STARTING_MS);
+    try {
+      return await runChild(sample, context, () => {
+        clearTimeout(timer);
+        starting();
+      });
+    } finally {
+      clearTimeout(timer);
+      starting();
+    }
   } finally {
-    running--;
-    waiting.shift()?.();
+    running();
   }
 }
 
-function runChild(sample: Sample, context: string): Promise<Result> {
+/** Runs a sample; `started` is called when it prints its first output. */
+function runChild(sample: Sample, context: string, started: () => void): Promise<Result> {
   return new Promise<Result>((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', `${sample.name}.ts`], {
       cwd: EXAMPLES,
@@ -202,6 +236,7 @@ function runChild(sample: Sample, context: string): Promise<Result> {
     }, CHILD_DEADLINE_MS);
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
+      started();
       const wanted = sample.interruptAfter;
       if (wanted !== undefined && !interrupted) {
         const printed = new Set(splitLines(stdout));
@@ -250,7 +285,7 @@ beforeAll(() => {
   // then start every run, longest samples first, all contexts together
   for (const sample of SAMPLES) {
     for (const context of CONTEXTS) {
-      const result = slot(() => runChild(sample, context));
+      const result = run(sample, context);
       result.catch(() => undefined); // awaited by the sample's test
       results.set(`${context}/${sample.name}`, result);
     }
