@@ -1,4 +1,8 @@
-import { Actor, Ask, Tell, Ref, createHost, shutdown, type Proxy, type HostProxy } from 'tsactor';
+/**
+ * grpc:// hosts: several in one process, lookupUrl without the class, the host proxy of a
+ * URL with no id, host proxies passed across hosts and back, shutdown(url) of one host.
+ */
+import { Actor, Ask, Tell, Ref, createHost, shutdown, getHost, HostDownError, HostError, type Proxy, type HostProxy } from 'tsactor';
 import { freePort } from './helpers';
 
 @Actor
@@ -13,26 +17,62 @@ class Echo {
   @Ask @Ref same(p: unknown): unknown {
     return p;
   }
+  @Ask @Ref async spawnThrough(host: HostProxy, id: string): Promise<string> {
+    const e = await host.spawn<Echo>(id, Echo);
+    e.echo('spawned by a remote actor');
+    return (await e.getMsgs())[0]!;
+  }
 }
 
-describe('two grpc hosts in one process', () => {
-  let a: HostProxy;
-  let b: HostProxy;
-  let bUrl: string;
-  beforeAll(async () => {
-    a = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
-    bUrl = `grpc://127.0.0.1:${await freePort()}/`;
-    b = await createHost(bUrl);
-  });
-  afterAll(() => shutdown());
+afterEach(() => shutdown());
 
-  test('tell then ask through lookupUrl without the class', async () => {
-    await b.spawn('echo1', Echo);
-    const e = (await a.lookupUrl(`${bUrl}echo1`)) as unknown as Proxy<Echo>;
-    e.echo('Hi there!');
-    e.echo('See ya!');
-    expect(await e.getMsgs()).toEqual(['Hi there!', 'See ya!']);
-    const back = await e.same(e);
-    expect(e.equals(back)).toBe(true);
-  });
+test('tell then ask through lookupUrl without the class; a @Ref round trip keeps equals()', async () => {
+  const a = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
+  const bUrl = `grpc://127.0.0.1:${await freePort()}/`;
+  const b = await createHost(bUrl);
+  await b.spawn('echo1', Echo);
+  const e = await a.lookupUrl<Echo>(`${bUrl}echo1`);
+  expect(e.getUrl()).toBe(`${bUrl}echo1`);
+  e.echo('Hi there!');
+  e.echo('See ya!');
+  expect(await e.getMsgs()).toEqual(['Hi there!', 'See ya!']);
+  const back = await e.same(e);
+  expect(e.equals(back)).toBe(true);
+  await expect(a.lookupUrl(`${bUrl}nobody`)).rejects.toThrow(/no actor 'nobody'/);
+});
+
+test("lookupUrl of a URL with no id gives the host's proxy; host proxies travel to other hosts and back", async () => {
+  const a = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
+  const bUrl = `grpc://127.0.0.1:${await freePort()}/`;
+  await createHost(bUrl);
+  const bHost = (await a.lookupUrl(bUrl)) as unknown as HostProxy;
+  expect(bHost.getUrl()).toBe(bUrl);
+  expect(await bHost.hasActor('e')).toBe(false);
+  const e = (await bHost.spawn('e', Echo)) as unknown as Proxy<Echo>;
+  // a's host proxy goes to the actor on b, which spawns on a through it
+  expect(await e.spawnThrough(a, 'made-on-a')).toBe('spawned by a remote actor');
+  expect(await a.hasActor('made-on-a')).toBe(true);
+  const aBack = await e.same(a);
+  expect(a.equals(aBack)).toBe(true);
+});
+
+test('shutdown(url) stops one host; the others go on; calls to it fail promptly', async () => {
+  const aUrl = `grpc://127.0.0.1:${await freePort()}/`;
+  const bUrl = `grpc://127.0.0.1:${await freePort()}/`;
+  const cUrl = `grpc://127.0.0.1:${await freePort()}/`;
+  const a = await createHost(aUrl);
+  await createHost(bUrl);
+  await createHost(cUrl);
+  const onB = await a.lookupUrl<Echo>(`${bUrl}`).then((h) => (h as unknown as HostProxy).spawn<Echo>('x', Echo));
+  const onC = await a.lookupUrl<Echo>(`${cUrl}`).then((h) => (h as unknown as HostProxy).spawn<Echo>('y', Echo));
+  await shutdown(bUrl);
+  await expect(onB.getMsgs()).rejects.toBeInstanceOf(HostDownError);
+  await expect(((await a.lookupUrl(bUrl)) as unknown as HostProxy).hasActor('x')).rejects.toBeInstanceOf(HostError);
+  onC.echo('still here');
+  expect(await onC.getMsgs()).toEqual(['still here']);
+  expect(getHost()!.getUrl()).toBe(aUrl);
+  // the URL is free again: a new host there is reached by the same proxy
+  const b2 = await createHost(bUrl);
+  await b2.spawn('x', Echo);
+  expect(await onB.getMsgs()).toEqual([]);
 });
