@@ -20,7 +20,7 @@ function protoFile(): string {
 
 const identity = (b: Buffer): Buffer => b;
 
-function load(): { service: grpc.ServiceDefinition; connectPath: string } {
+function load(): { service: grpc.ServiceDefinition; connectPath: string; protobufConnect: grpc.MethodDefinition<object, object> } {
   const def = protoLoader.loadSync(protoFile(), { keepCase: false, longs: Number, defaults: true });
   const transport = def['tsactor.wire.v1.Transport'] as unknown as grpc.ServiceDefinition;
   const connect = transport.Connect as grpc.MethodDefinition<unknown, unknown>;
@@ -34,7 +34,12 @@ function load(): { service: grpc.ServiceDefinition; connectPath: string } {
     responseSerialize: identity,
     responseDeserialize: identity,
   };
-  return { service: { Connect: method }, connectPath: connect.path };
+  return { service: { Connect: method }, connectPath: connect.path, protobufConnect: connect as grpc.MethodDefinition<object, object> };
 }
 
-export const { service: transportService, connectPath } = load();
+/**
+ * transportService: the service with identity (de)serializers (what hosts serve and call);
+ * protobufConnect: Transport.Connect as proto-loader made it (protobufjs (de)serializers of
+ * Frame), to check that the hand-written codec writes and reads the same bytes.
+ */
+export const { service: transportService, connectPath, protobufConnect } = load();
