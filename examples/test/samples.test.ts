@@ -53,6 +53,15 @@ interface Sample {
 
 const FILES = "['a1.txt', 'a2.txt', 'a3.txt', 'a4.zip']";
 
+/** sample6 serves forever: it gets SIGINT once it has printed all this, and exits cleanly. */
+const SAMPLE6 = [
+  'hello from: bot1 at local://local:6666/bot1',
+  'hi from: bot1 at local://local:6666/bot1',
+  'hey from: bot1 at local://local:6666/bot1',
+  "what's up? from: bot1 at local://local:6666/bot1",
+  'Press Ctrl+C to kill the execution',
+];
+
 /** sample10 and sample10b: ten listings, one download among them, no timeout. */
 function checkParallelDownload(lines: string[]): void {
   expect(lines).toHaveLength(12);
@@ -130,23 +139,7 @@ const SAMPLES: readonly Sample[] = [
   { name: 'sample9', exact: ['pinging...', 'callback something', 'callback something'] },
   { name: 'sample3', exact: ['hello there !!', 'bye', 'timeout caught'] },
   { name: 'sample1b', exact: ['hello there !!', 'hello there !!'] },
-  {
-    name: 'sample6',
-    exact: [
-      'hello from: bot1 at local://local:6666/bot1',
-      'hi from: bot1 at local://local:6666/bot1',
-      'hey from: bot1 at local://local:6666/bot1',
-      "what's up? from: bot1 at local://local:6666/bot1",
-      'Press Ctrl+C to kill the execution',
-    ],
-    interruptAfter: [
-      'hello from: bot1 at local://local:6666/bot1',
-      'hi from: bot1 at local://local:6666/bot1',
-      'hey from: bot1 at local://local:6666/bot1',
-      "what's up? from: bot1 at local://local:6666/bot1",
-      'Press Ctrl+C to kill the execution',
-    ],
-  },
+  { name: 'sample6', exact: SAMPLE6, interruptAfter: SAMPLE6 },
   {
     // sample8: the tell's line and the Future's line come from two independent flows
     // (PyActor prints them in either order too); the rest follows in order.
@@ -176,7 +169,9 @@ interface Result {
   readonly interrupted: boolean;
 }
 
+/** The children still running (killed by afterAll, whatever happened). */
 const live = new Set<ChildProcess>();
+
 /** A counting semaphore: `acquire` resolves with a release function (safe to call twice). */
 function semaphore(size: number): () => Promise<() => void> {
   let taken = 0;
@@ -281,7 +276,12 @@ const results = new Map<string, Promise<Result>>();
 
 beforeAll(() => {
   // the samples import the built packages (packages/*/dist): build them
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: ROOT, stdio: 'pipe' });
+  try {
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: ROOT, stdio: 'pipe' });
+  } catch (e) {
+    const out = e as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`\`tsc -b\` failed, so the samples cannot run:\n${out.stdout ?? ''}${out.stderr ?? ''}`);
+  }
   // then start every run, longest samples first, all contexts together
   for (const sample of SAMPLES) {
     for (const context of CONTEXTS) {
@@ -293,6 +293,9 @@ beforeAll(() => {
 });
 
 afterAll(killAll);
+
+/** Per test: the runs are under way already, but a loaded machine may slow them down. */
+const TEST_TIMEOUT_MS = 120_000;
 
 describe.each(CONTEXTS)('samples under TSACTOR_CONTEXT=%s', (context) => {
   test.each(SAMPLES.map((s) => [s.name, s] as const))('%s', async (_name, sample) => {
@@ -308,5 +311,5 @@ describe.each(CONTEXTS)('samples under TSACTOR_CONTEXT=%s', (context) => {
     });
     if (sample.interruptAfter !== undefined) expect(r.interrupted).toBe(true);
     sample.check?.(lines);
-  });
+  }, TEST_TIMEOUT_MS);
 });
