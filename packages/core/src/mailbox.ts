@@ -30,8 +30,8 @@ export class Mailbox<TReply> {
     this.count++;
   }
 
-  /** Removes the oldest message and hands it to `fn`; false when empty. */
-  shift(fn: (method: string, args: unknown[], reply: TReply | null) => void): boolean {
+  /** Removes the oldest message and hands it to `fn` (called on `self`); false when empty. */
+  shift<S = undefined>(fn: (this: S, method: string, args: unknown[], reply: TReply | null) => void, self?: S): boolean {
     if (this.count === 0) return false;
     const i = this.head * 3;
     const method = this.buf[i] as string;
@@ -40,7 +40,7 @@ export class Mailbox<TReply> {
     this.buf[i] = this.buf[i + 1] = this.buf[i + 2] = undefined;
     this.head = (this.head + 1) & this.mask;
     this.count--;
-    fn(method, args, reply);
+    fn.call(self as S, method, args, reply);
     return true;
   }
 

@@ -28,7 +28,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 export class ActorCell implements ActorChannel, Runnable {
   queued = false;
   private state = IDLE;
-  private readonly mailbox = new Mailbox<Reply>(4);
+  /** made on the first message: an idle actor costs no mailbox */
+  private mailbox: Mailbox<Reply> | null = null;
   /** asks whose async methods are still running (rejected if the host shuts down) */
   private inflight: Set<Reply> | null = null;
 
@@ -49,7 +50,7 @@ export class ActorCell implements ActorChannel, Runnable {
   }
 
   get runnable(): boolean {
-    return this.state === QUEUED && this.mailbox.size > 0;
+    return this.state === QUEUED && this.mailbox !== null && this.mailbox.size > 0;
   }
 
   /** Delivery from a proxy on this thread: @Ref arguments are re-made for this actor. */
@@ -68,7 +69,7 @@ export class ActorCell implements ActorChannel, Runnable {
       this.refuse(method, reply, this.stoppedError(method));
       return;
     }
-    this.mailbox.push(method, args, reply);
+    (this.mailbox ??= new Mailbox<Reply>(4)).push(method, args, reply);
     if (this.state === IDLE) {
       this.state = QUEUED;
       this.dispatcher.schedule(this);
@@ -82,8 +83,9 @@ export class ActorCell implements ActorChannel, Runnable {
 
   run(budget: number): number {
     let n = 0;
-    while (n < budget && this.state === QUEUED && this.mailbox.shift(this.invoke)) n++;
-    if (this.state === QUEUED && this.mailbox.size === 0) this.state = IDLE;
+    const mailbox = this.mailbox;
+    if (mailbox !== null) while (n < budget && this.state === QUEUED && mailbox.shift(this.invoke, this)) n++;
+    if (this.state === QUEUED && (mailbox === null || mailbox.size === 0)) this.state = IDLE;
     return n;
   }
 
@@ -95,7 +97,7 @@ export class ActorCell implements ActorChannel, Runnable {
     if (this.state === STOPPED) return;
     this.state = STOPPED;
     let droppedTells = 0;
-    this.mailbox.drainAll((method, _args, reply) => {
+    this.mailbox?.drainAll((method, _args, reply) => {
       if (reply === null || reply === CALLBACK) droppedTells++;
       else reply.reject(this.stoppedError(method, reason));
     });
@@ -122,7 +124,8 @@ export class ActorCell implements ActorChannel, Runnable {
     else reportError(error, { actor: this.url, method, kind: 'tell' });
   }
 
-  private readonly invoke = (method: string, args: unknown[], reply: Reply | null): void => {
+  /** handles one message (a method, not a closure per cell: an idle actor stays small) */
+  private invoke(method: string, args: unknown[], reply: Reply | null): void {
     const flags = this.def.methods[method];
     if (flags === undefined && reply !== CALLBACK) {
       this.refuse(
@@ -172,7 +175,7 @@ export class ActorCell implements ActorChannel, Runnable {
     } else if (reply !== null) {
       reply.resolve(result);
     }
-  };
+  }
 
   private finish(reply: Reply | null, value: unknown): void {
     if (reply === null) return;
@@ -191,7 +194,7 @@ export class ActorCell implements ActorChannel, Runnable {
 
   private unblock(): void {
     if (this.state !== BLOCKED) return;
-    if (this.mailbox.size > 0) {
+    if (this.mailbox !== null && this.mailbox.size > 0) {
       this.state = QUEUED;
       this.dispatcher.schedule(this);
     } else {
