@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const host = await createHost('grpc://127.0.0.1:1679');
 
   // a URL with no actor id gives the remote host's proxy
-  const remoteHost = (await host.lookupUrl('grpc://127.0.0.1:1277/')) as unknown as HostProxy;
+  const remoteHost = await host.lookupUrl<HostProxy>('grpc://127.0.0.1:1277/');
   console.log(String(remoteHost));
   const server = await remoteHost.spawn<Server>('server', 's3_client/Server');
   const z = await server.add(6, 7);

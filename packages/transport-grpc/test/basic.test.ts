@@ -45,10 +45,10 @@ test("lookupUrl of a URL with no id gives the host's proxy; host proxies travel 
   const a = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
   const bUrl = `grpc://127.0.0.1:${await freePort()}/`;
   await createHost(bUrl);
-  const bHost = (await a.lookupUrl(bUrl)) as unknown as HostProxy;
+  const bHost = await a.lookupUrl<HostProxy>(bUrl);
   expect(bHost.getUrl()).toBe(bUrl);
   expect(await bHost.hasActor('e')).toBe(false);
-  const e = (await bHost.spawn('e', Echo)) as unknown as Proxy<Echo>;
+  const e = await bHost.spawn('e', Echo);
   // a's host proxy goes to the actor on b, which spawns on a through it
   expect(await e.spawnThrough(a, 'made-on-a')).toBe('spawned by a remote actor');
   expect(await a.hasActor('made-on-a')).toBe(true);
@@ -63,11 +63,11 @@ test('shutdown(url) stops one host; the others go on; calls to it fail promptly'
   const a = await createHost(aUrl);
   await createHost(bUrl);
   await createHost(cUrl);
-  const onB = await a.lookupUrl<Echo>(`${bUrl}`).then((h) => (h as unknown as HostProxy).spawn<Echo>('x', Echo));
-  const onC = await a.lookupUrl<Echo>(`${cUrl}`).then((h) => (h as unknown as HostProxy).spawn<Echo>('y', Echo));
+  const onB = await a.lookupUrl<HostProxy>(bUrl).then((h) => h.spawn<Echo>('x', Echo));
+  const onC = await a.lookupUrl<HostProxy>(cUrl).then((h) => h.spawn<Echo>('y', Echo));
   await shutdown(bUrl);
   await expect(onB.getMsgs()).rejects.toBeInstanceOf(HostDownError);
-  await expect(((await a.lookupUrl(bUrl)) as unknown as HostProxy).hasActor('x')).rejects.toBeInstanceOf(HostError);
+  await expect((await a.lookupUrl<HostProxy>(bUrl)).hasActor('x')).rejects.toBeInstanceOf(HostError);
   onC.echo('still here');
   expect(await onC.getMsgs()).toEqual(['still here']);
   expect(getHost()!.getUrl()).toBe(aUrl);

@@ -22,7 +22,7 @@ function inProcessTarget(context: 'async' | 'threads') {
     } finally {
       setContext('async');
     }
-    const host = (await callerHost.lookupUrl(remoteUrl)) as unknown as HostProxy;
+    const host = await callerHost.lookupUrl<HostProxy>(remoteUrl);
     return {
       host,
       callerHost,
@@ -52,7 +52,7 @@ describeConformance({
     const peer = await startPeer(remoteUrl, '', 'conformance-host.ts');
     const callerUrl = `grpc://127.0.0.1:${await freePort()}/`;
     const callerHost = await createHost(callerUrl);
-    const host = (await callerHost.lookupUrl(remoteUrl)) as unknown as HostProxy;
+    const host = await callerHost.lookupUrl<HostProxy>(remoteUrl);
     let down = false;
     return {
       host,

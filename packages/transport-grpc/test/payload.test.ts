@@ -69,7 +69,7 @@ beforeAll(async () => {
   client = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
   const serverUrl = `grpc://127.0.0.1:${await freePort()}/`;
   await createHost(serverUrl);
-  remote = (await client.lookupUrl(serverUrl)) as unknown as HostProxy;
+  remote = await client.lookupUrl<HostProxy>(serverUrl);
   store = await remote.spawn('store', Store);
 });
 afterAll(() => shutdown());

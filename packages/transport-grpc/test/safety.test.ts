@@ -43,7 +43,7 @@ async function pair(serverOptions: Parameters<typeof createHost>[1] = {}, client
   // the client first: it is then the main host, which calls from outside actors come from
   const client = await createHost(clientUrl, clientOptions);
   await createHost(serverUrl, serverOptions);
-  const remote = (await client.lookupUrl(serverUrl)) as unknown as HostProxy;
+  const remote = await client.lookupUrl<HostProxy>(serverUrl);
   return { serverUrl, clientUrl, client, remote };
 }
 
@@ -101,7 +101,7 @@ describe('remote spawn', () => {
 describe('messages the host cannot handle get clear errors; the connection and the host survive', () => {
   test('unknown actor, unknown method, a method that is neither @Tell nor @Ask', async () => {
     const { serverUrl, client } = await pair();
-    const server = (await client.lookupUrl(serverUrl)) as unknown as HostProxy;
+    const server = await client.lookupUrl<HostProxy>(serverUrl);
     await server.spawn('peer', Peer);
     const ghost = makeProxy<{ echo(x: number): number }>(
       { url: `${serverUrl}ghost`, base: serverUrl, id: 'ghost', desc: internDescription({ name: 'Peer', methods: { echo: ASK } }) },
@@ -124,7 +124,7 @@ describe('messages the host cannot handle get clear errors; the connection and t
 
   test('malformed frames and envelopes: error replies, and the same stream still works', async () => {
     const { serverUrl, client } = await pair();
-    await ((await client.lookupUrl(serverUrl)) as unknown as HostProxy).spawn('peer', Peer);
+    await (await client.lookupUrl<HostProxy>(serverUrl)).spawn('peer', Peer);
     const raw = RawPeer.open(serverUrl.slice('grpc://'.length, -1));
     await raw.waitFor((f) => f.welcome ?? undefined, 'welcome');
     raw.write(Buffer.from([0x0a, 0xff, 0xff, 0x01])); // a field longer than the frame
@@ -204,8 +204,8 @@ describe('grpcs:// with TLS', () => {
 
   test('a grpcs:// host with a self-signed certificate is reached by a host that trusts it, with a token', async () => {
     const { serverUrl, client } = await pair({ tls: { cert, key }, token: 't' }, { tls: { cert, key, ca: cert }, token: 't' }, 'grpcs');
-    const remote = (await client.lookupUrl(serverUrl)) as unknown as HostProxy;
-    const p = (await remote.spawn('peer', Peer)) as unknown as Proxy<Peer>;
+    const remote = await client.lookupUrl<HostProxy>(serverUrl);
+    const p = await remote.spawn('peer', Peer);
     expect(await p.echo('über TLS ✓')).toBe('über TLS ✓');
     expect(p.getUrl()).toBe(`${serverUrl}peer`);
   });
@@ -214,7 +214,7 @@ describe('grpcs:// with TLS', () => {
     const stranger = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
     const serverUrl = `grpcs://127.0.0.1:${await freePort()}/`;
     await createHost(serverUrl, { tls: { cert, key } });
-    const e = await errorOf(stranger.lookupUrl(`${serverUrl}`).then((h) => (h as unknown as HostProxy).hasActor('x')));
+    const e = await errorOf(stranger.lookupUrl<HostProxy>(serverUrl).then((h) => h.hasActor('x')));
     expect(e).toBeInstanceOf(HostDownError);
     const e2 = await errorOf(createHost(`grpcs://127.0.0.1:${await freePort()}/`));
     expect(e2.message).toMatch(/needs TLS certificates/);

@@ -27,7 +27,7 @@ beforeAll(async () => {
   const client = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
   const serverUrl = `grpc://127.0.0.1:${await freePort()}/`;
   await createHost(serverUrl);
-  const remote = (await client.lookupUrl(serverUrl)) as unknown as HostProxy;
+  const remote = await client.lookupUrl<HostProxy>(serverUrl);
   sink = await remote.spawn('sink', Sink);
 });
 afterAll(async () => {
