@@ -17,7 +17,7 @@ import { router, type RoutedHost } from './router';
 export class Host {
   constructor(private readonly local: LocalHost) {}
 
-  async spawn(id: string, klass: unknown, ...args: unknown[]): Promise<Proxy<unknown>> {
+  spawn(id: string, klass: unknown, ...args: unknown[]): Proxy<unknown> | Promise<Proxy<unknown>> {
     return this.local.spawn(id, klass, args);
   }
   lookup(id: string): Proxy<unknown> {
@@ -108,7 +108,11 @@ export class LocalHost implements RoutedHost {
     return makeProxy(address, { timeout: this.timeout, owner: this.cell });
   }
 
-  async spawn(id: string, klass: unknown, args: unknown[]): Promise<Proxy<unknown>> {
+  /**
+   * Spawns an actor. Synchronous when the runtime creates actors synchronously (the 'async'
+   * runtime): no promise and no blocked host mailbox per spawn.
+   */
+  spawn(id: string, klass: unknown, args: unknown[]): Proxy<unknown> | Promise<Proxy<unknown>> {
     this.checkOpen();
     if (typeof id !== 'string' || id === '') {
       throw new TypeError(`spawn(id, klass): the id must be a non-empty string, got ${JSON.stringify(id)}`);
@@ -120,18 +124,38 @@ export class LocalHost implements RoutedHost {
     const def = getActorDefinition(cls);
     const url = this.base + id;
     this.reserved.add(id);
+    let made: SpawnedActor | Promise<SpawnedActor>;
     try {
-      const actor = await this.runtime.spawn({ id, url, klass: cls, source, args, hostAddress: this.address });
-      if (this.closed) {
-        await actor.stop('shutdown');
-        throw new HostDownError(`host ${this.url} shut down while spawning '${id}'`);
-      }
-      const address: ActorAddress = { url, base: this.base, id, desc: actor.desc ?? describe(def) };
-      this.actors.set(id, { actor, address });
-      return this.proxyTo(address);
-    } finally {
+      made = this.runtime.spawn({ id, url, klass: cls, source, args, hostAddress: this.address });
+    } catch (e) {
       this.reserved.delete(id);
+      throw e;
     }
+    if (typeof (made as Partial<PromiseLike<unknown>>).then !== 'function') {
+      this.reserved.delete(id);
+      return this.register(id, url, def, made as SpawnedActor);
+    }
+    return Promise.resolve(made).then(
+      (actor) => {
+        this.reserved.delete(id);
+        return this.register(id, url, def, actor);
+      },
+      (e: unknown) => {
+        this.reserved.delete(id);
+        throw e;
+      },
+    );
+  }
+
+  private register(id: string, url: string, def: ActorDescription, actor: SpawnedActor): Proxy<unknown> | Promise<never> {
+    if (this.closed) {
+      return Promise.resolve(actor.stop('shutdown')).then(() => {
+        throw new HostDownError(`host ${this.url} shut down while spawning '${id}'`);
+      });
+    }
+    const address: ActorAddress = { url, base: this.base, id, desc: actor.desc ?? describe(def) };
+    this.actors.set(id, { actor, address });
+    return this.proxyTo(address);
   }
 
   lookup(id: string): Proxy<unknown> {
