@@ -151,9 +151,9 @@ export class ThreadRuntime implements Runtime, LinkHandler {
     return this.placed.get(id)?.slot.index;
   }
 
-  /** The running workers (their thread ids). */
-  threadIds(): number[] {
-    return this.slots.filter((s): s is Slot => s !== null && s.alive).map((s) => s.worker.threadId);
+  /** The thread id of each worker started for the current slots (-1 once it has exited), for tests and diagnostics. */
+  workerThreadIds(): number[] {
+    return this.slots.filter((s): s is Slot => s !== null).map((s) => s.worker.threadId);
   }
 
   async spawn(req: SpawnRequest): Promise<SpawnedActor> {

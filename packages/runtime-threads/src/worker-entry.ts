@@ -252,7 +252,11 @@ class PendingRoute implements ActorChannel {
 }
 
 router.fallback = (addr) => {
-  if (addr.base !== init.hostBase || addr.id === '' || addr.id === init.hostId) return mainRoute;
+  if (addr.base !== init.hostBase) {
+    // a host an actor created inside this worker is served here; any other through the main thread
+    return router.hosts.has(addr.base) ? null : mainRoute;
+  }
+  if (addr.id === '' || addr.id === init.hostId) return mainRoute;
   const cell = cells.get(addr.id);
   if (cell !== undefined) return cell;
   const known = routes.get(addr.id);
