@@ -115,7 +115,16 @@ export class GrpcChannel implements ActorChannel, Beating {
         this.refuse(reply, target, method, this.downFor(target, method));
         return;
       }
-      this.open();
+      try {
+        this.open();
+      } catch (e) {
+        // e.g. TLS options that grpc-js cannot use
+        this.state = DOWN;
+        this.retryAt = performance.now() + settings.maxBackoff * 1000;
+        this.downError = new HostError(`cannot connect to host ${this.base}: ${toError(e).message}`, { code: 'CONNECT_FAILED', cause: e });
+        this.refuse(reply, target, method, this.downError);
+        return;
+      }
     }
     const flags = target.desc.methods[method];
     const where = `${target.desc.name}.${method}`;

@@ -6,15 +6,25 @@
  * `tsactor` registers this transport; a program that builds on @tsactor/core alone calls
  * `registerTransport(grpcTransport)`.
  */
-import type { TransportPlugin } from '@tsactor/core';
+import { FailingChannel, toError, type ActorChannel, type HostBinding, type TransportPlugin } from '@tsactor/core';
 import { GrpcChannel, channels } from './client';
 import { listen } from './server';
+
+function connect(base: string, from: HostBinding | null): ActorChannel {
+  try {
+    return new GrpcChannel(base, from);
+  } catch (e) {
+    // a URL this transport cannot reach (e.g. no port): every message fails with that error
+    const error = toError(e);
+    return new FailingChannel(() => error);
+  }
+}
 
 /** The gRPC transport plugin (schemes grpc and grpcs). */
 export const grpcTransport: TransportPlugin = {
   schemes: ['grpc', 'grpcs'],
   listen,
-  connect: (base, from) => new GrpcChannel(base, from),
+  connect,
   async closeAll(): Promise<void> {
     await Promise.all([...channels].map((ch) => ch.close()));
   },

@@ -17,6 +17,7 @@ import {
   ClassRef,
   EnvelopeKind,
   HostDownError,
+  HostError,
   NotFoundError,
   REF,
   WIRE_VERSION,
@@ -332,7 +333,7 @@ function serverCredentials(host: HostBinding, scheme: 'grpc' | 'grpcs'): grpc.Se
   if (scheme === 'grpc') return grpc.ServerCredentials.createInsecure();
   const tls = host.options.tls;
   if (tls === undefined || !tls.cert || !tls.key) {
-    throw new ActorError(`cannot serve ${host.base}: a grpcs:// host needs TLS certificates; pass { tls: { cert, key } } (PEM text) to createHost`, {
+    throw new HostError(`cannot serve ${host.base}: a grpcs:// host needs TLS certificates; pass { tls: { cert, key } } (PEM text) to createHost`, {
       code: 'TLS_REQUIRED',
     });
   }
@@ -354,7 +355,7 @@ export async function listen(host: HostBinding): Promise<GrpcServer> {
         server.forceShutdown();
         const inUse = /EADDRINUSE|address already in use|No address added/i.test(err.message);
         reject(
-          new ActorError(
+          new HostError(
             inUse
               ? `port ${port} is already in use (${err.message}); stop whatever listens there or choose another port`
               : `cannot listen at ${authority}: ${err.message}`,

@@ -76,3 +76,33 @@ test('shutdown(url) stops one host; the others go on; calls to it fail promptly'
   await b2.spawn('x', Echo);
   expect(await onB.getMsgs()).toEqual([]);
 });
+
+test('a grpc:// URL without a port is refused with a clear HostError, for hosts and for calls', async () => {
+  await expect(createHost('grpc://127.0.0.1/')).rejects.toThrow(/expected grpc:\/\/HOST:PORT\//);
+  const a = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
+  const e = await a.lookupUrl('grpc://127.0.0.1/someone').then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(HostError);
+  expect((e as HostError).code).toBe('BAD_URL');
+  await expect(createHost(a.getUrl())).rejects.toBeInstanceOf(HostError);
+});
+
+test('a port taken by another program is refused with a HostError that says so', async () => {
+  const net = await import('node:net');
+  const port = await freePort();
+  const squatter = net.createServer();
+  await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
+  try {
+    const e = await createHost(`grpc://127.0.0.1:${port}/`).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(HostError);
+    expect((e as HostError).code).toBe('ADDRESS_IN_USE');
+    expect((e as Error).message).toMatch(new RegExp(`port ${port} is already in use`));
+  } finally {
+    await new Promise<void>((r) => squatter.close(() => r()));
+  }
+});
