@@ -5,7 +5,7 @@
  * in `spawn(id, klass, ...args)` go to the actor's constructor. Prints:
  *   ['hi', 'you']
  */
-import { Actor, Tell, setContext, createHost, sleep, shutdown } from 'tsactor';
+import { Actor, Tell, setContext, createHost, shutdown } from 'tsactor';
 
 /** Prints a list of strings as Python does: ['hi', 'you']. */
 function pyList(items: readonly string[]): string {
@@ -37,10 +37,6 @@ async function main(): Promise<void> {
 
   t.showThings();
 
-  // PyActor's shutdown() queues a stop behind the messages already sent, so the tell
-  // above is handled first; tsactor's shutdown() stops the actors at once (queued tells
-  // are dropped and reported), so give the tell its moment, as the other samples do.
-  await sleep(1);
   await shutdown();
 }
 

@@ -29,7 +29,7 @@ export function spawnCell(req: SpawnRequest, timeout: number | null): SpawnedAct
     proxy: makeProxy(address, { owner: cell, timeout }),
     host: makeProxy(req.hostAddress, { owner: cell, timeout }) as unknown as HostProxy,
   });
-  return { channel: cell, cell, desc: def, stop: (reason) => cell.stop(reason) };
+  return { channel: cell, cell, desc: def, stop: (reason) => cell.stop(reason), quiesce: () => cell.quiesce() };
 }
 
 class AsyncRuntime implements Runtime {

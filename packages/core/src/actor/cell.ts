@@ -28,6 +28,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 export class ActorCell implements ActorChannel, Runnable {
   queued = false;
   private state = IDLE;
+  private idleWaiters: Array<() => void> | null = null;
   /** made on the first message: an idle actor costs no mailbox */
   private mailbox: Mailbox<Reply> | null = null;
   /** asks whose async methods are still running (rejected if the host shuts down) */
@@ -86,7 +87,24 @@ export class ActorCell implements ActorChannel, Runnable {
     const mailbox = this.mailbox;
     if (mailbox !== null) while (n < budget && this.state === QUEUED && mailbox.shift(this.invoke, this)) n++;
     if (this.state === QUEUED && (mailbox === null || mailbox.size === 0)) this.state = IDLE;
+    if (this.idleWaiters !== null && this.state !== QUEUED) this.notifyIdle();
     return n;
+  }
+
+  /**
+   * Resolves once the actor has handled every message it can handle now: its mailbox is
+   * empty, or it awaits inside a method that holds the mailbox. Resolves with false when
+   * there was nothing to wait for.
+   */
+  quiesce(): Promise<boolean> {
+    if (this.state !== QUEUED) return Promise.resolve(false);
+    return new Promise((resolve) => (this.idleWaiters ??= []).push(() => resolve(true)));
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = null;
+    if (waiters !== null) for (const w of waiters) w();
   }
 
   /**
@@ -96,6 +114,7 @@ export class ActorCell implements ActorChannel, Runnable {
   stop(reason: 'stopped' | 'shutdown'): void {
     if (this.state === STOPPED) return;
     this.state = STOPPED;
+    if (this.idleWaiters !== null) this.notifyIdle();
     let droppedTells = 0;
     this.mailbox?.drainAll((method, _args, reply) => {
       if (reply === null || reply === CALLBACK) droppedTells++;
@@ -199,6 +218,7 @@ export class ActorCell implements ActorChannel, Runnable {
       this.dispatcher.schedule(this);
     } else {
       this.state = IDLE;
+      if (this.idleWaiters !== null) this.notifyIdle();
     }
   }
 }

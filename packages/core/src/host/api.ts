@@ -129,10 +129,6 @@ export async function shutdown(url?: string): Promise<void> {
     if (h === undefined) throw new HostError(`no host is running at ${url}`, { code: 'NO_HOST' });
     hosts = [h];
   }
-  for (const h of hosts) {
-    router.hosts.delete(h.base);
-    router.closed.add(h.base);
-  }
   const results = await Promise.allSettled(hosts.map((h) => h.close()));
   if (router.hosts.size === 0) await router.closeOutbound();
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -54,6 +54,9 @@ interface Entry {
 
 let created = 0;
 
+/** How long a shutdown lets actors handle the messages already sent to them. */
+const QUIESCE_SECONDS = 2;
+
 export class LocalHost implements RoutedHost {
   readonly url: string;
   readonly base: string;
@@ -62,6 +65,7 @@ export class LocalHost implements RoutedHost {
   readonly cell: ActorCell;
   readonly seq = ++created;
   closed = false;
+  private closing = false;
   runtime!: Runtime;
   server: TransportServer | null = null;
   private readonly actors = new Map<string, Entry>();
@@ -208,8 +212,14 @@ export class LocalHost implements RoutedHost {
 
   /** Stops every actor, timer, runtime and server of the host. */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
+    this.closing = true;
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
+    await this.quiesce(QUIESCE_SECONDS);
     this.closed = true;
+    if (router.hosts.get(this.base) === this) router.hosts.delete(this.base);
+    router.closed.add(this.base);
     for (const t of this.timers) t.cancel();
     this.timers.clear();
     const stops: Array<void | Promise<void>> = [];
@@ -229,6 +239,27 @@ export class LocalHost implements RoutedHost {
       errors.push(e);
     }
     if (errors.length > 0) throw new AggregateError(errors, `errors while shutting down host ${this.url}`);
+  }
+
+  /**
+   * Lets every actor handle the messages already sent to it (until none of them has work it
+   * can do now, or `seconds` pass), so that a shutdown right after a tell loses nothing.
+   */
+  private async quiesce(seconds: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), seconds * 1000);
+    });
+    try {
+      for (;;) {
+        const waits: Promise<boolean>[] = [];
+        for (const e of this.actors.values()) if (e.actor.quiesce !== undefined) waits.push(e.actor.quiesce());
+        const waited = await Promise.race([Promise.all(waits).then((r) => r.some(Boolean)), deadline]);
+        if (!waited) return;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private checkOpen(): void {

@@ -31,6 +31,11 @@ export interface SpawnedActor {
   readonly cell: ActorCell | null;
   /** stops the actor (see ActorCell.stop for what happens to queued messages) */
   stop(reason: 'stopped' | 'shutdown'): void | Promise<void>;
+  /**
+   * Resolves once the actor has handled the messages it can handle now (called before a
+   * shutdown, so that messages sent before it are not lost); true when it had to wait.
+   */
+  quiesce?(): Promise<boolean>;
 }
 
 /** The runtime of one host: where its actors live and run. */

@@ -1,0 +1,52 @@
+import { Actor, Tell, createHost, shutdown, sleep, setErrorHandler } from 'tsactor';
+
+const seen: number[] = [];
+let release: () => void = () => undefined;
+
+@Actor
+export class Sink {
+  @Tell put(n: number): void {
+    seen.push(n);
+  }
+  @Tell forward(to: Sink, n: number): void {
+    (to as unknown as { put(n: number): void }).put(n);
+  }
+  @Tell async slow(): Promise<void> {
+    await new Promise<void>((resolve) => (release = resolve));
+  }
+}
+
+describe('shutdown', () => {
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  it('lets actors handle the tells sent before it, including those they send each other', async () => {
+    const h = await createHost('local://local:7301/host');
+    const a = await h.spawn('a', Sink);
+    const b = await h.spawn('b', Sink);
+    for (let i = 0; i < 1000; i++) a.put(i);
+    for (let i = 1000; i < 1010; i++) a.forward(b, i);
+    await shutdown('local://local:7301/host');
+    expect(seen).toHaveLength(1010);
+    expect(seen.slice(0, 1000)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+  });
+
+  it('does not wait for a method that holds the mailbox, and reports the tells it drops', async () => {
+    const reports: string[] = [];
+    const prev = setErrorHandler((e) => reports.push(e.message));
+    try {
+      const h = await createHost('local://local:7302/host');
+      const a = await h.spawn('a', Sink);
+      a.slow();
+      a.put(1);
+      await sleep(0.01);
+      await shutdown('local://local:7302/host');
+      expect(seen).toEqual([]);
+      expect(reports).toEqual([expect.stringContaining('1 queued tell(s) to local://local:7302/a were not handled')]);
+    } finally {
+      release();
+      setErrorHandler(prev);
+    }
+  });
+});
