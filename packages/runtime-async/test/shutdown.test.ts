@@ -1,4 +1,4 @@
-import { Actor, Tell, createHost, shutdown, sleep, setErrorHandler } from 'tsactor';
+import { Actor, Tell, Ref, createHost, shutdown, sleep, setErrorHandler, type Proxy } from 'tsactor';
 
 const seen: number[] = [];
 let release: () => void = () => undefined;
@@ -8,8 +8,8 @@ export class Sink {
   @Tell put(n: number): void {
     seen.push(n);
   }
-  @Tell forward(to: Sink, n: number): void {
-    (to as unknown as { put(n: number): void }).put(n);
+  @Tell @Ref forward(to: Proxy<Sink>, n: number): void {
+    to.put(n);
   }
   @Tell async slow(): Promise<void> {
     await new Promise<void>((resolve) => (release = resolve));
