@@ -19,14 +19,16 @@ const PER_TICK = 16384;
 const SETTLED = Promise.resolve();
 
 export class Dispatcher {
-  private ready: Runnable[] = [];
-  private next: Runnable[] = [];
+  /** cells to run: the first readyCount slots (arrays are reused, never truncated: setting length is a slow runtime call) */
+  private ready: Array<Runnable | undefined> = [];
+  private readyCount = 0;
+  private next: Array<Runnable | undefined> = [];
   private scheduled = false;
 
   schedule(cell: Runnable): void {
     if (cell.queued) return;
     cell.queued = true;
-    this.ready.push(cell);
+    this.ready[this.readyCount++] = cell;
     if (!this.scheduled) {
       this.scheduled = true;
       void SETTLED.then(this.runMicro);
@@ -38,21 +40,23 @@ export class Dispatcher {
 
   private drain(_macro: boolean): void {
     let handled = 0;
-    while (this.ready.length > 0) {
+    while (this.readyCount > 0) {
       const batch = this.ready;
+      const count = this.readyCount;
       this.ready = this.next;
-      for (let i = 0; i < batch.length; i++) {
+      this.readyCount = 0;
+      for (let i = 0; i < count; i++) {
         const cell = batch[i]!;
+        batch[i] = undefined;
         cell.queued = false;
         handled += cell.run(PER_CELL);
         if (cell.runnable && !cell.queued) {
           cell.queued = true;
-          this.ready.push(cell);
+          this.ready[this.readyCount++] = cell;
         }
       }
-      batch.length = 0;
       this.next = batch;
-      if (handled >= PER_TICK && this.ready.length > 0) {
+      if (handled >= PER_TICK && this.readyCount > 0) {
         setImmediate(this.runMacro);
         return;
       }
