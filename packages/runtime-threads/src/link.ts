@@ -5,12 +5,18 @@
  * MAX_BATCH slots, so a burst of tells costs one postMessage per few thousand messages.
  * Asks get a numeric reply id; their answers come back on the same link, in order.
  *
+ * Messages carry no strings of their own: an actor is named by its handle (a number the
+ * worker gave it at spawn), a method by a number this link gave its name the first time
+ * (a NAME message before it). So the receiver neither hashes nor internalizes a string per
+ * message, and `instance[method]` finds the method with a string it has seen before.
+ *
  * Batch layout (each message is an opcode and its slots):
- *   TELL  id method args          ASK  id method args rid        (to an actor of the peer)
- *   RTELL url desc method args    RASK url desc method args rid  (to the main thread's router)
- *   OK rid value                  ERR rid error                  (answers)
- *   CALL name payload rid         (runtime control; rid 0 when no answer is wanted)
- *   REPORT error info             (an error reported in a worker, for the main thread's handler)
+ *   TELL  handle method args       ASK  handle method args rid     (to an actor of the peer)
+ *   RTELL url desc method args     RASK url desc method args rid   (to the main thread's router)
+ *   OK rid value                   ERR rid error                   (answers)
+ *   NAME code name                 (`code` stands for the method `name` from now on)
+ *   CALL name payload rid          (runtime control; rid 0 when no answer is wanted)
+ *   REPORT error info              (an error reported in a worker, for the main thread's handler)
  */
 import type { TransferListItem } from 'node:worker_threads';
 import {
@@ -40,6 +46,7 @@ export const RTELL = 5;
 export const RASK = 6;
 export const CALL = 7;
 export const REPORT = 8;
+export const NAME = 9;
 
 /**
  * Slots after which a batch is posted at once instead of at the end of the microtask (about
@@ -62,8 +69,8 @@ export interface LinkPort {
 
 /** What the owner of a link does with the messages that are not answers. */
 export interface LinkHandler {
-  /** a tell (rid 0) or an ask for an actor of this thread, by id; `args` still encoded */
-  deliver(link: Link, id: string, method: string, args: unknown, rid: number): void;
+  /** a tell (rid 0) or an ask for an actor of this thread, by handle; `args` still encoded */
+  deliver(link: Link, handle: number, method: string, args: unknown, rid: number): void;
   /** a message for any address, to be resolved by this thread's router; `args` still encoded */
   route(link: Link, url: string, desc: ActorDescription, method: string, args: unknown, rid: number): void;
   /** a control call; answer with link.answer/fault when rid is not 0 */
@@ -122,6 +129,10 @@ export class Link {
   private nextRid = 0;
   private foreign = false;
   private checked = false;
+  /** method names sent, by the code this link gave them */
+  private readonly codes = new Map<string, number>();
+  /** method names received, by code */
+  private readonly names: string[] = [];
   /** why this link can no longer deliver; null while it works */
   down: Error | null = null;
   /** told when the link starts (true) or stops (false) waiting for answers */
@@ -138,24 +149,39 @@ export class Link {
 
   // ---- sending
 
-  tell(id: string, method: string, args: unknown): void {
-    this.out.push(TELL, id, method, args);
+  tell(handle: number, method: string, args: unknown): void {
+    const code = this.code(method);
+    this.out.push(TELL, handle, code, args);
     this.schedule();
   }
 
-  ask(id: string, method: string, args: unknown, reply: Reply): void {
-    this.out.push(ASK, id, method, args, this.track(reply));
+  ask(handle: number, method: string, args: unknown, reply: Reply): void {
+    const code = this.code(method);
+    this.out.push(ASK, handle, code, args, this.track(reply));
     this.schedule();
   }
 
   routeTell(url: string, desc: ActorDescription, method: string, args: unknown): void {
-    this.out.push(RTELL, url, desc, method, args);
+    const code = this.code(method);
+    this.out.push(RTELL, url, desc, code, args);
     this.schedule();
   }
 
   routeAsk(url: string, desc: ActorDescription, method: string, args: unknown, reply: Reply): void {
-    this.out.push(RASK, url, desc, method, args, this.track(reply));
+    const code = this.code(method);
+    this.out.push(RASK, url, desc, code, args, this.track(reply));
     this.schedule();
+  }
+
+  /** The code of a method name on this link (sent ahead of its first use). */
+  private code(name: string): number {
+    let c = this.codes.get(name);
+    if (c === undefined) {
+      c = this.codes.size;
+      this.codes.set(name, c);
+      this.out.push(NAME, c, name);
+    }
+    return c;
   }
 
   /** A control call; resolves with the peer's answer (rejects when the link goes down). */
@@ -273,7 +299,8 @@ export class Link {
       } catch {
         const op = one[0];
         const rid = op === ASK ? one[4] : op === RASK ? one[5] : op === CALL ? one[3] : 0;
-        const what = op === ASK || op === TELL ? `${String(one[2])}()` : op === RASK || op === RTELL ? `${String(one[3])}()` : 'a message';
+        const code = op === ASK || op === TELL ? one[2] : op === RASK || op === RTELL ? one[3] : undefined;
+        const what = code !== undefined ? `${[...this.codes].find(([, c]) => c === code)?.[0] ?? 'a method'}()` : 'a message';
         const e = new ActorError(`${what} could not be sent to ${this.peer}: ${(error as Error).message}`, { code: 'NOT_SERIALIZABLE' });
         if (op === OK || op === ERR) {
           try {
@@ -311,10 +338,13 @@ export class Link {
       try {
         switch (op) {
           case TELL:
-            h.deliver(this, batch[at + 1] as string, batch[at + 2] as string, this.adopted(batch[at + 3]), 0);
+            h.deliver(this, batch[at + 1] as number, this.names[batch[at + 2] as number]!, this.adopted(batch[at + 3]), 0);
             break;
           case ASK:
-            h.deliver(this, batch[at + 1] as string, batch[at + 2] as string, this.adopted(batch[at + 3]), batch[at + 4] as number);
+            h.deliver(this, batch[at + 1] as number, this.names[batch[at + 2] as number]!, this.adopted(batch[at + 3]), batch[at + 4] as number);
+            break;
+          case NAME:
+            this.names[batch[at + 1] as number] = batch[at + 2] as string;
             break;
           case OK:
             this.settle(batch[at + 1] as number, batch[at + 2], true);
@@ -328,7 +358,7 @@ export class Link {
               this,
               batch[at + 1] as string,
               this.adopted(batch[at + 2]) as ActorDescription,
-              batch[at + 3] as string,
+              this.names[batch[at + 3] as number]!,
               this.adopted(batch[at + 4]),
               op === RASK ? (batch[at + 5] as number) : 0,
             );
@@ -381,6 +411,7 @@ function slots(op: number): number {
     case OK:
     case ERR:
     case REPORT:
+    case NAME:
       return 3;
     case RTELL:
       return 5;
@@ -426,6 +457,17 @@ export function failMessage(target: ActorAddress, method: string, reply: Reply |
  */
 export function encodeArgs(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): unknown[] | null {
   try {
+    // the common case first: arguments that are all numbers, strings, booleans or null go as they are
+    let plain = true;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      const t = typeof a;
+      if (a !== null && t !== 'number' && t !== 'string' && t !== 'boolean' && t !== 'undefined' && t !== 'bigint') {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return args;
     return encodeValue(args, encodeOptions(target.desc, method)) as unknown[];
   } catch (e) {
     if (reply === null) throw e;
@@ -434,12 +476,12 @@ export function encodeArgs(target: ActorAddress, method: string, args: unknown[]
   }
 }
 
-/** Delivers to one actor of the thread at the other end of a link, by id. */
+/** Delivers to one actor of the thread at the other end of a link, by its handle there. */
 export class LinkChannel implements ActorChannel {
   alive = true;
   constructor(
     readonly link: Link,
-    readonly id: string,
+    readonly handle: number,
   ) {}
 
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
@@ -457,7 +499,7 @@ export class LinkChannel implements ActorChannel {
   sendEncoded(target: ActorAddress, method: string, encoded: unknown, reply: Reply | null): void {
     const down = this.link.down;
     if (down !== null) failMessage(target, method, reply, downError(down, target, method));
-    else if (reply === null) this.link.tell(this.id, method, encoded);
-    else this.link.ask(this.id, method, encoded, reply);
+    else if (reply === null) this.link.tell(this.handle, method, encoded);
+    else this.link.ask(this.handle, method, encoded, reply);
   }
 }

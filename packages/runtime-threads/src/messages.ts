@@ -27,6 +27,12 @@ export interface SpawnPayload {
   readonly args: unknown;
 }
 
+/** worker -> main: the answer to 'spawn' */
+export interface SpawnAnswer {
+  /** the number that names the actor in messages to this worker */
+  readonly handle: number;
+}
+
 /** main -> worker 'stop' */
 export interface StopPayload {
   readonly id: string;
@@ -56,6 +62,6 @@ export interface LocatePayload {
 }
 
 export type LocateAnswer =
-  | { readonly where: 'worker'; readonly index: number }
+  | { readonly where: 'worker'; readonly index: number; readonly handle: number }
   | { readonly where: 'none' }
   | { readonly where: 'dead'; readonly message: string };

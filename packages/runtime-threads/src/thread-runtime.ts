@@ -32,7 +32,7 @@ import {
 } from '@tsactor/core';
 import { locateClass } from './class-locator';
 import { Link, LinkChannel, LinkReply, encodeOptions, type LinkHandler, type ReportInfo } from './link';
-import type { LocateAnswer, LocatePayload, SpawnPayload, StopPayload, WorkerInit } from './messages';
+import type { LocateAnswer, LocatePayload, SpawnAnswer, SpawnPayload, StopPayload, WorkerInit } from './messages';
 import { isThreadsWorker } from './worker-state';
 
 /** the plain-JavaScript shim every worker starts with (see boot/worker.js) */
@@ -112,6 +112,12 @@ interface Placement {
   readonly channel: LinkChannel;
 }
 
+function handleOf(answer: unknown): number {
+  const h = (answer as Partial<SpawnAnswer> | null)?.handle;
+  if (typeof h !== 'number') throw new HostError('a worker answered a spawn without a handle', { code: 'MALFORMED' });
+  return h;
+}
+
 function listIds(ids: string[]): string {
   if (ids.length === 0) return 'no actors';
   const shown = ids.slice(0, 10).map((id) => `'${id}'`);
@@ -163,8 +169,8 @@ export class ThreadRuntime implements Runtime, LinkHandler {
     const args = encodeValue(req.args, { refs: true, where: `${def.name} constructor` });
     const slot = this.pick();
     const payload: SpawnPayload = { id: req.id, url: req.url, file: loc.file, exportName: loc.exportName, className: def.name, args };
-    await slot.link.call('spawn', payload);
-    const channel = new LinkChannel(slot.link, req.id);
+    const handle = handleOf(await slot.link.call('spawn', payload));
+    const channel = new LinkChannel(slot.link, handle);
     slot.actors.add(req.id);
     this.placed.set(req.id, { slot, channel });
     return { channel, desc: def, cell: null, stop: (reason) => this.stop(req.id, reason) };
@@ -277,8 +283,8 @@ export class ThreadRuntime implements Runtime, LinkHandler {
 
   // ---- messages from the workers
 
-  deliver(link: Link, id: string, method: string, _args: unknown, rid: number): void {
-    const e = new NotFoundError(`no actor '${id}' on the main thread of ${this.host.url} (${method}() not delivered)`);
+  deliver(link: Link, handle: number, method: string, _args: unknown, rid: number): void {
+    const e = new NotFoundError(`no actor #${handle} on the main thread of ${this.host.url} (${method}() not delivered)`);
     if (rid !== 0) link.fault(rid, e, method);
   }
 
@@ -316,7 +322,7 @@ export class ThreadRuntime implements Runtime, LinkHandler {
     if (!p.slot.alive) {
       return { where: 'dead', message: `worker thread ${p.slot.index} of host ${this.host.url}, where '${id}' lived, died` };
     }
-    return { where: 'worker', index: p.slot.index };
+    return { where: 'worker', index: p.slot.index, handle: p.channel.handle };
   }
 }
 

@@ -32,6 +32,7 @@ import { Link, LinkChannel, LinkReply, encodeArgs, encodeOptions, failMessage, w
 import type {
   ConnectPayload,
   LocateAnswer,
+  SpawnAnswer,
   PeerDownPayload,
   SpawnPayload,
   StopPayload,
@@ -47,8 +48,13 @@ const timeout = init.timeout;
 const hostAddress: ActorAddress = { url: init.hostUrl, base: init.hostBase, id: init.hostId, desc: HOST_DESCRIPTION };
 const CONTROL: EncodeOptions = { refs: false, where: 'the threads runtime' };
 
-/** the actors of this worker */
+/** the actors of this worker, by id and by handle (the number messages name them by) */
 const cells = new Map<string, ActorCell>();
+const byHandle = new Map<number, ActorCell>();
+const handles = new Map<string, number>();
+let lastHandle = 0;
+/** ids of recently stopped actors, by handle, for the errors of messages that arrive late */
+const stopped = new Map<number, string>();
 /** channels to actors of this host on other workers, by id */
 const routes = new Map<string, ActorChannel>();
 /** links to the other workers, by slot */
@@ -71,12 +77,14 @@ function deliverLocal(cell: ActorCell, method: string, encoded: unknown, reply: 
 }
 
 const handler: LinkHandler = {
-  deliver(link, id, method, args, rid) {
-    const cell = cells.get(id);
+  deliver(link, handle, method, args, rid) {
+    const cell = byHandle.get(handle);
     if (cell === undefined) {
-      const e = new NotFoundError(`no actor '${id}' on host ${init.hostBase} (${method}() not delivered); it was stopped or never spawned`);
+      const id = stopped.get(handle);
+      const url = id === undefined ? `an actor of ${init.hostBase}` : init.hostBase + id;
+      const e = new NotFoundError(`actor ${url} was stopped; ${method}() was not handled`);
       if (rid !== 0) link.fault(rid, e, method);
-      else reportError(e, { actor: init.hostBase + id, method, kind: 'tell' });
+      else reportError(e, { actor: url, method, kind: 'tell' });
       return;
     }
     deliverLocal(cell, method, args, rid === 0 ? null : new LinkReply(link, rid, encodeOptions(cell.def, method)));
@@ -110,13 +118,23 @@ function control(name: string, payload: unknown): unknown {
       const klass = loadClass({ file: p.file, exportName: p.exportName }, p.className);
       const args = decodeValue(p.args, { owner: null, timeout }) as unknown[];
       const actor = spawnCell({ id: p.id, url: p.url, klass, source: p.file, args, hostAddress }, timeout);
+      const handle = ++lastHandle;
       cells.set(p.id, actor.cell!);
-      return null;
+      byHandle.set(handle, actor.cell!);
+      handles.set(p.id, handle);
+      return { handle } satisfies SpawnAnswer;
     }
     case 'stop': {
       const p = payload as StopPayload;
       const cell = cells.get(p.id);
+      const handle = handles.get(p.id);
       cells.delete(p.id);
+      handles.delete(p.id);
+      if (handle !== undefined) {
+        byHandle.delete(handle);
+        stopped.set(handle, p.id);
+        if (stopped.size > 4096) stopped.delete(stopped.keys().next().value!);
+      }
       cell?.stop(p.reason);
       return null;
     }
@@ -171,20 +189,14 @@ class MainRoute implements ActorChannel {
 }
 const mainRoute = new MainRoute();
 
-interface Queued {
-  readonly target: ActorAddress;
-  readonly method: string;
-  readonly encoded: unknown;
-  readonly reply: Reply | null;
-}
-
 /**
  * An actor of this host whose worker is not known yet: messages wait here, in order, while
  * the main thread is asked where it lives; then they go on, and the route is remembered.
  */
 class PendingRoute implements ActorChannel {
   alive = true;
-  private queue: Queued[] = [];
+  /** target, method, encoded args, reply; four slots per message */
+  private queue: unknown[] = [];
   private next: ActorChannel | null = null;
   private failure: Error | null = null;
 
@@ -205,7 +217,7 @@ class PendingRoute implements ActorChannel {
       return;
     }
     const encoded = encodeArgs(target, method, args, reply);
-    if (encoded !== null) this.queue.push({ target, method, encoded, reply });
+    if (encoded !== null) this.queue.push(target, method, encoded, reply);
   }
 
   private settle(answer: LocateAnswer): void {
@@ -217,37 +229,40 @@ class PendingRoute implements ActorChannel {
       this.fail(new HostDownError(answer.message));
       return;
     }
-    const queue = this.queue;
+    const q = this.queue;
     this.queue = [];
     this.alive = false;
     if (answer.index === init.index) {
       const cell = cells.get(this.id);
       if (cell === undefined) {
-        this.fail(new NotFoundError(`no actor '${this.id}' on host ${init.hostBase}; it was stopped`), queue);
+        this.fail(new NotFoundError(`no actor '${this.id}' on host ${init.hostBase}; it was stopped`), q);
         return;
       }
       this.next = cell;
       if (routes.get(this.id) === this) routes.delete(this.id);
-      for (const q of queue) cell.send(q.target, q.method, decodeValue(q.encoded, { owner: cell, timeout }) as unknown[], q.reply);
+      for (let i = 0; i < q.length; i += 4) {
+        const args = decodeValue(q[i + 2], { owner: cell, timeout }) as unknown[];
+        cell.send(q[i] as ActorAddress, q[i + 1] as string, args, q[i + 3] as Reply | null);
+      }
       return;
     }
     const link = peers.get(answer.index);
     if (link === undefined) {
-      this.fail(new HostDownError(`worker thread ${answer.index} of host ${init.hostUrl} is gone`), queue);
+      this.fail(new HostDownError(`worker thread ${answer.index} of host ${init.hostUrl} is gone`), q);
       return;
     }
-    const ch = new LinkChannel(link, this.id);
+    const ch = new LinkChannel(link, answer.handle);
     this.next = ch;
     if (routes.get(this.id) === this) routes.set(this.id, ch);
-    for (const q of queue) ch.sendEncoded(q.target, q.method, q.encoded, q.reply);
+    for (let i = 0; i < q.length; i += 4) ch.sendEncoded(q[i] as ActorAddress, q[i + 1] as string, q[i + 2], q[i + 3] as Reply | null);
   }
 
-  private fail(error: Error, queue: Queued[] = this.queue): void {
+  private fail(error: Error, q: unknown[] = this.queue): void {
     this.failure = error;
     this.alive = false;
     this.queue = [];
     if (routes.get(this.id) === this) routes.delete(this.id);
-    for (const q of queue) failMessage(q.target, q.method, q.reply, error);
+    for (let i = 0; i < q.length; i += 4) failMessage(q[i] as ActorAddress, q[i + 1] as string, q[i + 3] as Reply | null, error);
   }
 }
 

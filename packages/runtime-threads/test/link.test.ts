@@ -11,7 +11,7 @@ import { adopt, isForeign } from '../src/realm';
 import { Counter } from './fixtures/actors';
 
 interface Delivered {
-  id: string;
+  handle: number;
   method: string;
   args: unknown;
   rid: number;
@@ -22,8 +22,8 @@ function pair(): { a: Link; b: Link; posts: unknown[][]; delivered: Delivered[] 
   const posts: unknown[][] = [];
   const delivered: Delivered[] = [];
   const handler: LinkHandler = {
-    deliver(link, id, method, args, rid) {
-      delivered.push({ id, method, args, rid });
+    deliver(link, handle, method, args, rid) {
+      delivered.push({ handle, method, args, rid });
       if (rid !== 0) link.answer(rid, method === 'bad' ? () => 'a function' : { echoed: args }, encodeOptions(def, method));
     },
     route() {},
@@ -58,7 +58,7 @@ const target = { url: 'local://link-test:1/c', base: 'local://link-test:1/', id:
 describe('Link', () => {
   it('posts a burst of tells in a few batches, in order', async () => {
     const { a, posts, delivered } = pair();
-    const ch = new LinkChannel(a, 'c');
+    const ch = new LinkChannel(a, 7);
     const n = 10_000;
     for (let i = 0; i < n; i++) ch.send(target, 'add', [i], null);
     const answer = new Future(target.url, 'count', 10, null);
@@ -68,7 +68,7 @@ describe('Link', () => {
     expect(posts.length).toBeLessThanOrEqual(4);
     expect(delivered).toHaveLength(n + 1);
     expect(delivered.slice(0, n).map((d) => (d.args as number[])[0])).toEqual(Array.from({ length: n }, (_, i) => i));
-    expect(delivered.slice(0, n).every((d) => d.id === 'c' && d.method === 'add' && d.rid === 0)).toBe(true);
+    expect(delivered.slice(0, n).every((d) => d.handle === 7 && d.method === 'add' && d.rid === 0)).toBe(true);
     expect(delivered[n]!.method).toBe('count');
   });
 
@@ -76,14 +76,14 @@ describe('Link', () => {
     const { a } = pair();
     expect(await a.call('ping', { x: 1 })).toEqual({ name: 'ping', payload: { x: 1 } });
     const pending = new Future(target.url, 'count', null, null);
-    new LinkChannel(a, 'c').send(target, 'count', [], pending);
+    new LinkChannel(a, 7).send(target, 'count', [], pending);
     const call = a.call('ping', null);
     a.fail(new HostDownError('the peer is gone'));
     await expect(pending.result()).rejects.toThrow('the peer is gone');
     await expect(call).rejects.toBeInstanceOf(HostDownError);
     // later messages fail at once: asks reject, with the method named
     const later = new Future(target.url, 'count', null, null);
-    new LinkChannel(a, 'c').send(target, 'count', [], later);
+    new LinkChannel(a, 7).send(target, 'count', [], later);
     const e = (await later.exception())!;
     expect(e).toBeInstanceOf(HostDownError);
     expect(e.message).toContain('count() of local://link-test:1/c');
@@ -93,7 +93,7 @@ describe('Link', () => {
   it('sends an answer that cannot be encoded as the error of the ask', async () => {
     const { a } = pair();
     const f = new Future(target.url, 'bad', 10, null);
-    new LinkChannel(a, 'c').send(target, 'bad', [], f);
+    new LinkChannel(a, 7).send(target, 'bad', [], f);
     const e = (await f.exception())!;
     expect(e).toBeInstanceOf(ActorError);
     expect((e as ActorError).code).toBe('NOT_SERIALIZABLE');
@@ -108,8 +108,8 @@ describe('Link', () => {
       port2,
       {
         ...noop,
-        deliver(link, id, method, args, rid) {
-          got.push({ id, method, args, rid });
+        deliver(link, handle, method, args, rid) {
+          got.push({ handle, method, args, rid });
           if (rid !== 0) link.answer(rid, got.length, { refs: false, where: method });
         },
       },
@@ -120,7 +120,7 @@ describe('Link', () => {
     const sender = new Link(port1, noop, 10, 'the receiver');
     port1.on('message', (batch: unknown[]) => sender.receive(batch));
     try {
-      const ch = new LinkChannel(sender, 'c');
+      const ch = new LinkChannel(sender, 7);
       ch.send(target, 'add', ['before'], null);
       // a JS Proxy passes the codec (it looks like a plain object) but structured clone refuses it
       const bad = new Future(target.url, 'echo', 10, null);
