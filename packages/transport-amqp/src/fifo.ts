@@ -1,3 +1,5 @@
+/** Small helpers: a FIFO queue, and a bounded wait. */
+
 /** A FIFO queue on an array with a moving head: O(1) push and shift. */
 export class Fifo<T> {
   private items: Array<T | undefined> = [];
@@ -51,4 +53,15 @@ export class Fifo<T> {
   *[Symbol.iterator](): IterableIterator<T> {
     for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
   }
+}
+
+/** `p`, or a rejection after `ms` (the timer does not hold the process). */
+export function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from the broker within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

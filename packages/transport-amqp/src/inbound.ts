@@ -27,6 +27,7 @@ import {
 import { Dedup } from './dedup';
 import { MAX_MESSAGE_SIZE, type AmqpNode, type Listener } from './node';
 import { queueOf } from './names';
+import { bounded } from './fifo';
 
 /** Unacknowledged messages (batches) the broker may push to a host at once. */
 const PREFETCH = 256;
@@ -272,12 +273,15 @@ export class HostListener implements Listener, TransportServer {
     const ch = this.ch;
     this.ch = null;
     if (ch !== null) {
+      this.node.closingListeners++;
       try {
-        await ch.deleteQueue(this.queue);
+        // bounded: an operation on a channel whose connection just dropped may never be answered
+        await bounded(ch.deleteQueue(this.queue), 5000);
       } catch {
         // the broker is gone: the queue stays; the next host at this URL drops what it holds
       }
-      await ch.close().catch(() => undefined);
+      await bounded(ch.close(), 5000).catch(() => undefined);
+      this.node.closingListeners--;
     }
     await this.node.listenerClosed();
   }
@@ -286,3 +290,4 @@ export class HostListener implements Listener, TransportServer {
     return this.ch;
   }
 }
+

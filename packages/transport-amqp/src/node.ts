@@ -33,7 +33,7 @@ import {
   type Reply,
 } from '@tsactor/core';
 import { explainBrokerFailure, scrub, type BrokerConfig } from './config';
-import { Fifo } from './fifo';
+import { Fifo, bounded } from './fifo';
 import { baseOfQueue } from './names';
 
 /** Largest batch or envelope (bytes) sent; larger values are refused with an error. */
@@ -225,40 +225,48 @@ export class AmqpNode {
       this.lastFailure = scrub(cfg, e.message);
     });
     conn.on('close', (e?: Error) => this.lost(conn, e));
+    const attempt = { abandoned: false };
     try {
-      const pub = await conn.createConfirmChannel();
-      this.watchPublisher(pub);
-      const replyPub = await conn.createChannel();
-      replyPub.on('error', () => undefined);
-      const replyCh = await conn.createChannel();
-      replyCh.on('error', () => undefined);
-      const q = await replyCh.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
-      await replyCh.consume(q.queue, this.onReplyMessage, { noAck: true });
-      for (const l of this.listeners) await l.attach(conn, false);
-      if ((this.state as State) === 'closed') throw new HostDownError('closed while connecting');
-      this.conn = conn;
-      this.pub = pub;
-      this.pubTag = 0;
-      this.blocked = false;
-      this.replyPub = replyPub;
-      this.replyQueue = q.queue;
-      this.probeCh = null;
-      this.state = 'up';
-      this.everUp = true;
-      this.attempts = 0;
-      this.lastFailure = '';
-      this.stats.connects++;
-      const ws = this.upWaiters;
-      this.upWaiters = [];
-      for (const w of ws) w();
+      // bounded: an operation on a connection that drops meanwhile may never be answered
+      await bounded(this.setUp(conn, attempt), ms * 2);
     } catch (e) {
+      attempt.abandoned = true;
       conn.removeAllListeners('close');
       conn.on('close', () => undefined);
-      await conn.close().catch(() => undefined);
+      await bounded(conn.close(), 2000).catch(() => undefined);
       throw e;
     }
     this.pump();
     this.startProbes();
+  }
+
+  /** Opens the channels and the reply queue, and (re)attaches the served hosts. */
+  private async setUp(conn: ChannelModel, attempt: { abandoned: boolean }): Promise<void> {
+    const pub = await conn.createConfirmChannel();
+    this.watchPublisher(pub);
+    const replyPub = await conn.createChannel();
+    replyPub.on('error', () => undefined);
+    const replyCh = await conn.createChannel();
+    replyCh.on('error', () => undefined);
+    const q = await replyCh.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+    await replyCh.consume(q.queue, this.onReplyMessage, { noAck: true });
+    for (const l of this.listeners) await l.attach(conn, false);
+    if ((this.state as State) === 'closed' || attempt.abandoned) throw new HostDownError('closed while connecting');
+    this.conn = conn;
+    this.pub = pub;
+    this.pubTag = 0;
+    this.blocked = false;
+    this.replyPub = replyPub;
+    this.replyQueue = q.queue;
+    this.probeCh = null;
+    this.state = 'up';
+    this.everUp = true;
+    this.attempts = 0;
+    this.lastFailure = '';
+    this.stats.connects++;
+    const ws = this.upWaiters;
+    this.upWaiters = [];
+    for (const w of ws) w();
   }
 
   private watchPublisher(pub: ConfirmChannel): void {
@@ -675,8 +683,8 @@ export class AmqpNode {
     this.probing.add(queue);
     const base = baseOfQueue(queue);
     try {
-      const ch = await this.probeChannel();
-      const r = await ch.checkQueue(queue);
+      const ch = await bounded(this.probeChannel(), 5000);
+      const r = await bounded(ch.checkQueue(queue), 5000);
       if (r.consumerCount === 0) {
         this.rejectQueueAsks(
           queue,
@@ -738,13 +746,16 @@ export class AmqpNode {
     for (const w of this.upWaiters) w();
     this.upWaiters = [];
     this.onClosed(this);
-    if (conn !== null) await conn.close().catch(() => undefined);
+    if (conn !== null) await bounded(conn.close(), 5000).catch(() => undefined);
     if (this.attemptPromise !== null) await this.attemptPromise.catch(() => undefined);
   }
 
+  /** served hosts that are closing (their channel operations still need the connection) */
+  closingListeners = 0;
+
   /** True once nothing uses the node any more. */
   get unused(): boolean {
-    return this.listeners.size === 0 && this.outbound.size === 0;
+    return this.listeners.size === 0 && this.outbound.size === 0 && this.closingListeners === 0;
   }
 
   /** The current connection (null while down). */

@@ -18,7 +18,7 @@ import {
   type HostProxy,
 } from 'tsactor';
 import { EnvelopeKind, decodeFrame, encodeBatch, encodeEnvelope, serializeValue, unpackError } from '@tsactor/core';
-import { queueOf } from '@tsactor/transport-amqp';
+import { amqpStats, queueOf } from '@tsactor/transport-amqp';
 import { captureReports, errorOf, settle, within } from '@tsactor/testing';
 import { Counter, Echo, Relay } from './fixtures/actors';
 import { brokerLock, brokerUrl, describeWithBroker } from './broker';
@@ -146,6 +146,20 @@ describeWithBroker('amqp transport', () => {
       } finally {
         await shutdown();
       }
+    });
+  });
+
+  describe('shutdown', () => {
+    it('shutdown() of several amqp hosts at once finishes and closes the connection', async () => {
+      const urls = [url(), url(), url()];
+      const hosts = [];
+      for (const u of urls) hosts.push(await createHost(u));
+      const c = await hosts[1]!.spawn('c', Counter);
+      for (let i = 0; i < 1000; i++) c.hit(i);
+      expect(await c.count()).toBe(1000);
+      const o = await within(shutdown(), 15);
+      expect(o).toEqual({ ok: true, value: undefined });
+      expect(amqpStats().every((s) => s.state === 'closed')).toBe(true);
     });
   });
 
