@@ -15,7 +15,7 @@ export interface ChildOptions {
   /** wanted duration of one repetition, ms */
   readonly targetMs: number;
   readonly workloads: readonly WorkloadId[];
-  /** actors of the memory workload */
+  /** actors of the memory workload (at most; fewer where spawning is slow) */
   readonly memoryActors: number;
 }
 
@@ -32,37 +32,37 @@ interface Plan {
 const perSecond = (ops: (n: number) => number) => (n: number, t: Timed) => ops(n) / (t.ms / 1000);
 
 const PLANS: Record<WorkloadId, Plan> = {
-  pingpong: { method: 'pingpong', n0: 200, nMax: 5e6, run: (i, n) => i.pingpong!(n), figure: perSecond((n) => n) },
-  counting: { method: 'counting', n0: 1000, nMax: 2e7, run: (i, n) => i.counting!(n), figure: perSecond((n) => n) },
+  pingpong: { method: 'pingpong', n0: 20, nMax: 5e6, run: (i, n) => i.pingpong!(n), figure: perSecond((n) => n) },
+  counting: { method: 'counting', n0: 100, nMax: 2e7, run: (i, n) => i.counting!(n), figure: perSecond((n) => n) },
   threadring: {
     method: 'threadring',
-    n0: 500,
+    n0: 50,
     nMax: 2e7,
     run: (i, n) => i.threadring!(n, RING_SIZE),
     figure: perSecond((n) => n),
   },
   forkjoin: {
     method: 'forkjoin',
-    n0: 200,
+    n0: 20,
     nMax: 2e6,
     run: (i, n) => i.forkjoin!(n, FORKJOIN_ACTORS),
     figure: perSecond((n) => n * FORKJOIN_ACTORS),
   },
   'ask-latency': {
     method: 'askLatency',
-    n0: 200,
+    n0: 20,
     nMax: 2e6,
     run: (i, n) => i.askLatency!(n),
     figure: (_n, t) => quantile(t.latencies!, 0.5),
   },
   'ask-throughput': {
     method: 'askThroughput',
-    n0: 500,
+    n0: 200,
     nMax: 1e7,
     run: (i, n) => i.askThroughput!(n, ASK_WINDOW),
     figure: perSecond((n) => n),
   },
-  spawn: { method: 'spawn', n0: 200, nMax: 2e5, run: (i, n) => i.spawn!(n), figure: perSecond((n) => n) },
+  spawn: { method: 'spawn', n0: 50, nMax: 2e5, run: (i, n) => i.spawn!(n), figure: perSecond((n) => n) },
   memory: { method: 'memory', n0: 0, nMax: 0, run: (i, n) => i.memory!(n), figure: (_n, t) => t.bytesPerActor! },
 };
 
@@ -87,17 +87,20 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]).finally(() => clearTimeout(timer));
 }
 
-async function measure(impl: TargetImpl, target: string, w: WorkloadId, o: ChildOptions): Promise<CellResult> {
+async function measure(impl: TargetImpl, target: string, w: WorkloadId, o: ChildOptions, spawnRate: number | undefined): Promise<CellResult> {
   const plan = PLANS[w];
   const runTimeout = o.quick ? 30_000 : 120_000;
   const run = (n: number): Promise<Timed> => withTimeout(plan.run(impl, n), runTimeout, `${w} with n=${n}`);
   let n: number;
   if (w === 'memory') {
+    // enough actors for a clear heap delta, but no more than about 4 repetitions' worth of spawning
     n = o.memoryActors;
-    await run(Math.min(1000, n)); // warm-up
+    const floor = o.quick ? 500 : 2000;
+    if (spawnRate !== undefined) n = Math.max(floor, Math.min(n, Math.round((spawnRate * o.targetMs * 4) / 1000 / floor) * floor));
+    await run(Math.min(o.quick ? 200 : 1000, n)); // warm-up
   } else {
     // calibration: grow n until one run takes a while, then size the repetitions to targetMs
-    const calMs = o.targetMs / 4;
+    const calMs = o.targetMs / 2;
     n = plan.n0;
     let t = await run(n);
     while (t.ms < calMs && n < plan.nMax) {
@@ -143,20 +146,26 @@ async function main(): Promise<void> {
     await send({ type: 'target', available: false, reason, workloads: [] });
     process.exit(0);
   }
+  // comedy adds an exit listener per child process or thread it starts
+  process.setMaxListeners(100);
   const impl = await info.load();
   const supported = o.workloads.filter((w) => typeof impl[PLANS[w].method] === 'function');
   await send({ type: 'target', available: true, workloads: supported });
   await withTimeout(impl.setup(), 60_000, 'setup');
+  let spawnRate: number | undefined;
   for (const w of WORKLOADS.map((x) => x.id)) {
     if (!supported.includes(w)) continue;
     progress(w);
     let result: CellResult;
+    const started = Date.now();
     try {
-      result = await measure(impl, targetId, w, o);
+      result = await measure(impl, targetId, w, o, spawnRate);
     } catch (e) {
       const err = e as Error;
       result = { target: targetId, workload: w, status: 'failed', error: `${err.name}: ${err.message}` };
     }
+    if (w === 'spawn' && result.status === 'ok') spawnRate = result.value;
+    result = { ...result, seconds: (Date.now() - started) / 1000 };
     await send({ type: 'result', result });
   }
   await withTimeout(impl.teardown(), 30_000, 'teardown').catch((e: unknown) => {

@@ -112,7 +112,7 @@ function describeCell(c: CellResult): string {
   if (c.status === 'failed') return `FAILED  ${c.error}`;
   const spread = c.spreadPct !== undefined ? ` ±${c.spreadPct.toFixed(1)}%` : '';
   const lat = c.workload === 'ask-latency' ? ` (p99 ${fmt(c.p99!)} µs)` : '';
-  return `${fmt(c.value!).padStart(7)} ${w.unit}${spread}${lat}  [n=${c.n} ×${c.reps?.length}]`;
+  return `${fmt(c.value!).padStart(7)} ${w.unit}${spread}${lat}  [n=${c.n} ×${c.reps?.length}, ${c.seconds?.toFixed(1)} s]`;
 }
 
 interface ChildReport {
@@ -123,7 +123,7 @@ interface ChildReport {
 
 function runTarget(targetId: string, opts: ChildOptions, a: Args, budgetMs: number): Promise<ChildReport> {
   return new Promise((resolve) => {
-    const execArgv = ['--expose-gc'];
+    const execArgv = [...(TARGETS.find((t) => t.id === targetId)!.execArgv ?? ['--expose-gc'])];
     if (a.profile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(a.out, 'profiles')}`, `--cpu-prof-name=${targetId}.cpuprofile`);
     const child = fork(path.join(__dirname, 'child.js'), [targetId, JSON.stringify(opts)], {
       execArgv,
@@ -229,7 +229,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < chosen.length; i++) {
     const t = chosen[i]!;
     line(`[${i + 1}/${chosen.length}] ${t.label}  (${t.note})`);
+    const tt = Date.now();
     const r = await runTarget(t.id, opts, a, budgetMs);
+    line(`    (${((Date.now() - tt) / 1000).toFixed(1)} s)`);
     targets.push({ id: t.id, label: t.label, framework: t.framework, family: t.family, note: t.note, available: r.available, reason: r.reason });
     cells.push(...r.cells);
     if (r.available) {

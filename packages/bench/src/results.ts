@@ -21,6 +21,8 @@ export interface CellResult {
   /** ask latency: medians over repetitions of each repetition's p50 and p99 (µs) */
   readonly p50?: number;
   readonly p99?: number;
+  /** seconds the workload took in all (calibration, warm-up, repetitions, checks) */
+  readonly seconds?: number;
   /** why it failed or is not available */
   readonly error?: string;
 }

@@ -8,7 +8,7 @@ async function main(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const amqp = require('amqplib') as typeof amqpTypes;
   const q = queueNames(process.argv[2]!);
-  const conn = await amqp.connect(brokerUrl());
+  const conn = await amqp.connect(brokerUrl(), { noDelay: true });
   onParentStop(() => conn.close());
   const ch = await conn.createChannel();
   await ch.assertQueue(q.requests, { durable: false, autoDelete: true });

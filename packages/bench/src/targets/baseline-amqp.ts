@@ -1,8 +1,10 @@
 /**
  * The bare baseline of the AMQP transport: plain amqplib between this process and a child
- * process through RabbitMQ on 127.0.0.1:5672, one AMQP message per message (sendToQueue),
- * consumed with automatic acknowledgement, no framework. What the medium allows for
- * unbatched messages.
+ * process through RabbitMQ on 127.0.0.1:5672, one AMQP message per message (sendToQueue on
+ * a plain channel, transient queues), consumed with automatic acknowledgement, TCP_NODELAY
+ * as the transport sets it, no framework. It makes none of the transport's promises
+ * (persistent messages, publisher confirms, consumer acks, de-duplication) and does not
+ * batch: what a hand-written amqplib program sends message by message.
  */
 import * as path from 'node:path';
 import type * as amqpTypes from 'amqplib';
@@ -27,7 +29,7 @@ export class AmqpTarget extends StreamBaseline {
     const amqp = require('amqplib') as typeof amqpTypes;
     const tag = `${process.pid}-${Date.now().toString(36)}`;
     const q = queueNames(tag);
-    this.conn = await amqp.connect(brokerUrl());
+    this.conn = await amqp.connect(brokerUrl(), { noDelay: true });
     const ch = await this.conn.createChannel();
     await ch.assertQueue(q.replies, { durable: false, autoDelete: true });
     await ch.consume(q.replies, (m) => m && decode(m.content, this.handle), { noAck: true });

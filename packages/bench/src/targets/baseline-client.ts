@@ -3,7 +3,7 @@
  * server process and the messages coming back. Subclasses open and close the medium.
  */
 import { Batcher, OP } from './baseline-stream';
-import { LostMessagesError, expectEqual, now, pipelined, type TargetImpl, type Timed } from './types';
+import { LostMessagesError, expectEqual, now, pipelined, type TargetImpl, type Timed, sequentialAsks } from './types';
 
 export abstract class StreamBaseline implements TargetImpl {
   protected out!: Batcher;
@@ -108,16 +108,9 @@ export abstract class StreamBaseline implements TargetImpl {
   }
 
   async askLatency(n: number): Promise<Timed> {
-    const lat = new Float64Array(n);
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      const a = now();
-      const v = await this.call(OP.ECHO, i);
-      lat[i] = (now() - a) * 1000;
-      if (v !== i) throw new LostMessagesError(`ask ${i} answered ${v}`);
-    }
-    return { ms: now() - t0, latencies: lat };
+    return sequentialAsks(n, (i) => this.call(OP.ECHO, i));
   }
+
 
   async askThroughput(n: number, window: number): Promise<Timed> {
     const t0 = now();

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { LostMessagesError, expectEqual, now, pipelined, type TargetImpl, type Timed } from './types';
+import { LostMessagesError, expectEqual, now, pipelined, type TargetImpl, type Timed, sequentialAsks } from './types';
 
 type Reply = ['r', number, unknown];
 
@@ -96,16 +96,9 @@ export class PostMessageTarget implements TargetImpl {
 
   async askLatency(n: number): Promise<Timed> {
     const w = this.sides[0]!;
-    const lat = new Float64Array(n);
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      const a = now();
-      const v = await w.call('echo', i);
-      lat[i] = (now() - a) * 1000;
-      if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
-    }
-    return { ms: now() - t0, latencies: lat };
+    return sequentialAsks(n, (i) => w.call('echo', i));
   }
+
 
   async askThroughput(n: number, window: number): Promise<Timed> {
     const w = this.sides[0]!;

@@ -7,7 +7,8 @@
  */
 import * as path from 'node:path';
 import { ChildSide, freePort } from './child-process';
-import { LostMessagesError, expectEqual, fullGc, heapUsed, now, pipelined, type TargetImpl, type Timed } from './types';
+import { FORKJOIN_ACTORS } from '../workloads';
+import { LostMessagesError, expectEqual, fullGc, heapUsed, now, pipelined, type TargetImpl, type Timed, sequentialAsks } from './types';
 
 export type ComedyMode = 'in-memory' | 'threaded' | 'forked' | 'remote';
 
@@ -80,11 +81,14 @@ class ComedyCountDriver {
   private done: ((counts: number[]) => void) | null = null;
   async initialize(self: ActorSelf): Promise<void> {
     const p = self.getCustomParameters();
-    for (let k = 0; k < (p.actors as number); k++) this.counters.push(await self.createChild(p.counter, p.options as object));
+    const made: Array<PromiseLike<Ref>> = [];
+    for (let k = 0; k < (p.actors as number); k++) made.push(self.createChild(p.counter, p.options as object));
+    this.counters = await Promise.all(made);
   }
-  run(perActor: number): Promise<number[]> {
+  /** tells the first `active` counters `perActor` times each; answers their counts */
+  run(perActor: number, active: number): Promise<number[]> {
     return new Promise<number[]>((resolve) => {
-      const cs = this.counters;
+      const cs = this.counters.slice(0, active);
       this.counts = new Array<number>(cs.length).fill(-1);
       this.missing = cs.length;
       this.done = resolve;
@@ -168,6 +172,8 @@ export class ComedyTarget implements TargetImpl {
     }
     this.system = actors({ test: true });
     this.root = await this.system.rootActor();
+    // the actors under load are threads or processes in the other modes: start them all at once
+    await Promise.all([this.pingActor(), this.countDriver(), this.cached('echo', () => this.child('echo'))]);
   }
 
   async teardown(): Promise<void> {
@@ -182,19 +188,17 @@ export class ComedyTarget implements TargetImpl {
     return Promise.resolve(this.root.createChild(moduleOf(name), this.options));
   }
 
-  private async cached<T>(key: string, make: () => Promise<T>): Promise<T> {
-    let v = this.cache.get(key) as T | undefined;
+  private cached<T>(key: string, make: () => Promise<T>): Promise<T> {
+    let v = this.cache.get(key) as Promise<T> | undefined;
     if (v === undefined) {
-      v = await make();
+      v = make();
       this.cache.set(key, v);
     }
     return v;
   }
 
   async pingpong(n: number): Promise<Timed> {
-    const ping = await this.cached('pingpong', async () =>
-      this.root.createChild(ComedyPing, { mode: 'in-memory', customParameters: { pong: moduleOf('pong'), options: this.options } }),
-    );
+    const ping = await this.pingActor();
     const t0 = now();
     const got = await ping.sendAndReceive('run', n);
     const ms = now() - t0;
@@ -203,28 +207,34 @@ export class ComedyTarget implements TargetImpl {
     return { ms };
   }
 
-  private countDriver(actors: number): Promise<Ref> {
-    return this.cached(`counting${actors}`, async () =>
+  private countDriver(): Promise<Ref> {
+    return this.cached('counting', async () =>
       this.root.createChild(ComedyCountDriver, {
         mode: 'in-memory',
-        customParameters: { counter: moduleOf('counter'), options: this.options, actors },
+        customParameters: { counter: moduleOf('counter'), options: this.options, actors: FORKJOIN_ACTORS },
       }),
     );
   }
 
+  private pingActor(): Promise<Ref> {
+    return this.cached('pingpong', async () =>
+      this.root.createChild(ComedyPing, { mode: 'in-memory', customParameters: { pong: moduleOf('pong'), options: this.options } }),
+    );
+  }
+
   async counting(n: number): Promise<Timed> {
-    const driver = await this.countDriver(1);
+    const driver = await this.countDriver();
     const t0 = now();
-    const counts = (await driver.sendAndReceive('run', n)) as number[];
+    const counts = (await driver.sendAndReceive('run', n, 1)) as number[];
     const ms = now() - t0;
     expectEqual('count', counts[0], n);
     return { ms };
   }
 
   async forkjoin(perActor: number, actors: number): Promise<Timed> {
-    const driver = await this.countDriver(actors);
+    const driver = await this.countDriver();
     const t0 = now();
-    const counts = (await driver.sendAndReceive('run', perActor)) as number[];
+    const counts = (await driver.sendAndReceive('run', perActor, actors)) as number[];
     const ms = now() - t0;
     counts.forEach((c, k) => expectEqual(`count of fork-join actor ${k}`, c, perActor));
     return { ms };
@@ -232,16 +242,9 @@ export class ComedyTarget implements TargetImpl {
 
   async askLatency(n: number): Promise<Timed> {
     const echo = await this.cached('echo', () => this.child('echo'));
-    const lat = new Float64Array(n);
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      const a = now();
-      const v = await echo.sendAndReceive('echo', i);
-      lat[i] = (now() - a) * 1000;
-      if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
-    }
-    return { ms: now() - t0, latencies: lat };
+    return sequentialAsks(n, (i) => echo.sendAndReceive('echo', i));
   }
+
 
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = await this.cached('echo', () => this.child('echo'));

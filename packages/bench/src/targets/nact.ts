@@ -1,7 +1,7 @@
 /**
  * nact target: the workloads written for nact (spawn, dispatch, query), in one process.
  */
-import { LostMessagesError, expectEqual, fullGc, heapUsed, now, pipelined, type TargetImpl, type Timed } from './types';
+import { LostMessagesError, expectEqual, fullGc, heapUsed, now, pipelined, type TargetImpl, type Timed, sequentialAsks } from './types';
 
 type NactRef = object;
 interface Nact {
@@ -145,16 +145,9 @@ export class NactTarget implements TargetImpl {
   async askLatency(n: number): Promise<Timed> {
     const echo = this.cached('echo', () => this.echo());
     const { query } = this.nact;
-    const lat = new Float64Array(n);
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      const a = now();
-      const v = await query(echo, (sender) => ({ x: i, sender }), FOREVER);
-      lat[i] = (now() - a) * 1000;
-      if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
-    }
-    return { ms: now() - t0, latencies: lat };
+    return sequentialAsks(n, (i) => query(echo, (sender) => ({ x: i, sender }), FOREVER));
   }
+
 
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = this.cached('echo', () => this.echo());

@@ -11,7 +11,7 @@
 import * as path from 'node:path';
 import type { HostProxy, Proxy } from 'tsactor';
 import { Counter, Echo, Idle, Ping, Pong, RingNode, Sink, Control } from './tsactor-actors';
-import { LostMessagesError, expectEqual, fullGc, heapUsed, now, pipelined, type TargetImpl, type Timed } from './types';
+import { LostMessagesError, expectEqual, fullGc, heapUsed, now, pipelined, type TargetImpl, type Timed, sequentialAsks } from './types';
 import { ChildSide, freePort, brokerReachable } from './child-process';
 
 export type TsactorKind = 'async' | 'threads' | 'grpc' | 'amqp';
@@ -158,16 +158,9 @@ export class TsactorTarget implements TargetImpl {
 
   async askLatency(n: number): Promise<Timed> {
     const echo = await this.cached('echo', () => this.spawnOne('remote', Echo));
-    const lat = new Float64Array(n);
-    const t0 = now();
-    for (let i = 0; i < n; i++) {
-      const a = now();
-      const v = await echo.echo(i);
-      lat[i] = (now() - a) * 1000;
-      if (v !== i) throw new LostMessagesError(`ask ${i} answered ${v}`);
-    }
-    return { ms: now() - t0, latencies: lat };
+    return sequentialAsks(n, (i) => echo.echo(i));
   }
+
 
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = await this.cached('echo', () => this.spawnOne('remote', Echo));

@@ -97,3 +97,21 @@ export function pipelined<T>(total: number, window: number, ask: (i: number) => 
     for (let i = 0; i < first; i++) next();
   });
 }
+
+/**
+ * Makes `n` sequential asks (each awaited before the next) and checks that ask i answers i.
+ * One clock read per ask: the latency of ask i runs from the end of ask i-1 to its own end.
+ */
+export async function sequentialAsks(n: number, ask: (i: number) => PromiseLike<unknown>): Promise<Timed> {
+  const lat = new Float64Array(n);
+  const t0 = now();
+  let prev = t0;
+  for (let i = 0; i < n; i++) {
+    const v = await ask(i);
+    const t = now();
+    lat[i] = (t - prev) * 1000;
+    prev = t;
+    if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
+  }
+  return { ms: prev - t0, latencies: lat };
+}
