@@ -1,12 +1,17 @@
 /**
  * The conformance suite with its actors on an amqp:// host reached through the RabbitMQ
- * broker: every setup() creates a client host and a serving host (two amqp:// hosts of this
- * process talk through the broker exactly as two processes would), and the suite drives
- * the serving host through the client's channel.
+ * broker:
+ * - 'amqp': every setup() creates a client host and a serving host in this process (two
+ *   amqp:// hosts of one process talk through the broker exactly as two processes would);
+ * - 'amqp, threads runtime on the serving host': the same, the serving host's actors on
+ *   worker threads;
+ * - 'amqp, serving host in a child process': the serving host is a separate Node process
+ *   with its own broker connection.
  */
-import { createHost, shutdown, type HostProxy } from 'tsactor';
+import { createHost, setContext, shutdown, type HostProxy } from 'tsactor';
 import { describeConformance } from '@tsactor/testing';
 import { brokerLock, describeWithBroker } from './broker';
+import { Child, buildPackages, killChildren } from './processes';
 
 let next = 0;
 /** host names of this suite: amqp://127.0.0.1:18100/ and up (queue names on the broker, no sockets) */
@@ -14,32 +19,71 @@ function url(): string {
   return `amqp://127.0.0.1:${18100 + next++}/`;
 }
 
+function inProcessTarget(context: 'async' | 'threads') {
+  return async () => {
+    const callerUrl = url();
+    const remoteUrl = url();
+    const callerHost = await createHost(callerUrl);
+    setContext(context);
+    try {
+      await createHost(remoteUrl);
+    } finally {
+      setContext('async');
+    }
+    const host = await callerHost.lookupUrl<HostProxy>(remoteUrl);
+    return {
+      host,
+      callerHost,
+      async teardown() {
+        await shutdown(remoteUrl).catch(() => undefined);
+        await shutdown(callerUrl).catch(() => undefined);
+      },
+    };
+  };
+}
+
 describeWithBroker('amqp transport', () => {
   let release: (() => void) | undefined;
   beforeAll(async () => {
     release = await brokerLock();
+    buildPackages(); // for the child process
   }, 600_000);
   afterAll(async () => {
     await shutdown().catch(() => undefined);
+    killChildren();
     release?.();
   });
 
+  describeConformance({ name: 'amqp', inProcess: true, crossesBoundary: true, setup: inProcessTarget('async') });
+
   describeConformance({
-    name: 'amqp',
+    name: 'amqp, threads runtime on the serving host',
     inProcess: true,
     crossesBoundary: true,
+    setup: inProcessTarget('threads'),
+  });
+
+  describeConformance({
+    name: 'amqp, serving host in a child process',
+    inProcess: false,
+    crossesBoundary: true,
     async setup() {
-      const callerUrl = url();
       const remoteUrl = url();
+      const peer = new Child('packages/transport-amqp/test/fixtures/conformance-host.ts', [remoteUrl]);
+      await peer.waitFor(`ready ${remoteUrl}`);
+      const callerUrl = url();
       const callerHost = await createHost(callerUrl);
-      await createHost(remoteUrl);
-      const host = (await callerHost.lookupUrl(remoteUrl)) as unknown as HostProxy;
+      const host = await callerHost.lookupUrl<HostProxy>(remoteUrl);
+      let down = false;
       return {
         host,
         callerHost,
         async teardown() {
-          await shutdown(remoteUrl).catch(() => undefined);
+          if (down) return;
+          down = true;
+          const code = await peer.interrupt();
           await shutdown(callerUrl).catch(() => undefined);
+          if (code !== 0) throw new Error(`the serving host exited with code ${code}:\n${peer.stderr}`);
         },
       };
     },
