@@ -10,8 +10,11 @@
  * (a NAME message before it). So the receiver neither hashes nor internalizes a string per
  * message, and `instance[method]` finds the method with a string it has seen before.
  *
+ * Arguments of tells and asks are inlined (a count, then the arguments), so a message with
+ * plain arguments is a handful of numbers and strings: no array per message to clone.
+ *
  * Batch layout (each message is an opcode and its slots):
- *   TELL  handle method args       ASK  handle method args rid     (to an actor of the peer)
+ *   TELL  handle method n a1..an   ASK  handle method rid n a1..an (to an actor of the peer)
  *   RTELL url desc method args     RASK url desc method args rid   (to the main thread's router)
  *   OK rid value                   ERR rid error                   (answers)
  *   NAME code name                 (`code` stands for the method `name` from now on)
@@ -70,7 +73,7 @@ export interface LinkPort {
 /** What the owner of a link does with the messages that are not answers. */
 export interface LinkHandler {
   /** a tell (rid 0) or an ask for an actor of this thread, by handle; `args` still encoded */
-  deliver(link: Link, handle: number, method: string, args: unknown, rid: number): void;
+  deliver(link: Link, handle: number, method: string, args: unknown[], rid: number): void;
   /** a message for any address, to be resolved by this thread's router; `args` still encoded */
   route(link: Link, url: string, desc: ActorDescription, method: string, args: unknown, rid: number): void;
   /** a control call; answer with link.answer/fault when rid is not 0 */
@@ -149,15 +152,21 @@ export class Link {
 
   // ---- sending
 
-  tell(handle: number, method: string, args: unknown): void {
+  tell(handle: number, method: string, args: unknown[]): void {
     const code = this.code(method);
-    this.out.push(TELL, handle, code, args);
+    const out = this.out;
+    const n = args.length;
+    out.push(TELL, handle, code, n);
+    for (let i = 0; i < n; i++) out.push(args[i]);
     this.schedule();
   }
 
-  ask(handle: number, method: string, args: unknown, reply: Reply): void {
+  ask(handle: number, method: string, args: unknown[], reply: Reply): void {
     const code = this.code(method);
-    this.out.push(ASK, handle, code, args, this.track(reply));
+    const out = this.out;
+    const n = args.length;
+    out.push(ASK, handle, code, this.track(reply), n);
+    for (let i = 0; i < n; i++) out.push(args[i]);
     this.schedule();
   }
 
@@ -292,13 +301,13 @@ export class Link {
    */
   private salvage(batch: unknown[], error: unknown): void {
     for (let i = 0; i < batch.length; ) {
-      const size = slots(batch[i] as number);
+      const size = sizeAt(batch, i);
       const one = batch.slice(i, i + size);
       try {
         this.port.postMessage(one);
       } catch {
         const op = one[0];
-        const rid = op === ASK ? one[4] : op === RASK ? one[5] : op === CALL ? one[3] : 0;
+        const rid = op === ASK || op === CALL ? one[3] : op === RASK ? one[5] : 0;
         const code = op === ASK || op === TELL ? one[2] : op === RASK || op === RTELL ? one[3] : undefined;
         const what = code !== undefined ? `${[...this.codes].find(([, c]) => c === code)?.[0] ?? 'a method'}()` : 'a message';
         const e = new ActorError(`${what} could not be sent to ${this.peer}: ${(error as Error).message}`, { code: 'NOT_SERIALIZABLE' });
@@ -334,14 +343,21 @@ export class Link {
     while (i < n) {
       const op = batch[i] as number;
       const at = i;
-      i += slots(op);
+      const size = sizeAt(batch, i);
+      i += size;
       try {
         switch (op) {
           case TELL:
-            h.deliver(this, batch[at + 1] as number, this.names[batch[at + 2] as number]!, this.adopted(batch[at + 3]), 0);
+            h.deliver(this, batch[at + 1] as number, this.names[batch[at + 2] as number]!, this.args(batch, at + 4, batch[at + 3] as number), 0);
             break;
           case ASK:
-            h.deliver(this, batch[at + 1] as number, this.names[batch[at + 2] as number]!, this.adopted(batch[at + 3]), batch[at + 4] as number);
+            h.deliver(
+              this,
+              batch[at + 1] as number,
+              this.names[batch[at + 2] as number]!,
+              this.args(batch, at + 5, batch[at + 4] as number),
+              batch[at + 3] as number,
+            );
             break;
           case NAME:
             this.names[batch[at + 1] as number] = batch[at + 2] as string;
@@ -374,13 +390,21 @@ export class Link {
         }
       } catch (e) {
         reportError(e, { actor: this.peer, method: 'message from another thread', kind: 'internal' });
-        if (slots(op) === 0) return;
+        if (size === 0) return;
       }
     }
   }
 
   private adopted(v: unknown): unknown {
     return this.foreign ? adopt(v) : v;
+  }
+
+  /** The `n` inlined arguments starting at `from`, as an array of this realm. */
+  private args(batch: unknown[], from: number, n: number): unknown[] {
+    const args = new Array<unknown>(n);
+    if (this.foreign) for (let k = 0; k < n; k++) args[k] = adopt(batch[from + k]);
+    else for (let k = 0; k < n; k++) args[k] = batch[from + k];
+    return args;
   }
 
   private settle(rid: number, value: unknown, ok: boolean): void {
@@ -402,12 +426,13 @@ export class Link {
   }
 }
 
-function slots(op: number): number {
-  switch (op) {
+/** The number of slots of the message at `i` (0 for an unknown opcode). */
+function sizeAt(batch: unknown[], i: number): number {
+  switch (batch[i]) {
     case TELL:
-      return 4;
+      return 4 + (batch[i + 3] as number);
     case ASK:
-      return 5;
+      return 5 + (batch[i + 4] as number);
     case OK:
     case ERR:
     case REPORT:
@@ -496,7 +521,7 @@ export class LinkChannel implements ActorChannel {
   }
 
   /** Sends arguments already encoded. */
-  sendEncoded(target: ActorAddress, method: string, encoded: unknown, reply: Reply | null): void {
+  sendEncoded(target: ActorAddress, method: string, encoded: unknown[], reply: Reply | null): void {
     const down = this.link.down;
     if (down !== null) failMessage(target, method, reply, downError(down, target, method));
     else if (reply === null) this.link.tell(this.handle, method, encoded);
