@@ -15,9 +15,9 @@ import {
   REF,
   WIRE_VERSION,
   decodeFrame,
-  encodeEnvelope,
+  measureEnvelope,
   encodeFrame,
-  packValue,
+  packValueText,
   reportError,
   unpackError,
   unpackValue,
@@ -26,6 +26,8 @@ import {
   type ActorCell,
   type ActorChannel,
   type Frame,
+  type OutgoingEnvelope,
+  type PackedValue,
   type HostBinding,
   type Reply,
 } from '@tsactor/core';
@@ -39,9 +41,8 @@ const READY = 2;
 const DOWN = 3;
 const CLOSED = 4;
 
-interface Pending {
-  readonly reply: Reply;
-  readonly method: string;
+function methodOf(reply: Reply): string {
+  return reply instanceof Future ? (reply as unknown as { _method: string })._method : 'an ask';
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -71,7 +72,7 @@ export class GrpcChannel implements ActorChannel, Beating {
   private client: grpc.Client | null = null;
   private call: grpc.ClientDuplexStream<Buffer, Buffer> | null = null;
   private readonly outbox = new Outbox(null);
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, Reply>();
   private nextId = 1;
   private lastRx = 0;
   private connectDeadline = 0;
@@ -82,12 +83,14 @@ export class GrpcChannel implements ActorChannel, Beating {
   private downError: Error | null = null;
   private peerMax = settings.maxMessageSize;
   private readonly target: ReturnType<typeof parseBase>;
+  private readonly decodeOpts: { owner: null; timeout: number };
 
   constructor(
     readonly base: string,
     readonly from: HostBinding | null,
   ) {
     this.target = parseBase(base);
+    this.decodeOpts = { owner: null, timeout: from?.options.timeout ?? 10 };
     channels.add(this);
   }
 
@@ -129,21 +132,21 @@ export class GrpcChannel implements ActorChannel, Beating {
     const flags = target.desc.methods[method];
     const where = `${target.desc.name}.${method}`;
     const refs = flags !== undefined && (flags & REF) !== 0;
-    let argBytes: Buffer;
-    let ctorBytes: Buffer | null = null;
+    let argBytes: PackedValue;
+    let ctorBytes: PackedValue | null = null;
     try {
       if (method === 'spawn' && isHostAddress(target)) {
-        argBytes = packValue(args.slice(0, 2), { refs, where });
-        ctorBytes = packValue(args.slice(2), { refs: true, where: `the constructor arguments of ${where}` });
+        argBytes = packValueText(args.slice(0, 2), { refs, where });
+        ctorBytes = packValueText(args.slice(2), { refs: true, where: `the constructor arguments of ${where}` });
       } else {
-        argBytes = packValue(args, { refs, where });
+        argBytes = packValueText(args, { refs, where });
       }
     } catch (e) {
       this.refuse(reply, target, method, e);
       return;
     }
     const id = reply === null ? 0 : this.nextId++;
-    const env = encodeEnvelope({
+    const env: OutgoingEnvelope = {
       kind: reply === null ? EnvelopeKind.TELL : EnvelopeKind.ASK,
       id,
       target: target.id,
@@ -152,21 +155,22 @@ export class GrpcChannel implements ActorChannel, Beating {
       ctorArgs: ctorBytes,
       value: null,
       sender: '',
-    });
-    if (env.byteLength > this.peerMax) {
+    };
+    const size = measureEnvelope(env);
+    if (size > this.peerMax) {
       this.refuse(
         reply,
         target,
         method,
         new ActorError(
-          `${method}() of ${target.url}: the message is ${env.byteLength} bytes, over the ${this.peerMax}-byte limit of host ${this.base}; send less data per message (or raise maxMessageSize with configureGrpcTransport on both sides)`,
+          `${method}() of ${target.url}: the message is ${size} bytes, over the ${this.peerMax}-byte limit of host ${this.base}; send less data per message (or raise maxMessageSize with configureGrpcTransport on both sides)`,
           { code: 'TOO_LARGE' },
         ),
       );
       return;
     }
-    if (reply !== null) this.pending.set(id, { reply, method });
-    this.outbox.push(env, reply === null);
+    if (reply !== null) this.pending.set(id, reply);
+    this.outbox.add(env, size, reply === null);
   }
 
   private refuse(reply: Reply | null, target: ActorAddress, method: string, error: unknown): void {
@@ -274,23 +278,23 @@ export class GrpcChannel implements ActorChannel, Beating {
       reportError(unpackError(env.value, { owner: null }), { actor: this.base, method: 'receive', kind: 'internal' });
       return;
     }
-    const p = this.pending.get(env.id);
-    if (p === undefined) return; // already rejected (connection failure) or unknown
+    const reply = this.pending.get(env.id);
+    if (reply === undefined) return; // already rejected (connection failure) or unknown
     this.pending.delete(env.id);
-    const owner = p.reply instanceof Future ? ((p.reply as unknown as { _owner?: ActorCell | null })._owner ?? null) : null;
-    const opts = { owner, timeout: this.from?.options.timeout ?? 10 };
+    const owner = reply instanceof Future ? ((reply as unknown as { _owner?: ActorCell | null })._owner ?? null) : null;
+    const opts = owner === null ? this.decodeOpts : { owner, timeout: this.decodeOpts.timeout };
     if (env.kind === EnvelopeKind.ERROR) {
-      p.reply.reject(unpackError(env.value, opts));
+      reply.reject(unpackError(env.value, opts));
       return;
     }
     let value: unknown;
     try {
       value = unpackValue(env.value, opts);
     } catch (e) {
-      p.reply.reject(e);
+      reply.reject(e);
       return;
     }
-    p.reply.resolve(value);
+    reply.resolve(value);
   }
 
   beat(now: number, late: boolean): void {
@@ -328,12 +332,12 @@ export class GrpcChannel implements ActorChannel, Beating {
     const dropped = this.outbox.clear();
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) {
+    for (const reply of pending) {
       const e =
         error instanceof HostDownError
-          ? new HostDownError(`${p.method}() to host ${this.base} got no answer: ${error.message}`, { cause: error })
+          ? new HostDownError(`${methodOf(reply)}() to host ${this.base} got no answer: ${error.message}`, { cause: error })
           : error;
-      p.reply.reject(e);
+      reply.reject(e);
     }
     if (dropped > 0) {
       reportError(new HostDownError(`${dropped} tell(s) to host ${this.base} were not sent: ${error.message}`), {

@@ -1,10 +1,11 @@
 /**
- * Batching of envelopes onto one stream: envelopes are appended in order and written as
- * batch frames of about `settings.batchBytes`, once per microtask (so everything sent in one
- * synchronous run goes out together), or earlier when a frame is full. When the stream
- * asks to wait (write() returned false), envelopes keep accumulating until 'drain'.
+ * Batching of envelopes onto one stream: envelopes are written straight into a frame buffer
+ * (a Frame whose repeated `batch` field holds them, in order), and frames go out once per
+ * microtask (so everything sent in one synchronous run goes out together), a new frame
+ * starting when one reaches `settings.batchBytes`. When the stream asks to wait (write()
+ * returned false), envelopes keep accumulating until 'drain'.
  */
-import { batchEntrySize, encodeBatch, encodeFrame } from '@tsactor/core';
+import { batchEntrySize, encodeFrame, putVarint, writeMeasuredEnvelope, type OutgoingEnvelope } from '@tsactor/core';
 import { settings } from './config';
 
 export interface FrameSink {
@@ -12,11 +13,14 @@ export interface FrameSink {
   write(frame: Buffer): boolean;
 }
 
+const INITIAL = 16 * 1024;
+
 export class Outbox {
-  private chunks: Buffer[] = [];
-  private bytes = 0;
-  private sealed: Array<{ chunks: Buffer[]; tells: number }> = [];
+  private cur = Buffer.allocUnsafe(INITIAL);
+  private pos = 0;
+  private count = 0;
   private tells = 0;
+  private sealed: Array<{ frame: Buffer; count: number; tells: number }> = [];
   private scheduled = false;
   private waitingDrain = false;
   /** performance.now() of the last frame written (heartbeat) */
@@ -35,11 +39,18 @@ export class Outbox {
     if (sink !== null && this.queued > 0) this.schedule();
   }
 
-  push(envelope: Buffer, tell = false): void {
-    const size = batchEntrySize(envelope.byteLength);
-    if (this.bytes + size > settings.batchBytes && this.chunks.length > 0) this.seal();
-    this.chunks.push(envelope);
-    this.bytes += size;
+  /** Appends an envelope just measured with measureEnvelope (`size` is what it returned). */
+  add(e: OutgoingEnvelope, size: number, tell: boolean): void {
+    const entry = batchEntrySize(size);
+    if (this.pos + entry > this.cur.length) {
+      if (this.pos > 0 && this.pos + entry > settings.batchBytes) this.seal();
+      if (this.pos + entry > this.cur.length) this.grow(this.pos + entry);
+    }
+    const buf = this.cur;
+    buf[this.pos] = 0x0a; // field 1 (batch), length-delimited
+    const end = writeMeasuredEnvelope(buf, putVarint(buf, this.pos + 1, size), e);
+    this.pos = end;
+    this.count++;
     this.queued++;
     if (tell) {
       this.tells++;
@@ -48,10 +59,18 @@ export class Outbox {
     this.schedule();
   }
 
+  private grow(min: number): void {
+    const next = Buffer.allocUnsafe(Math.max(min, Math.min(settings.batchBytes, this.cur.length * 2)));
+    this.cur.copy(next, 0, 0, this.pos);
+    this.cur = next;
+  }
+
   private seal(): void {
-    this.sealed.push({ chunks: this.chunks, tells: this.tells });
-    this.chunks = [];
-    this.bytes = 0;
+    this.sealed.push({ frame: this.cur.subarray(0, this.pos), count: this.count, tells: this.tells });
+    // the sealed frame's memory now belongs to the stream: start a new buffer
+    this.cur = Buffer.allocUnsafe(Math.max(INITIAL, Math.min(settings.batchBytes, this.pos)));
+    this.pos = 0;
+    this.count = 0;
     this.tells = 0;
   }
 
@@ -66,13 +85,13 @@ export class Outbox {
     this.scheduled = false;
     const sink = this.sink;
     if (sink === null || this.waitingDrain) return;
-    if (this.chunks.length > 0) this.seal();
+    if (this.pos > 0) this.seal();
     while (this.sealed.length > 0) {
       const batch = this.sealed.shift()!;
-      this.queued -= batch.chunks.length;
+      this.queued -= batch.count;
       this.queuedTells -= batch.tells;
       this.lastWrite = performance.now();
-      if (!sink.write(encodeBatch(batch.chunks))) {
+      if (!sink.write(batch.frame)) {
         this.waitingDrain = true;
         return;
       }
@@ -85,7 +104,7 @@ export class Outbox {
     this.flush();
   }
 
-  /** Writes a control frame (ping, close) after what is queued. */
+  /** Writes a control frame (ping, close, welcome) after what is queued. */
   control(parts: Parameters<typeof encodeFrame>[0]): void {
     if (this.sink === null) return;
     this.flushNow();
@@ -97,8 +116,8 @@ export class Outbox {
   flushNow(): void {
     const sink = this.sink;
     if (sink === null) return;
-    if (this.chunks.length > 0) this.seal();
-    for (const batch of this.sealed) sink.write(encodeBatch(batch.chunks));
+    if (this.pos > 0) this.seal();
+    for (const batch of this.sealed) sink.write(batch.frame);
     this.sealed = [];
     this.queued = 0;
     this.queuedTells = 0;
@@ -108,9 +127,9 @@ export class Outbox {
   /** Drops what is queued and returns how many tells were among the dropped envelopes. */
   clear(): number {
     const n = this.queuedTells;
-    this.chunks = [];
     this.sealed = [];
-    this.bytes = 0;
+    this.pos = 0;
+    this.count = 0;
     this.tells = 0;
     this.queued = 0;
     this.queuedTells = 0;

@@ -22,9 +22,9 @@ import {
   REF,
   WIRE_VERSION,
   decodeFrame,
-  encodeEnvelope,
+  measureEnvelope,
   packError,
-  packValue,
+  packValueText,
   reportError,
   resolveSpawnClass,
   toError,
@@ -32,6 +32,8 @@ import {
   type ActorCell,
   type Envelope,
   type Frame,
+  type OutgoingEnvelope,
+  type PackedValue,
   type HostBinding,
   type Reply,
   type TransportServer,
@@ -59,9 +61,9 @@ class InboundReply implements Reply {
     private readonly where: string,
   ) {}
   resolve(value: unknown): void {
-    let bytes: Buffer;
+    let bytes: PackedValue;
     try {
-      bytes = packValue(value, { refs: this.refs, where: `the result of ${this.where}` });
+      bytes = packValueText(value, { refs: this.refs, where: `the result of ${this.where}` });
     } catch (e) {
       this.reject(e);
       return;
@@ -101,17 +103,19 @@ class InboundConnection implements Beating {
     heartbeat.add(this);
   }
 
-  answer(kind: number, id: number, value: Buffer): void {
+  answer(kind: number, id: number, value: PackedValue): void {
     if (this.state !== OPEN) return;
-    let env = encodeEnvelope({ kind, id, target: '', method: '', args: null, ctorArgs: null, value, sender: '' });
-    if (env.byteLength > settings.maxMessageSize) {
+    let env: OutgoingEnvelope = { kind, id, target: '', method: '', args: null, ctorArgs: null, value, sender: '' };
+    let size = measureEnvelope(env);
+    if (size > settings.maxMessageSize) {
       const e = new ActorError(
-        `the answer is ${env.byteLength} bytes, over the ${settings.maxMessageSize}-byte limit of the connection; return less data per message`,
+        `the answer is ${size} bytes, over the ${settings.maxMessageSize}-byte limit of the connection; return less data per message`,
         { code: 'TOO_LARGE' },
       );
-      env = encodeEnvelope({ kind: EnvelopeKind.ERROR, id, target: '', method: '', args: null, ctorArgs: null, value: packError(e), sender: '' });
+      env = { kind: EnvelopeKind.ERROR, id, target: '', method: '', args: null, ctorArgs: null, value: packError(e), sender: '' };
+      size = measureEnvelope(env);
     }
-    this.outbox.push(env);
+    this.outbox.add(env, size, false);
   }
 
   private refuse(env: Envelope, error: Error): void {

@@ -125,41 +125,114 @@ function strField(s: string): number {
   return 1 + varintSize(n) + n;
 }
 
-function bytesField(b: Uint8Array | null): number {
-  if (b === null || b.byteLength === 0) return 0;
-  return 1 + varintSize(b.byteLength) + b.byteLength;
+/** A value ready to be written: JSON text (written behind the 'J' byte) or its binary form. */
+export type PackedValue = string | Uint8Array;
+
+/** An envelope to write; its value fields may be JSON text (see {@link packValueText}). */
+export interface OutgoingEnvelope {
+  kind: number;
+  id: number;
+  target: string;
+  method: string;
+  args: PackedValue | null;
+  ctorArgs: PackedValue | null;
+  value: PackedValue | null;
+  sender: string;
+}
+
+/** Writes a varint at `pos`; returns the position after it. */
+export function putVarint(buf: Buffer, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
+function packedLength(p: PackedValue | null): number {
+  if (p === null) return 0;
+  if (typeof p === 'string') return Buffer.byteLength(p, 'utf8') + 1;
+  return p.byteLength;
+}
+
+// the lengths found by the last measureEnvelope (used by the writeMeasuredEnvelope that follows it)
+let mTarget = 0;
+let mMethod = 0;
+let mSender = 0;
+let mArgs = 0;
+let mCtor = 0;
+let mValue = 0;
+
+function lenField(len: number): number {
+  return len > 0 ? 1 + varintSize(len) + len : 0;
+}
+
+/**
+ * The encoded size of an envelope. Call {@link writeMeasuredEnvelope} for the same envelope
+ * right after (it reuses the lengths measured here).
+ */
+export function measureEnvelope(e: OutgoingEnvelope): number {
+  mTarget = e.target.length === 0 ? 0 : Buffer.byteLength(e.target, 'utf8');
+  mMethod = e.method.length === 0 ? 0 : Buffer.byteLength(e.method, 'utf8');
+  mSender = e.sender.length === 0 ? 0 : Buffer.byteLength(e.sender, 'utf8');
+  mArgs = packedLength(e.args);
+  mCtor = packedLength(e.ctorArgs);
+  mValue = packedLength(e.value);
+  return (
+    (e.kind !== 0 ? 1 + varintSize(e.kind) : 0) +
+    (e.id !== 0 ? 1 + varintSize(e.id) : 0) +
+    lenField(mTarget) +
+    lenField(mMethod) +
+    lenField(mArgs) +
+    lenField(mCtor) +
+    lenField(mValue) +
+    lenField(mSender)
+  );
+}
+
+function putPacked(buf: Buffer, pos: number, field: number, p: PackedValue, len: number): number {
+  buf[pos++] = (field << 3) | 2;
+  pos = putVarint(buf, pos, len);
+  if (typeof p === 'string') {
+    buf[pos++] = JSON_TAG;
+    return pos + buf.write(p, pos, len - 1, 'utf8');
+  }
+  buf.set(p, pos);
+  return pos + p.byteLength;
+}
+
+function putString(buf: Buffer, pos: number, field: number, s: string, len: number): number {
+  buf[pos++] = (field << 3) | 2;
+  pos = putVarint(buf, pos, len);
+  return pos + buf.write(s, pos, len, 'utf8');
+}
+
+/** Writes the envelope last given to {@link measureEnvelope} at `pos`; returns the position after it. */
+export function writeMeasuredEnvelope(buf: Buffer, pos: number, e: OutgoingEnvelope): number {
+  if (e.kind !== 0) {
+    buf[pos++] = 0x08;
+    pos = putVarint(buf, pos, e.kind);
+  }
+  if (e.id !== 0) {
+    buf[pos++] = 0x10;
+    pos = putVarint(buf, pos, e.id);
+  }
+  if (mTarget > 0) pos = putString(buf, pos, 3, e.target, mTarget);
+  if (mMethod > 0) pos = putString(buf, pos, 4, e.method, mMethod);
+  if (mArgs > 0) pos = putPacked(buf, pos, 5, e.args!, mArgs);
+  if (mCtor > 0) pos = putPacked(buf, pos, 6, e.ctorArgs!, mCtor);
+  if (mValue > 0) pos = putPacked(buf, pos, 7, e.value!, mValue);
+  if (mSender > 0) pos = putString(buf, pos, 8, e.sender, mSender);
+  return pos;
 }
 
 /** Encodes one envelope (message Envelope). */
-export function encodeEnvelope(e: Envelope): Buffer {
-  const targetLen = Buffer.byteLength(e.target, 'utf8');
-  const methodLen = Buffer.byteLength(e.method, 'utf8');
-  const senderLen = e.sender.length === 0 ? 0 : Buffer.byteLength(e.sender, 'utf8');
-  const size =
-    (e.kind !== 0 ? 1 + varintSize(e.kind) : 0) +
-    (e.id !== 0 ? 1 + varintSize(e.id) : 0) +
-    (targetLen > 0 ? 1 + varintSize(targetLen) + targetLen : 0) +
-    (methodLen > 0 ? 1 + varintSize(methodLen) + methodLen : 0) +
-    bytesField(e.args) +
-    bytesField(e.ctorArgs) +
-    bytesField(e.value) +
-    (senderLen > 0 ? 1 + varintSize(senderLen) + senderLen : 0);
-  const w = new Writer(size);
-  if (e.kind !== 0) {
-    w.tag(1, 0);
-    w.varint(e.kind);
-  }
-  if (e.id !== 0) {
-    w.tag(2, 0);
-    w.varint(e.id);
-  }
-  if (targetLen > 0) w.string(3, e.target, targetLen);
-  if (methodLen > 0) w.string(4, e.method, methodLen);
-  if (e.args !== null && e.args.byteLength > 0) w.bytes(5, e.args);
-  if (e.ctorArgs !== null && e.ctorArgs.byteLength > 0) w.bytes(6, e.ctorArgs);
-  if (e.value !== null && e.value.byteLength > 0) w.bytes(7, e.value);
-  if (senderLen > 0) w.string(8, e.sender, senderLen);
-  return w.buf;
+export function encodeEnvelope(e: Envelope | OutgoingEnvelope): Buffer {
+  const size = measureEnvelope(e);
+  const buf = Buffer.allocUnsafe(size);
+  writeMeasuredEnvelope(buf, 0, e);
+  return buf;
 }
 
 function encodeSmall(fields: Array<[number, 'u' | 's', number | string]>): Buffer {
@@ -533,6 +606,20 @@ export function deserializeValue(bytes: Uint8Array | null): unknown {
     throw malformed(`a value could not be read (${toError(e).message})`);
   }
   throw malformed(`unknown value format 0x${b[0]!.toString(16)}`);
+}
+
+/**
+ * encodeValue, then JSON text for plain data (no copy into a buffer: the envelope writer
+ * puts it straight into the frame) or the v8 bytes for the rest.
+ */
+export function packValueText(value: unknown, opts: EncodeOptions): PackedValue {
+  const encoded = encodeValue(value, opts);
+  if (jsonSafe(encoded, 0)) return JSON.stringify(encoded);
+  try {
+    return v8.serialize(encoded);
+  } catch (e) {
+    throw new ActorError(`a value cannot be sent: ${toError(e).message}`, { code: 'NOT_SERIALIZABLE', cause: e });
+  }
 }
 
 /** encodeValue then serializeValue: the bytes of a value for an envelope. */
