@@ -146,7 +146,7 @@ test('a host that is cut off (no socket closes): pending asks reject with HostDo
     link.freeze();
     const r = await timed(pending);
     expect(r.error).toBeInstanceOf(HostDownError);
-    expect(r.seconds).toBeLessThan(1.6);
+    expect(r.seconds).toBeLessThan(2); // heartbeat timeout (1 s) + one ping interval, with room for a loaded machine
     expect((r.error as Error).message).toMatch(/nothing heard|unreachable|closed|failed/);
 
     link.thaw();
