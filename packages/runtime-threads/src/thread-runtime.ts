@@ -82,7 +82,7 @@ export function workerExecArgv(execArgv: readonly string[] = process.execArgv): 
   return out;
 }
 
-/** @internal How this process boots its workers. */
+/** How this process boots its workers (what boot/worker.js is given), for diagnostics. */
 export function getBootConfig(): BootConfig {
   return (bootConfig ??= {
     entry: path.join(__dirname, `worker-entry${OWN_EXT}`),
@@ -301,7 +301,13 @@ export class ThreadRuntime implements Runtime, LinkHandler {
       return;
     }
     const reply = rid === 0 ? null : new LinkReply(link, rid, encodeOptions(addr.desc, method));
-    router.resolve(addr, this.host.base).send(addr, method, decoded, reply);
+    try {
+      router.resolve(addr, this.host.base).send(addr, method, decoded, reply);
+    } catch (e) {
+      // a channel refused the message at once (e.g. a value its transport cannot carry)
+      if (reply !== null) reply.reject(e);
+      else reportError(toError(e), { actor: url, method, kind: 'tell' });
+    }
   }
 
   call(link: Link, name: string, payload: unknown, rid: number): void {
