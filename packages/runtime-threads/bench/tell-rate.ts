@@ -69,7 +69,8 @@ function run(kind: string, n: number, runs: number, batch: string | undefined): 
   const env = { ...process.env };
   if (batch === undefined) delete env.TSACTOR_THREADS_BATCH;
   else env.TSACTOR_THREADS_BATCH = batch;
-  const r = spawnSync(process.execPath, [...process.execArgv, __filename, '--child', kind, '--n', String(n), '--runs', String(runs)], {
+  const tsNode = process.execArgv.some((a) => a.includes('ts-node')) ? [] : ['-r', require.resolve('ts-node/register/transpile-only')];
+  const r = spawnSync(process.execPath, [...process.execArgv, ...tsNode, __filename, '--child', kind, '--n', String(n), '--runs', String(runs)], {
     env,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
