@@ -2,7 +2,7 @@
  * The amqp:// transport plugin: hosts served over RabbitMQ and channels to them. One
  * connection per broker configuration is shared by every host and channel of the process.
  */
-import { HostDownError, type ActorChannel, type HostBinding, type TransportPlugin, type TransportServer } from '@tsactor/core';
+import { FailingChannel, HostDownError, type ActorChannel, type HostBinding, type TransportPlugin, type TransportServer } from '@tsactor/core';
 import { brokerConfig, brokerHostError, type BrokerConfig } from './config';
 import { HostListener } from './inbound';
 import { AmqpNode, type NodeStats } from './node';
@@ -63,7 +63,15 @@ async function listen(host: HostBinding): Promise<TransportServer> {
 }
 
 function connect(base: string, from: HostBinding | null): ActorChannel {
-  const node = (from !== null ? nodeOfHost.get(from.base) : undefined) ?? nodeFor(brokerConfig());
+  let node = from !== null ? nodeOfHost.get(from.base) : undefined;
+  if (node === undefined) {
+    try {
+      node = nodeFor(brokerConfig());
+    } catch (e) {
+      // a bad TSACTOR_AMQP_URL: every message to amqp:// hosts fails with the explanation
+      return new FailingChannel(() => e as Error);
+    }
+  }
   return new AmqpChannel(node, base, from);
 }
 

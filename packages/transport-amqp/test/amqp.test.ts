@@ -118,6 +118,14 @@ describeWithBroker('amqp transport', () => {
       }
     });
 
+    it('a TSACTOR_AMQP_URL that is not an amqp URL: a HostError that says so, without its password', async () => {
+      const e = errorOf(await withEnv({ TSACTOR_AMQP_URL: 'http://bob:hunter22@127.0.0.1:5672' }, () => settle(createHost(url()))));
+      expect(e).toBeInstanceOf(HostError);
+      expect((e as HostError).code).toBe('BAD_BROKER_URL');
+      expect(e.message).toContain('amqp://');
+      expect(e.message).not.toContain('hunter22');
+    });
+
     it('setRabbitCredentials refuses a bad user or password', () => {
       expect(() => setRabbitCredentials('', 'x')).toThrow(TypeError);
       expect(() => setRabbitCredentials(undefined as unknown as string, 'x')).toThrow(/user/);
