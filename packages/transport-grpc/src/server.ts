@@ -11,6 +11,7 @@
  * carry on.
  */
 import * as crypto from 'node:crypto';
+import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import {
   ActorError,
@@ -344,10 +345,28 @@ function serverCredentials(host: HostBinding, scheme: 'grpc' | 'grpcs'): grpc.Se
   return grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
 }
 
+function inUse(port: number, err: unknown): HostError {
+  return new HostError(`port ${port} is already in use (${toError(err).message}); stop whatever listens there or choose another port`, {
+    code: 'ADDRESS_IN_USE',
+    cause: err,
+  });
+}
+
+/** Fails with ADDRESS_IN_USE when the port is taken (before grpc-js, which would log the failure itself). */
+function checkPortFree(hostname: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.once('error', (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' ? reject(inUse(port, err)) : resolve()));
+    probe.listen({ port, host: hostname.replace(/^\[|\]$/g, ''), exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 /** Starts serving a host at its grpc:// or grpcs:// URL. */
 export async function listen(host: HostBinding): Promise<GrpcServer> {
-  const { scheme, authority, port } = parseBase(host.base);
+  const { scheme, authority, port, hostname } = parseBase(host.base);
   const creds = serverCredentials(host, scheme);
+  await checkPortFree(hostname, port);
   const server = new grpc.Server(grpcOptions());
   const s = new GrpcServer(host, server);
   server.addService(transportService, {
@@ -357,14 +376,10 @@ export async function listen(host: HostBinding): Promise<GrpcServer> {
     server.bindAsync(authority, creds, (err) => {
       if (err) {
         server.forceShutdown();
-        const inUse = /EADDRINUSE|address already in use|No address added/i.test(err.message);
         reject(
-          new HostError(
-            inUse
-              ? `port ${port} is already in use (${err.message}); stop whatever listens there or choose another port`
-              : `cannot listen at ${authority}: ${err.message}`,
-            { code: inUse ? 'ADDRESS_IN_USE' : 'LISTEN_FAILED', cause: err },
-          ),
+          /EADDRINUSE|address already in use|No address added/i.test(err.message)
+            ? inUse(port, err)
+            : new HostError(`cannot listen at ${authority}: ${err.message}`, { code: 'LISTEN_FAILED', cause: err }),
         );
       } else {
         resolve();
