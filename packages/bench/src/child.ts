@@ -4,67 +4,11 @@
  * {type:'result'} per workload. Usage (by cli.js): node --expose-gc child.js TARGET OPTIONS_JSON
  */
 import { targetInfo } from './targets';
-import type { TargetImpl, Timed } from './targets/types';
-import { ASK_WINDOW, FORKJOIN_ACTORS, RING_SIZE, WORKLOADS, type WorkloadId } from './workloads';
+import { WORKLOADS } from './workloads';
 import type { CellResult } from './results';
-import { median, quantile, spreadPct } from './stats';
+import { PLANS, measure, withTimeout, type ChildOptions } from './runner';
 
-export interface ChildOptions {
-  readonly quick: boolean;
-  readonly reps: number;
-  /** wanted duration of one repetition, ms */
-  readonly targetMs: number;
-  readonly workloads: readonly WorkloadId[];
-  /** actors of the memory workload (at most; fewer where spawning is slow) */
-  readonly memoryActors: number;
-}
-
-interface Plan {
-  readonly method: keyof TargetImpl;
-  /** size of the first calibration run */
-  readonly n0: number;
-  readonly nMax: number;
-  run(impl: TargetImpl, n: number): Promise<Timed>;
-  /** the figure of one repetition */
-  figure(n: number, t: Timed): number;
-}
-
-const perSecond = (ops: (n: number) => number) => (n: number, t: Timed) => ops(n) / (t.ms / 1000);
-
-const PLANS: Record<WorkloadId, Plan> = {
-  pingpong: { method: 'pingpong', n0: 20, nMax: 5e6, run: (i, n) => i.pingpong!(n), figure: perSecond((n) => n) },
-  counting: { method: 'counting', n0: 100, nMax: 2e7, run: (i, n) => i.counting!(n), figure: perSecond((n) => n) },
-  threadring: {
-    method: 'threadring',
-    n0: 50,
-    nMax: 2e7,
-    run: (i, n) => i.threadring!(n, RING_SIZE),
-    figure: perSecond((n) => n),
-  },
-  forkjoin: {
-    method: 'forkjoin',
-    n0: 20,
-    nMax: 2e6,
-    run: (i, n) => i.forkjoin!(n, FORKJOIN_ACTORS),
-    figure: perSecond((n) => n * FORKJOIN_ACTORS),
-  },
-  'ask-latency': {
-    method: 'askLatency',
-    n0: 20,
-    nMax: 2e6,
-    run: (i, n) => i.askLatency!(n),
-    figure: (_n, t) => quantile(t.latencies!, 0.5),
-  },
-  'ask-throughput': {
-    method: 'askThroughput',
-    n0: 200,
-    nMax: 1e7,
-    run: (i, n) => i.askThroughput!(n, ASK_WINDOW),
-    figure: perSecond((n) => n),
-  },
-  spawn: { method: 'spawn', n0: 50, nMax: 2e5, run: (i, n) => i.spawn!(n), figure: perSecond((n) => n) },
-  memory: { method: 'memory', n0: 0, nMax: 0, run: (i, n) => i.memory!(n), figure: (_n, t) => t.bytesPerActor! },
-};
+export type { ChildOptions };
 
 function send(msg: unknown): Promise<void> {
   return new Promise((resolve) => process.send!(msg as never, undefined, undefined, () => resolve()));
@@ -72,69 +16,6 @@ function send(msg: unknown): Promise<void> {
 
 function progress(text: string): void {
   void send({ type: 'progress', text });
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s (messages lost or stuck)`)),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-async function measure(impl: TargetImpl, target: string, w: WorkloadId, o: ChildOptions, spawnRate: number | undefined): Promise<CellResult> {
-  const plan = PLANS[w];
-  const runTimeout = o.quick ? 30_000 : 120_000;
-  const run = (n: number): Promise<Timed> => withTimeout(plan.run(impl, n), runTimeout, `${w} with n=${n}`);
-  let n: number;
-  if (w === 'memory') {
-    // enough actors for a clear heap delta, but no more than about 4 repetitions' worth of spawning
-    n = o.memoryActors;
-    const floor = o.quick ? 500 : 2000;
-    if (spawnRate !== undefined) n = Math.max(floor, Math.min(n, Math.round((spawnRate * o.targetMs * 4) / 1000 / floor) * floor));
-    await run(Math.min(o.quick ? 200 : 1000, n)); // warm-up
-  } else {
-    // calibration: grow n until one run takes a while, then size the repetitions to targetMs
-    const calMs = o.targetMs / 2;
-    n = plan.n0;
-    let t = await run(n);
-    while (t.ms < calMs && n < plan.nMax) {
-      const grow = Math.min(10, Math.max(2, calMs / Math.max(t.ms, 0.01)));
-      n = Math.min(plan.nMax, Math.ceil(n * grow));
-      t = await run(n);
-    }
-    n = Math.max(plan.n0, Math.min(plan.nMax, Math.round((n * o.targetMs) / Math.max(t.ms, 0.01))));
-    if (!o.quick) await run(n); // warm-up at full size
-  }
-  const reps: number[] = [];
-  const p50s: number[] = [];
-  const p99s: number[] = [];
-  const count = w === 'memory' ? Math.min(o.reps, 3) : o.reps;
-  for (let r = 0; r < count; r++) {
-    const t = await run(n);
-    reps.push(plan.figure(n, t));
-    if (t.latencies !== undefined) {
-      p50s.push(quantile(t.latencies, 0.5));
-      p99s.push(quantile(t.latencies, 0.99));
-    }
-  }
-  return {
-    target,
-    workload: w,
-    status: 'ok',
-    value: median(reps),
-    min: Math.min(...reps),
-    max: Math.max(...reps),
-    spreadPct: spreadPct(reps),
-    reps,
-    n,
-    ...(p50s.length > 0 ? { p50: median(p50s), p99: median(p99s) } : {}),
-  };
 }
 
 async function main(): Promise<void> {

@@ -21,7 +21,7 @@ import * as path from 'node:path';
 import { TARGETS, FAMILIES } from './targets';
 import { WORKLOADS, WORKLOAD_IDS, workloadInfo, type WorkloadId } from './workloads';
 import type { CellResult, Results, TargetRecord } from './results';
-import type { ChildOptions } from './child';
+import type { ChildOptions } from './runner';
 import { evaluateGoals, toMarkdown, toReadmeSection, toSvg, ratio } from './report';
 import { fmt } from './stats';
 

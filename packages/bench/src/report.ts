@@ -236,7 +236,7 @@ export function toSvg(res: Results): string {
   for (const w of WORKLOADS) {
     const rows = order
       .map((t) => ({ t, c: cellOf(res.cells, t.id, w.id) }))
-      .filter((r): r is { t: TargetRecord; c: CellResult } => r.c !== undefined && r.c.status !== 'unmapped');
+      .filter((r): r is { t: TargetRecord; c: CellResult } => r.c !== undefined && r.c.status !== 'unmapped' && r.c.status !== 'unavailable' && r.t.available);
     if (rows.length === 0) continue;
     const values = rows.filter((r) => r.c.status === 'ok' && r.c.value! > 0).map((r) => r.c.value!);
     y += 14;
@@ -254,7 +254,7 @@ export function toSvg(res: Results): string {
         parts.push(`<rect x="${labelW}" y="${y}" width="${w2.toFixed(1)}" height="${barH}" fill="${COLORS[t.framework]}"/>`);
         parts.push(`<text x="${(labelW + w2 + 4).toFixed(1)}" y="${y + barH - 3}" font-size="11">${esc(fmt(c.value!))}</text>`);
       } else {
-        const what = !t.available ? 'not available' : c.status === 'failed' ? 'FAILED (lost messages or stalled)' : 'n/a';
+        const what = c.status === 'failed' ? 'FAILED (lost messages or stalled)' : 'n/a';
         parts.push(`<text x="${labelW + 4}" y="${y + barH - 3}" font-size="11" fill="#b91c1c">${esc(what)}</text>`);
       }
       y += barH + gap;
@@ -265,6 +265,12 @@ export function toSvg(res: Results): string {
       parts.push(`<text x="${gx.toFixed(1)}" y="${y + 10}" font-size="9" text-anchor="middle" fill="#555">${esc(fmt(lo * Math.pow(10, d)))}</text>`);
     }
     y += 18;
+  }
+  const missing = res.targets.filter((t) => !t.available);
+  if (missing.length > 0) {
+    y += 4;
+    parts.push(`<text x="10" y="${y}" font-size="11" fill="#b91c1c">not available in this run: ${esc(missing.map((t) => `${t.label} (${t.reason ?? '?'})`).join('; '))}</text>`);
+    y += 10;
   }
   let lx = 10;
   y += 6;

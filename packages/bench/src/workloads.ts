@@ -78,7 +78,7 @@ export const WORKLOADS: readonly WorkloadInfo[] = [
     title: 'spawn rate',
     unit: 'actors/s',
     higherIsBetter: true,
-    description: 'the driver spawns N actors (batches of 1000 in flight) and asks a sample of them to answer',
+    description: 'the driver spawns N actors (at most 10,000 per repetition, 1000 in flight) and asks a sample of them to answer',
   },
   {
     id: 'memory',
