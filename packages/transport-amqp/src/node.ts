@@ -250,7 +250,15 @@ export class AmqpNode {
     replyCh.on('error', () => undefined);
     const q = await replyCh.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
     await replyCh.consume(q.queue, this.onReplyMessage, { noAck: true });
-    for (const l of this.listeners) await l.attach(conn, false);
+    for (const l of this.listeners) {
+      try {
+        await l.attach(conn, false);
+      } catch (e) {
+        // e.g. another process took the host's URL while this one was cut off: the rest of
+        // the process goes on; that host receives nothing until it is created again
+        reportError(toError(e), { actor: this.cfg.display, method: 'reconnect', kind: 'internal' });
+      }
+    }
     if ((this.state as State) === 'closed' || attempt.abandoned) throw new HostDownError('closed while connecting');
     this.conn = conn;
     this.pub = pub;
