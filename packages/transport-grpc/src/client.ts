@@ -311,7 +311,7 @@ export class GrpcChannel implements ActorChannel, Beating {
       this.fail(new HostDownError(`host ${this.base} is unreachable: nothing heard from it for ${settings.heartbeatTimeout} s`));
       return;
     }
-    if (now - this.outbox.lastWrite >= settings.heartbeatInterval * 1000) this.outbox.control({ ping: true });
+    if (now - this.outbox.lastWrite >= settings.heartbeatInterval * 1000) this.outbox.ping();
   }
 
   /** The connection is lost: pending asks reject, queued tells are dropped, the next send reconnects after a backoff. */

@@ -14,6 +14,7 @@ export interface FrameSink {
 }
 
 const INITIAL = 16 * 1024;
+const PING = encodeFrame({ ping: true });
 
 export class Outbox {
   private cur = Buffer.allocUnsafe(INITIAL);
@@ -104,7 +105,14 @@ export class Outbox {
     this.flush();
   }
 
-  /** Writes a control frame (ping, close, welcome) after what is queued. */
+  /** Sends a heartbeat, unless data is waiting to go out anyway (or the stream is backed up). */
+  ping(): void {
+    if (this.sink === null || this.waitingDrain || this.queued > 0) return;
+    this.lastWrite = performance.now();
+    this.sink.write(PING);
+  }
+
+  /** Writes a control frame (close, welcome) after what is queued. */
   control(parts: Parameters<typeof encodeFrame>[0]): void {
     if (this.sink === null) return;
     this.flushNow();

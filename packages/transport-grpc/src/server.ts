@@ -263,7 +263,7 @@ class InboundConnection implements Beating {
       this.close(null);
       return;
     }
-    if (this.state === OPEN && now - this.outbox.lastWrite >= settings.heartbeatInterval * 1000) this.outbox.control({ ping: true });
+    if (this.state === OPEN && now - this.outbox.lastWrite >= settings.heartbeatInterval * 1000) this.outbox.ping();
   }
 
   /** Ends the stream, after a Close frame when `close` is given. */
