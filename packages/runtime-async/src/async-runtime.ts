@@ -29,7 +29,8 @@ export function spawnCell(req: SpawnRequest, timeout: number | null): SpawnedAct
     proxy: makeProxy(address, { owner: cell, timeout }),
     host: makeProxy(req.hostAddress, { owner: cell, timeout }) as unknown as HostProxy,
   });
-  return { channel: cell, cell, desc: def, stop: (reason) => cell.stop(reason), quiesce: () => cell.quiesce() };
+  // the cell is its own SpawnedActor (channel, cell, desc, stop, quiesce): nothing more per actor
+  return cell;
 }
 
 class AsyncRuntime implements Runtime {

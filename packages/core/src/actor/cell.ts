@@ -9,7 +9,8 @@ import type { ActorAddress, ActorChannel, Reply } from '../channel';
 import { reportError } from '../channel';
 import { dispatcher as defaultDispatcher, type Dispatcher, type Runnable } from '../dispatcher';
 import { enterCell } from './current';
-import { PARALLEL, REF, type ActorDefinition } from './metadata';
+import { PARALLEL, REF, type ActorDefinition, type ActorDescription } from './metadata';
+import type { SpawnedActor } from '../host/registry';
 import { Future } from '../future';
 import { remakeRefs } from './proxy';
 
@@ -25,7 +26,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 }
 
-export class ActorCell implements ActorChannel, Runnable {
+/** A cell is also the SpawnedActor a runtime returns for it (no wrapper object or closures per actor). */
+export class ActorCell implements ActorChannel, Runnable, SpawnedActor {
   queued = false;
   private state = IDLE;
   private idleWaiters: Array<() => void> | null = null;
@@ -48,6 +50,21 @@ export class ActorCell implements ActorChannel, Runnable {
 
   get alive(): boolean {
     return this.state !== STOPPED;
+  }
+
+  /** SpawnedActor: the cell delivers its own messages */
+  get channel(): this {
+    return this;
+  }
+
+  /** SpawnedActor: the actor lives on this thread */
+  get cell(): this {
+    return this;
+  }
+
+  /** SpawnedActor: what proxies need to know of the actor */
+  get desc(): ActorDescription {
+    return this.def;
   }
 
   get runnable(): boolean {
