@@ -60,17 +60,13 @@ const routes = new Map<string, ActorChannel>();
 /** links to the other workers, by slot */
 const peers = new Map<number, Link>();
 
-function addressOf(id: string): ActorAddress {
-  return { url: init.hostBase + id, base: init.hostBase, id, desc: HOST_DESCRIPTION };
-}
-
 /** Hands a message that arrived encoded to a cell of this worker. */
 function deliverLocal(cell: ActorCell, method: string, encoded: unknown, reply: Reply | null): void {
   let args: unknown[];
   try {
     args = decodeValue(encoded, { owner: cell, timeout }) as unknown[];
   } catch (e) {
-    failMessage(addressOf(cell.id), method, reply, toError(e));
+    failMessage({ url: cell.url, base: init.hostBase, id: cell.id, desc: cell.def }, method, reply, toError(e));
     return;
   }
   cell.enqueue(method, args, reply);
