@@ -10,7 +10,7 @@
  *   --targets a,b        only these targets (ids: see --list)
  *   --workloads a,b      only these workloads
  *   --out DIR            where to write (default packages/bench/results, quick: results/quick)
- *   --profile            run each target with node --cpu-prof (profiles in <out>/profiles)
+ *   --profile            run each target (and its remote side) under node --cpu-prof (profiles in <out>/profiles/<target>)
  *   --list               list targets and workloads
  */
 import { fork } from 'node:child_process';
@@ -124,11 +124,16 @@ interface ChildReport {
 function runTarget(targetId: string, opts: ChildOptions, a: Args, budgetMs: number): Promise<ChildReport> {
   return new Promise((resolve) => {
     const execArgv = [...(TARGETS.find((t) => t.id === targetId)!.execArgv ?? ['--expose-gc'])];
-    if (a.profile) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(a.out, 'profiles')}`, `--cpu-prof-name=${targetId}.cpuprofile`);
+    const env: NodeJS.ProcessEnv = { ...process.env, TSACTOR_CONTEXT: '' };
+    if (a.profile) {
+      const dir = path.join(a.out, 'profiles', targetId);
+      execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+      env.TSACTOR_BENCH_REMOTE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}/remote`;
+    }
     const child = fork(path.join(__dirname, 'child.js'), [targetId, JSON.stringify(opts)], {
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, TSACTOR_CONTEXT: '' },
+      env,
     });
     const report: ChildReport = { available: true, cells: [] };
     let expected: WorkloadId[] = [];

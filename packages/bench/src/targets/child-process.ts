@@ -22,8 +22,10 @@ export class ChildSide {
 
   /** Forks `script` (with --expose-gc) and waits for its ready message (at most `timeoutMs`). */
   static async start(script: string, args: string[], timeoutMs = 30_000): Promise<ChildSide> {
+    // TSACTOR_BENCH_REMOTE_ARGS: more node flags for remote sides (pnpm bench --profile sets --cpu-prof)
+    const extra = (process.env.TSACTOR_BENCH_REMOTE_ARGS ?? '').split(' ').filter(Boolean);
     const proc = fork(script, args, {
-      execArgv: ['--expose-gc'],
+      execArgv: ['--expose-gc', ...extra],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, TSACTOR_CONTEXT: '' },
     });
