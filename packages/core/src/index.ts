@@ -27,7 +27,7 @@ export {
   type ActorDefinition,
   type ActorDescription,
 } from './actor/metadata';
-export { ActorBase, constructActor, type ActorFields } from './actor/actor-base';
+export { ActorBase, constructActor, type ActorFields, type LazyActorFields } from './actor/actor-base';
 export {
   makeProxy,
   getHandle,

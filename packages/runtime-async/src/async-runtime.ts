@@ -8,9 +8,7 @@ import {
   constructActor,
   dispatcher,
   getActorDefinition,
-  makeProxy,
   type HostBinding,
-  type HostProxy,
   type Runtime,
   type RuntimePlugin,
   type SpawnedActor,
@@ -22,13 +20,10 @@ export function spawnCell(req: SpawnRequest, timeout: number | null): SpawnedAct
   const def = getActorDefinition(req.klass);
   const hostBase = req.hostAddress.base;
   const cell = new ActorCell(req.id, req.url, def, hostBase, dispatcher);
-  const address = { url: req.url, base: hostBase, id: req.id, desc: def };
-  cell.instance = constructActor(req.klass, req.args, {
-    id: req.id,
-    url: req.url,
-    proxy: makeProxy(address, { owner: cell, timeout }),
-    host: makeProxy(req.hostAddress, { owner: cell, timeout }) as unknown as HostProxy,
-  });
+  cell.fieldTimeout = timeout;
+  cell.hostAddress = req.hostAddress;
+  // the actor's `proxy` and `host` fields are made by the cell on first read
+  cell.instance = constructActor(req.klass, req.args, cell);
   // the cell is its own SpawnedActor (channel, cell, desc, stop, quiesce): nothing more per actor
   return cell;
 }

@@ -9,7 +9,70 @@ export interface ActorFields {
   readonly host: HostProxy;
 }
 
-let pending: ActorFields | null = null;
+/**
+ * The fields given lazily: `proxy` and `host` are made on first use, so an actor that never
+ * reads them costs no proxies (an ActorCell is one of these).
+ */
+export interface LazyActorFields {
+  readonly id: string;
+  readonly url: string;
+  selfProxy(): Proxy<unknown>;
+  hostProxy(): HostProxy;
+}
+
+/** Where an actor object finds its lazy fields. */
+const SOURCE = Symbol('tsactor.fields');
+
+type Holder = { [SOURCE]?: LazyActorFields };
+
+function isLazy(f: ActorFields | LazyActorFields): f is LazyActorFields {
+  return typeof (f as Partial<LazyActorFields>).selfProxy === 'function';
+}
+
+/** Makes `name` an own data property of the actor object (as the eager fields are). */
+function settle(obj: object, name: 'proxy' | 'host', value: unknown): unknown {
+  Object.defineProperty(obj, name, { value, writable: true, enumerable: true, configurable: true });
+  return value;
+}
+
+/** Accessors on a prototype of actor classes: the first read makes the proxy and keeps it. */
+const LAZY_FIELDS: PropertyDescriptorMap = {
+  proxy: {
+    get(this: Holder): unknown {
+      const s = this[SOURCE];
+      return s === undefined ? undefined : settle(this, 'proxy', s.selfProxy());
+    },
+    set(this: object, v: unknown) {
+      settle(this, 'proxy', v);
+    },
+    enumerable: false,
+    configurable: true,
+  },
+  host: {
+    get(this: Holder): unknown {
+      const s = this[SOURCE];
+      return s === undefined ? undefined : settle(this, 'host', s.hostProxy());
+    },
+    set(this: object, v: unknown) {
+      settle(this, 'host', v);
+    },
+    enumerable: false,
+    configurable: true,
+  },
+};
+
+let pending: ActorFields | LazyActorFields | null = null;
+
+function setFields(obj: object, f: ActorFields | LazyActorFields): void {
+  if (isLazy(f)) {
+    const o = obj as { id: string; url: string } & Holder;
+    o.id = f.id;
+    o.url = f.url;
+    o[SOURCE] = f;
+  } else {
+    Object.assign(obj, f);
+  }
+}
 
 /**
  * Optional base class of actors. Its fields are set on every actor, whether it extends
@@ -27,17 +90,47 @@ export abstract class ActorBase {
   declare readonly host: HostProxy;
 
   constructor() {
-    if (pending !== null) Object.assign(this, pending);
+    if (pending !== null) setFields(this, pending);
   }
 }
 
-/** @internal Constructs an actor object and sets its fields (used by runtimes). */
-export function constructActor(klass: Function, args: unknown[], fields: ActorFields): object {
+Object.defineProperties(ActorBase.prototype, LAZY_FIELDS);
+
+/**
+ * True when reads of `proxy` and `host` on instances of `klass` reach the lazy accessors
+ * (defining them on the class's prototype if nothing there has those names). A class
+ * that defines them itself keeps eager fields.
+ */
+function lazyFieldsReach(klass: Function): boolean {
+  const proto = klass.prototype as object | null | undefined;
+  if (proto === null || typeof proto !== 'object') return false;
+  let missing = 0;
+  for (const name of ['proxy', 'host'] as const) {
+    let d: PropertyDescriptor | undefined;
+    for (let p: object | null = proto; p !== null && d === undefined; p = Object.getPrototypeOf(p) as object | null) {
+      d = Object.getOwnPropertyDescriptor(p, name);
+    }
+    if (d === undefined) missing++;
+    else if (d.get !== LAZY_FIELDS[name]!.get) return false;
+  }
+  if (missing === 0) return true;
+  if (missing !== 2 || !Object.isExtensible(proto)) return false;
+  Object.defineProperties(proto, LAZY_FIELDS);
+  return true;
+}
+
+/**
+ * @internal Constructs an actor object and sets its fields (used by runtimes). With lazy
+ * fields, `proxy` and `host` are made on first read.
+ */
+export function constructActor(klass: Function, args: unknown[], fields: ActorFields | LazyActorFields): object {
+  let f = fields;
+  if (isLazy(f) && !lazyFieldsReach(klass)) f = { id: f.id, url: f.url, proxy: f.selfProxy(), host: f.hostProxy() };
   const prev = pending;
-  pending = fields;
+  pending = f;
   try {
     const instance = Reflect.construct(klass, args) as object;
-    Object.assign(instance, fields);
+    setFields(instance, f);
     return instance;
   } finally {
     pending = prev;

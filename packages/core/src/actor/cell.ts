@@ -12,7 +12,9 @@ import { enterCell } from './current';
 import { PARALLEL, REF, type ActorDefinition, type ActorDescription } from './metadata';
 import type { SpawnedActor } from '../host/registry';
 import { Future } from '../future';
-import { remakeRefs } from './proxy';
+import { makeProxy, remakeRefs, type Proxy } from './proxy';
+import type { LazyActorFields } from './actor-base';
+import type { HostProxy } from '../host/types';
 
 const IDLE = 0;
 const QUEUED = 1;
@@ -27,7 +29,7 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 }
 
 /** A cell is also the SpawnedActor a runtime returns for it (no wrapper object or closures per actor). */
-export class ActorCell implements ActorChannel, Runnable, SpawnedActor {
+export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActorFields {
   queued = false;
   private state = IDLE;
   private idleWaiters: Array<() => void> | null = null;
@@ -47,6 +49,22 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor {
 
   /** the actor object; set once by the runtime right after construction */
   instance: object = {};
+  /** the ask timeout of the actor's own `proxy` and `host` fields (set by the runtime) */
+  fieldTimeout: number | null = 10;
+  /** the address of the actor's host, for its `host` field (set by the runtime) */
+  hostAddress: ActorAddress | null = null;
+
+  /** LazyActorFields: the actor's `proxy` field, made on its first read */
+  selfProxy(): Proxy<unknown> {
+    return makeProxy({ url: this.url, base: this.hostBase, id: this.id, desc: this.def }, { owner: this, timeout: this.fieldTimeout });
+  }
+
+  /** LazyActorFields: the actor's `host` field, made on its first read */
+  hostProxy(): HostProxy {
+    const a = this.hostAddress;
+    if (a === null) throw new ActorError(`the runtime did not give ${this.url} its host's address`);
+    return makeProxy(a, { owner: this, timeout: this.fieldTimeout }) as unknown as HostProxy;
+  }
 
   get alive(): boolean {
     return this.state !== STOPPED;
