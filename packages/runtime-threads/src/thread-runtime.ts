@@ -99,6 +99,8 @@ class Slot {
   alive = true;
   /** the uncaught error it died of, if any */
   error: Error | null = null;
+  /** a 'quiesce' call under way, shared by all the actors of the worker */
+  quiescing: Promise<boolean> | null = null;
 
   constructor(
     readonly index: number,
@@ -173,7 +175,26 @@ export class ThreadRuntime implements Runtime, LinkHandler {
     const channel = new LinkChannel(slot.link, handle);
     slot.actors.add(req.id);
     this.placed.set(req.id, { slot, channel });
-    return { channel, desc: def, cell: null, stop: (reason) => this.stop(req.id, reason) };
+    return { channel, desc: def, cell: null, stop: (reason) => this.stop(req.id, reason), quiesce: () => this.quiesce(slot) };
+  }
+
+  /**
+   * Lets the actors of a worker handle what was sent to them before a shutdown: one call per
+   * worker (it follows every message the main thread sent there), answered once none of its
+   * actors has work it can do now; true when the worker had to wait.
+   */
+  private quiesce(slot: Slot): Promise<boolean> {
+    if (!slot.alive || this.closed) return Promise.resolve(false);
+    return (slot.quiescing ??= slot.link.call('quiesce', null).then(
+      (waited) => {
+        slot.quiescing = null;
+        return waited === true;
+      },
+      () => {
+        slot.quiescing = null;
+        return false;
+      },
+    ));
   }
 
   private pick(): Slot {

@@ -92,12 +92,21 @@ const handler: LinkHandler = {
   },
 
   call(link, name, payload, rid) {
-    try {
-      const answer = control(name, payload);
-      if (rid !== 0) link.answer(rid, answer, CONTROL);
-    } catch (e) {
+    const failed = (e: unknown): void => {
       if (rid !== 0) link.fault(rid, e, name);
       else reportError(e, { actor: init.hostUrl, method: name, kind: 'internal' });
+    };
+    try {
+      const answer = control(name, payload);
+      if (answer instanceof Promise) {
+        answer.then((v: unknown) => {
+          if (rid !== 0) link.answer(rid, v, CONTROL);
+        }, failed);
+      } else if (rid !== 0) {
+        link.answer(rid, answer, CONTROL);
+      }
+    } catch (e) {
+      failed(e);
     }
   },
 
@@ -133,6 +142,10 @@ function control(name: string, payload: unknown): unknown {
       }
       cell?.stop(p.reason);
       return null;
+    }
+    case 'quiesce': {
+      // every actor of this worker handles what it can handle now (see ActorCell.quiesce)
+      return Promise.all([...cells.values()].map((c) => c.quiesce())).then((waited) => waited.some(Boolean));
     }
     case 'connect': {
       const p = payload as ConnectPayload;

@@ -263,6 +263,17 @@ describe('shutdown', () => {
     expect(runtime.workerThreadIds()).toEqual([-1, -1]);
   });
 
+  it('lets the actors handle the messages sent to them before it', async () => {
+    setContext('async');
+    const sinkHost = await createHost(`local://threads-sink-${++hosts}:1/host`);
+    const sink = await sinkHost.spawn('sink', Counter);
+    const h = await threadsHost(2);
+    const agents = [await h.spawn(id('agent'), Agent), await h.spawn(id('agent'), Agent)];
+    for (let i = 0; i < 200; i++) agents[i % 2]!.forward(sink, i);
+    await shutdown(h.getUrl());
+    expect(((await sink.received()) as number[]).sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
   it("starts workers without ts-node's require hook (they have their own TypeScript loader)", () => {
     expect(workerExecArgv(['-r', 'ts-node/register/transpile-only', '--stack-size=2000', '--require=ts-node/register', '--require', 'x'])).toEqual([
       '--stack-size=2000',
