@@ -24,6 +24,11 @@ const STOPPED = 3;
 /** The reply slot of a future callback message. */
 const CALLBACK: Reply = { resolve() {}, reject() {} };
 
+/** An ask to a @Ref method: proxies in its answer are re-made for the asking actor. */
+function remakeResultRefs(reply: Future<unknown>): void {
+  reply._transform = (v) => remakeRefs(v, reply._owner);
+}
+
 function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 }
@@ -94,7 +99,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     const flags = this.def.methods[method];
     if (flags !== undefined && flags & REF) {
       args = remakeRefs(args, this) as unknown[];
-      if (reply instanceof Future) reply._transform = (v) => remakeRefs(v, reply._owner);
+      if (reply instanceof Future) remakeResultRefs(reply);
     }
     this.enqueue(method, args, reply);
   }
@@ -206,28 +211,33 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       return;
     }
     enterCell(prev);
-    if (isThenable(result)) {
-      if (reply !== null && reply !== CALLBACK) (this.inflight ??= new Set()).add(reply);
-      if (flags !== undefined && flags & PARALLEL) {
-        result.then(
-          (v) => this.finish(reply, v),
-          (e) => this.fail(method, reply, e),
-        );
-      } else {
-        this.state = BLOCKED;
-        result.then(
-          (v) => {
-            this.finish(reply, v);
-            this.unblock();
-          },
-          (e) => {
-            this.fail(method, reply, e);
-            this.unblock();
-          },
-        );
-      }
-    } else if (reply !== null) {
-      reply.resolve(result);
+    if (isThenable(result)) this.later(result, method, reply, flags);
+    else if (reply !== null) reply.resolve(result);
+  }
+
+  /**
+   * A method returned a promise: answer when it settles (in its own function, so that
+   * invoke itself makes no closures and allocates no context per message).
+   */
+  private later(result: PromiseLike<unknown>, method: string, reply: Reply | null, flags: number | undefined): void {
+    if (reply !== null && reply !== CALLBACK) (this.inflight ??= new Set()).add(reply);
+    if (flags !== undefined && flags & PARALLEL) {
+      result.then(
+        (v) => this.finish(reply, v),
+        (e) => this.fail(method, reply, e),
+      );
+    } else {
+      this.state = BLOCKED;
+      result.then(
+        (v) => {
+          this.finish(reply, v);
+          this.unblock();
+        },
+        (e) => {
+          this.fail(method, reply, e);
+          this.unblock();
+        },
+      );
     }
   }
 
