@@ -22,13 +22,19 @@
 import { registerRuntime, hasRuntime, registerTransport, getTransport } from '@tsactor/core';
 import { asyncRuntime } from '@tsactor/runtime-async';
 import { threadsRuntime } from '@tsactor/runtime-threads';
-import { grpcTransport } from '@tsactor/transport-grpc';
-import { amqpTransport } from '@tsactor/transport-amqp';
+import type * as GrpcPackage from '@tsactor/transport-grpc';
+import type * as AmqpPackage from '@tsactor/transport-amqp';
+import { lazyTransport } from './lazy-transport';
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const grpc = (): typeof GrpcPackage => require('@tsactor/transport-grpc') as typeof GrpcPackage;
+const amqp = (): typeof AmqpPackage => require('@tsactor/transport-amqp') as typeof AmqpPackage;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 if (!hasRuntime('async')) registerRuntime(asyncRuntime);
 if (!hasRuntime('threads')) registerRuntime(threadsRuntime);
-if (getTransport('grpc') === undefined) registerTransport(grpcTransport);
-if (getTransport('amqp') === undefined) registerTransport(amqpTransport);
+if (getTransport('grpc') === undefined) registerTransport(lazyTransport(['grpc', 'grpcs'], () => grpc().grpcTransport));
+if (getTransport('amqp') === undefined) registerTransport(lazyTransport(['amqp'], () => amqp().amqpTransport));
 
 export {
   Actor,
@@ -62,4 +68,11 @@ export {
   registerTransport,
 } from '@tsactor/core';
 export type { Proxy, HostProxy, HostOptions, Class, ErrorHandler } from '@tsactor/core';
-export { setRabbitCredentials } from '@tsactor/transport-amqp';
+/**
+ * Sets the user and password of the RabbitMQ broker that amqp:// hosts use (the broker's
+ * address comes from TSACTOR_AMQP_URL, default amqp://guest:guest@127.0.0.1:5672).
+ * Applies to connections opened after the call.
+ */
+export function setRabbitCredentials(user: string, password: string): void {
+  amqp().setRabbitCredentials(user, password);
+}
