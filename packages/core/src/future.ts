@@ -67,6 +67,11 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
   result(timeout: number | null | undefined = this._timeout): Promise<R> {
     if (this.state === OK) return Promise.resolve(this.value as R);
     if (this.state === FAILED) return Promise.reject(this.value);
+    return this.waitFor(timeout);
+  }
+
+  /** The pending case of result(), in its own function: the answered case makes no closure. */
+  private waitFor(timeout: number | null | undefined): Promise<R> {
     return new Promise<R>((ok, fail) => this.wait(ok as (v: unknown) => void, fail, timeout));
   }
 
