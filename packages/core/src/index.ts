@@ -111,3 +111,4 @@ export { Host, LocalHost, HOST_DESCRIPTION } from './host/host';
 export { resolveClassSpec, resolveClassRef, resolveSpawnClass, parseClassSpec, type ResolvedClass } from './host/resolve-class';
 export { setContext, getContext, createHost, getHost, getLocalHost, shutdown, serveForever, sleep } from './host/api';
 export type { HostOptions, HostProxy, Class } from './host/types';
+export { adopt, isForeign } from './wire/realm';

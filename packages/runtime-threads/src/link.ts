@@ -39,7 +39,7 @@ import {
   type ErrorHandler,
   type Reply,
 } from '@tsactor/core';
-import { adopt, isForeign } from './realm';
+import { adopt, isForeign } from '@tsactor/core';
 
 export const TELL = 1;
 export const ASK = 2;

@@ -9,6 +9,7 @@
  * with its own 0xFF tag) for everything else (Map, Set, Date, BigInt, typed arrays, Buffer,
  * undefined, NaN, -0 ...). `unpackValue` reverses both steps.
  */
+import { adopt } from './realm';
 import * as v8 from 'node:v8';
 import { ActorError, toError } from '../errors';
 import { encodeValue, decodeValue, type EncodeOptions, type DecodeOptions } from './codec';
@@ -528,55 +529,6 @@ function jsonSafe(v: unknown, depth: number): boolean {
  */
 const SAME_REALM = (v8.deserialize(v8.serialize({})) as object).constructor === Object;
 
-function tagOf(v: object): string {
-  return Object.prototype.toString.call(v);
-}
-
-function adopt(v: unknown, depth: number): unknown {
-  if (v === null || typeof v !== 'object' || depth > 600) return v;
-  if (Array.isArray(v)) {
-    const out = new Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = adopt(v[i], depth + 1);
-    return out;
-  }
-  if (ArrayBuffer.isView(v)) {
-    const C = (globalThis as Record<string, unknown>)[v.constructor.name] as (new (x: unknown) => unknown) | undefined;
-    if (typeof C === 'function') return new C(v);
-    return v;
-  }
-  switch (tagOf(v)) {
-    case '[object Map]': {
-      const out = new Map();
-      for (const [k, x] of v as Map<unknown, unknown>) out.set(adopt(k, depth + 1), adopt(x, depth + 1));
-      return out;
-    }
-    case '[object Set]': {
-      const out = new Set();
-      for (const x of v as Set<unknown>) out.add(adopt(x, depth + 1));
-      return out;
-    }
-    case '[object Date]':
-      return new Date((v as Date).getTime());
-    case '[object RegExp]':
-      return new RegExp((v as RegExp).source, (v as RegExp).flags);
-    case '[object ArrayBuffer]': {
-      const out = new ArrayBuffer((v as ArrayBuffer).byteLength);
-      new Uint8Array(out).set(new Uint8Array(v as ArrayBuffer));
-      return out;
-    }
-    case '[object Object]': {
-      const out: Record<string, unknown> = {};
-      for (const k of Object.keys(v)) {
-        const x = adopt((v as Record<string, unknown>)[k], depth + 1);
-        if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
-        else out[k] = x;
-      }
-      return out;
-    }
-    default:
-      return v;
-  }
-}
 
 /** The binary form of an already encoded value (see the module comment). */
 export function serializeValue(encoded: unknown): Buffer {
@@ -601,7 +553,7 @@ export function deserializeValue(bytes: Uint8Array | null): unknown {
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   try {
     if (b[0] === JSON_TAG) return JSON.parse(b.toString('utf8', 1));
-    if (b[0] === V8_TAG) return SAME_REALM ? v8.deserialize(b) : adopt(v8.deserialize(b), 0);
+    if (b[0] === V8_TAG) return SAME_REALM ? v8.deserialize(b) : adopt(v8.deserialize(b));
   } catch (e) {
     throw malformed(`a value could not be read (${toError(e).message})`);
   }

@@ -1,8 +1,8 @@
 /**
- * Values that arrive through postMessage are made in the realm that owns the port. When
- * tsactor runs inside another realm of the same thread (a `vm` context, as jest's test
- * environment is), those objects fail `instanceof Map` and prototype checks there. `adopt`
- * copies such a value into this realm; links use it only when a batch shows it is needed.
+ * Values made in another realm of this thread. Objects that come out of `postMessage` or
+ * `v8.deserialize` belong to the realm that received or deserialized them; when tsactor runs
+ * inside another realm (a `vm` context, as jest's test environment is), they fail
+ * `instanceof Map` and prototype checks there. `adopt` copies such a value into this realm.
  */
 const toTag = Object.prototype.toString;
 
@@ -21,7 +21,7 @@ const typed: Record<string, TypedArrayCtor | undefined> = {
   BigUint64Array: BigUint64Array as unknown as TypedArrayCtor,
 };
 
-/** True when `value` (an array received from a port) was not made in this realm. */
+/** True when `value` (an array received from a port or a deserializer) was not made in this realm. */
 export function isForeign(value: unknown): boolean {
   return Object.getPrototypeOf(value) !== Array.prototype;
 }
@@ -39,7 +39,11 @@ export function adopt(value: unknown, depth = 0): unknown {
     }
     case 'Object': {
       const out: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
-      for (const k of Object.keys(value)) out[k] = adopt((value as Record<string, unknown>)[k], depth + 1);
+      for (const k of Object.keys(value)) {
+        const x = adopt((value as Record<string, unknown>)[k], depth + 1);
+        if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });
+        else out[k] = x;
+      }
       return out;
     }
     case 'Map': {
