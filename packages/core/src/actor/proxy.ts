@@ -137,6 +137,20 @@ const base = {
   },
 };
 
+/**
+ * The arguments of every call made with none: one shared, frozen array (receivers spread
+ * arguments into the method or copy them; none writes to them).
+ */
+const NO_ARGS = Object.freeze([]) as unknown as unknown[];
+
+function argsOf(a: IArguments): unknown[] {
+  const n = a.length;
+  if (n === 0) return NO_ARGS;
+  const args = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) args[i] = a[i];
+  return args;
+}
+
 const prototypes = new WeakMap<ActorDescription, object>();
 
 function prototypeFor(desc: ActorDescription): object {
@@ -145,13 +159,16 @@ function prototypeFor(desc: ActorDescription): object {
   proto = Object.create(base) as object;
   for (const name of Object.keys(desc.methods)) {
     const flags = desc.methods[name]!;
+    // a call without arguments allocates nothing for them (see NO_ARGS)
     const fn =
       flags & ASK
-        ? function (this: ProxyObject, ...args: unknown[]) {
-            return sendAsk(this[PROXY], name, args);
+        ? function (this: ProxyObject) {
+            // eslint-disable-next-line prefer-rest-params
+            return sendAsk(this[PROXY], name, argsOf(arguments));
           }
-        : function (this: ProxyObject, ...args: unknown[]): void {
-            sendTell(this[PROXY], name, args);
+        : function (this: ProxyObject): void {
+            // eslint-disable-next-line prefer-rest-params
+            sendTell(this[PROXY], name, argsOf(arguments));
           };
     Object.defineProperty(fn, 'name', { value: name });
     Object.defineProperty(proto, name, { value: fn, enumerable: false, writable: false });
