@@ -101,7 +101,15 @@ Object.defineProperties(ActorBase.prototype, LAZY_FIELDS);
  * (defining them on the class's prototype if nothing there has those names). A class
  * that defines them itself keeps eager fields.
  */
+const reached = new WeakMap<Function, boolean>();
+
 function lazyFieldsReach(klass: Function): boolean {
+  let r = reached.get(klass);
+  if (r === undefined) reached.set(klass, (r = findLazyFields(klass)));
+  return r;
+}
+
+function findLazyFields(klass: Function): boolean {
   const proto = klass.prototype as object | null | undefined;
   if (proto === null || typeof proto !== 'object') return false;
   let missing = 0;

@@ -124,21 +124,16 @@ export class LocalHost implements RoutedHost {
     if (this.actors.has(id) || this.reserved.has(id) || id === this.id) {
       throw new AlreadyExistsError(`an actor with id '${id}' already exists on host ${this.url}; stop it first or choose another id`);
     }
-    const { klass: cls, source } = resolveSpawnClass(klass, this.moduleRoot);
+    // a class needs no module root (reading it costs a process.cwd() per spawn)
+    const { klass: cls, source } = resolveSpawnClass(klass, typeof klass === 'function' ? '' : this.moduleRoot);
     const def = getActorDefinition(cls);
     const url = this.base + id;
-    this.reserved.add(id);
-    let made: SpawnedActor | Promise<SpawnedActor>;
-    try {
-      made = this.runtime.spawn({ id, url, klass: cls, source, args, hostAddress: this.address });
-    } catch (e) {
-      this.reserved.delete(id);
-      throw e;
-    }
+    const made = this.runtime.spawn({ id, url, klass: cls, source, args, hostAddress: this.address });
     if (typeof (made as Partial<PromiseLike<unknown>>).then !== 'function') {
-      this.reserved.delete(id);
       return this.register(id, url, def, made as SpawnedActor);
     }
+    // the id stays taken while the runtime creates the actor
+    this.reserved.add(id);
     return Promise.resolve(made).then(
       (actor) => {
         this.reserved.delete(id);
