@@ -282,6 +282,7 @@ async function main(): Promise<void> {
     line(`  ${g.name.padEnd(66)} ${r}${extra}  ${verdict}`);
   }
   const failed = cells.filter((c) => c.status === 'failed');
+  if (a.quick) line('  (quick run: rough figures; the ratios of slow cross-process targets especially. Use a full run for figures.)');
   line('');
   line(`${failed.length === 0 ? 'no failures' : `${failed.length} failure(s)`}; ${Math.round(results.meta.durationS)} s; written to ${path.relative(process.cwd(), a.out) || '.'}/results.{json,md,svg} and performance.md`);
   void ratio;

@@ -85,6 +85,10 @@ export function evaluateGoals(cells: readonly CellResult[], targets: readonly Ta
   });
 }
 
+const QUICK_NOTE =
+  '> Quick run: short repetitions without warm-up at full size. The figures are rough, those of slow cross-process targets ' +
+  '(whose first messages are slow) especially; take figures and ratios from a full run.';
+
 function cellText(c: CellResult | undefined, t: TargetRecord | undefined): string {
   if (t !== undefined && !t.available) return 'n/a';
   if (c === undefined || c.status === 'unmapped') return '—';
@@ -155,6 +159,7 @@ export function toMarkdown(res: Results): string {
   out.push('# tsactor benchmarks', '');
   out.push(`Machine: ${machineLine(res)}.`, '');
   out.push(`Run: ${runLine(res)}.`, '');
+  if (res.meta.quick) out.push(QUICK_NOTE, '');
   out.push('## Targets', '', ...goalRows(res.goals), '');
   for (const f of FAMILIES) {
     const table = familyTable(res, f.id);
