@@ -12,6 +12,7 @@
  *   --out DIR            where to write (default packages/bench/results, quick: results/quick)
  *   --profile            run each target (and its remote side) under node --cpu-prof (profiles in <out>/profiles/<target>)
  *   --list               list targets and workloads
+ *   --from FILE          write the reports again from a results.json (no run)
  */
 import { fork } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -34,6 +35,8 @@ interface Args {
   out: string;
   profile: boolean;
   list: boolean;
+  from: string;
+  outGiven: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -46,6 +49,8 @@ function parseArgs(argv: string[]): Args {
     out: '',
     profile: false,
     list: false,
+    from: '',
+    outGiven: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -77,6 +82,7 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--out':
         a.out = value();
+        a.outGiven = true;
         break;
       case '--profile':
         a.profile = true;
@@ -84,8 +90,11 @@ function parseArgs(argv: string[]): Args {
       case '--list':
         a.list = true;
         break;
+      case '--from':
+        a.from = value();
+        break;
       default:
-        throw new Error(`unknown option ${arg}; options: --quick --reps N --time MS --targets a,b --workloads a,b --out DIR --profile --list`);
+        throw new Error(`unknown option ${arg}; options: --quick --reps N --time MS --targets a,b --workloads a,b --out DIR --profile --list --from FILE`);
     }
   }
   if (a.reps === 0) a.reps = a.quick ? 3 : 5;
@@ -198,6 +207,14 @@ function runTarget(targetId: string, opts: ChildOptions, a: Args, budgetMs: numb
   });
 }
 
+function writeReports(results: Results, out: string): void {
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  fs.writeFileSync(path.join(out, 'results.md'), toMarkdown(results));
+  fs.writeFileSync(path.join(out, 'performance.md'), toReadmeSection(results));
+  fs.writeFileSync(path.join(out, 'results.svg'), toSvg(results));
+}
+
 function gitCommit(): string | null {
   try {
     return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: __dirname, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -213,6 +230,13 @@ async function main(): Promise<void> {
     for (const f of FAMILIES) for (const t of TARGETS.filter((x) => x.family === f.id)) line(`  ${t.id.padEnd(22)} ${t.note}`);
     line('workloads:');
     for (const w of WORKLOADS) line(`  ${w.id.padEnd(22)} ${w.description}`);
+    return;
+  }
+  if (a.from !== '') {
+    const saved = JSON.parse(fs.readFileSync(a.from, 'utf8')) as Results;
+    const again: Results = { ...saved, goals: evaluateGoals(saved.cells, saved.targets) };
+    writeReports(again, a.outGiven ? a.out : path.dirname(a.from));
+    line(`reports written again from ${a.from}`);
     return;
   }
   const t0 = Date.now();
@@ -268,11 +292,7 @@ async function main(): Promise<void> {
     cells,
     goals: evaluateGoals(cells, targets),
   };
-  fs.mkdirSync(a.out, { recursive: true });
-  fs.writeFileSync(path.join(a.out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
-  fs.writeFileSync(path.join(a.out, 'results.md'), toMarkdown(results));
-  fs.writeFileSync(path.join(a.out, 'performance.md'), toReadmeSection(results));
-  fs.writeFileSync(path.join(a.out, 'results.svg'), toSvg(results));
+  writeReports(results, a.out);
   line('');
   line('targets:');
   for (const g of results.goals) {

@@ -198,7 +198,7 @@ export function toReadmeSection(res: Results): string {
       'Every workload checks its own result; a run that loses messages is reported as a failure, not a figure.',
     '',
   );
-  out.push(`Machine: ${machineLine(res)}. ${runLine(res)}.`, '');
+  out.push(`Machine: ${machineLine(res)}.`, '', `Run: ${runLine(res)}.`, '');
   out.push('### Targets', '', ...goalRows(res.goals), '');
   for (const f of FAMILIES) {
     const table = familyTable(res, f.id);
