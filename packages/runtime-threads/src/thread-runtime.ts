@@ -8,7 +8,7 @@
  * actors on two workers talk directly; the main thread answers 'locate' questions and runs
  * everything that is not a threads actor of this host (the Host, other hosts, transports).
  */
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort, type WorkerOptions } from 'node:worker_threads';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
@@ -63,12 +63,33 @@ function transpileCacheDir(): string | null {
 
 let bootConfig: BootConfig | undefined;
 
+/** Flags of the main thread that Node refused for workers (e.g. --expose-gc): left out of their execArgv. */
+const refusedFlags = new Set<string>();
+
+/**
+ * Starts a worker with the main thread's flags, leaving out those Node does not accept in
+ * workers (it names them in ERR_WORKER_INVALID_EXEC_ARGV).
+ */
+function startWorker(file: string, options: WorkerOptions): Worker {
+  for (;;) {
+    try {
+      return new Worker(file, { ...options, execArgv: workerExecArgv() });
+    } catch (e) {
+      const m = (e as { code?: string }).code === 'ERR_WORKER_INVALID_EXEC_ARGV' ? /flags: (.*)$/.exec((e as Error).message) : null;
+      const flags = m === null ? [] : m[1]!.split(/[\s,]+/).filter((f) => f !== '' && !refusedFlags.has(f));
+      if (flags.length === 0) throw e;
+      for (const f of flags) refusedFlags.add(f.split('=', 1)[0]!);
+    }
+  }
+}
+
 /**
  * The main thread's execArgv without ts-node's require hooks: workers load TypeScript with
  * their own cached transpiler (boot/worker.js), which starts much faster than ts-node.
  */
 export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
   const out: string[] = [];
+  const refused = (a: string): boolean => refusedFlags.has(a.split('=', 1)[0]!);
   const isTsNode = (m: string): boolean => /^ts-node\/register(\/transpile-only)?(\.js)?$/.test(m);
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i]!;
@@ -77,6 +98,7 @@ export function workerExecArgv(execArgv: readonly string[] = process.execArgv): 
       continue;
     }
     if (a.startsWith('--require=') && isTsNode(a.slice('--require='.length))) continue;
+    if (refused(a)) continue;
     out.push(a);
   }
   return out;
@@ -223,10 +245,9 @@ export class ThreadRuntime implements Runtime, LinkHandler {
       timeout: this.timeout,
       peers,
     };
-    const worker = new Worker(BOOT, {
+    const worker = startWorker(BOOT, {
       workerData: { tsactorBoot: getBootConfig(), init },
       transferList: peers.map((p) => p.port),
-      execArgv: workerExecArgv(),
     });
     // the pool does not keep the process alive by itself; pending asks do (onBusy)
     worker.unref();

@@ -33,6 +33,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'tsactor-boot-test-'));
 let compiled: Promise<Run>;
 let typescript: Promise<Run>;
+let withFlags: Promise<Run>;
 
 beforeAll(() => {
   // the programs use the built packages (packages/*/dist), as `npm test` builds them first
@@ -40,6 +41,7 @@ beforeAll(() => {
   const env = { TSACTOR_CONTEXT: '', TSACTOR_TS_CACHE: cache };
   compiled = run(['compiled.js'], env);
   typescript = run(['-r', 'ts-node/register/transpile-only', 'typescript.ts'], env);
+  withFlags = run(['--expose-gc', '--stack-size=2000', 'compiled.js'], env);
 });
 
 afterAll(() => {
@@ -52,6 +54,11 @@ it('runs a compiled JavaScript program on worker threads', async () => {
     stderr: '',
     stdout: ['main first', 'hello a from a worker: true', 'hello b from a worker: true', 'two workers: true', 'main last'],
   });
+});
+
+it('starts workers of a program run with flags Node refuses in workers (--expose-gc), leaving those out', async () => {
+  const r = await withFlags;
+  expect(r).toEqual({ code: 0, stderr: '', stdout: (await compiled).stdout });
 });
 
 it('runs a TypeScript program under ts-node, its workers loading the module with their own cached loader', async () => {
