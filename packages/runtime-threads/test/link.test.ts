@@ -7,7 +7,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { ActorError, Future, HostDownError } from 'tsactor';
 import { getActorDefinition } from '@tsactor/core';
 import { Link, LinkChannel, encodeOptions, type LinkHandler, type LinkPort } from '../src/link';
-import { adopt, isForeign } from '../src/realm';
+import { adopt, isForeign } from '@tsactor/core';
 import { Counter } from './fixtures/actors';
 
 interface Delivered {
