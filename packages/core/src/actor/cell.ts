@@ -23,6 +23,11 @@ const STOPPED = 3;
 
 /** The reply slot of a future callback message. */
 const CALLBACK: Reply = { resolve() {}, reject() {} };
+/**
+ * The reply slot of a tell of exactly one argument, whose args slot holds that argument
+ * itself: a tell of one argument to an actor on this thread allocates no array.
+ */
+const ONE_ARG: Reply = { resolve() {}, reject() {} };
 
 /** An ask to a @Ref method: proxies in its answer are re-made for the asking actor. */
 function remakeResultRefs(reply: Future<unknown>): void {
@@ -117,6 +122,27 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     }
   }
 
+  /**
+   * @internal Delivery of a tell of one argument from a proxy on this thread (no
+   * arguments array); the same as `send(target, method, [arg], null)`.
+   */
+  tell1(method: string, arg: unknown): void {
+    const flags = this.def.methods[method];
+    if (flags !== undefined && flags & REF) {
+      this.enqueue(method, remakeRefs([arg], this) as unknown[], null);
+      return;
+    }
+    if (this.state === STOPPED) {
+      this.refuse(method, null, this.stoppedError(method));
+      return;
+    }
+    (this.mailbox ??= new Mailbox<Reply>(4)).push(method, arg as unknown[], ONE_ARG);
+    if (this.state === IDLE) {
+      this.state = QUEUED;
+      this.dispatcher.schedule(this);
+    }
+  }
+
   /** @internal queues a future callback: `method` is called with the future. */
   callback(method: string, future: Future<unknown>): void {
     this.enqueue(method, [future], CALLBACK);
@@ -157,7 +183,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     if (this.idleWaiters !== null) this.notifyIdle();
     let droppedTells = 0;
     this.mailbox?.drainAll((method, _args, reply) => {
-      if (reply === null || reply === CALLBACK) droppedTells++;
+      if (reply === null || reply === CALLBACK || reply === ONE_ARG) droppedTells++;
       else reply.reject(this.stoppedError(method, reason));
     });
     if (reason === 'shutdown' && this.inflight !== null) {
@@ -185,6 +211,8 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
 
   /** handles one message (a method, not a closure per cell: an idle actor stays small) */
   private invoke(method: string, args: unknown[], reply: Reply | null): void {
+    const one = reply === ONE_ARG;
+    if (one) reply = null;
     const flags = this.def.methods[method];
     if (flags === undefined && reply !== CALLBACK) {
       this.refuse(
@@ -204,7 +232,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     const prev = enterCell(this);
     let result: unknown;
     try {
-      result = fn.apply(this.instance, args);
+      result = one ? fn.call(this.instance, args) : fn.apply(this.instance, args);
     } catch (e) {
       enterCell(prev);
       this.fail(method, reply, e);

@@ -7,7 +7,7 @@ import { ActorError } from '../errors';
 import { Future } from '../future';
 import type { ActorAddress, ActorChannel } from '../channel';
 import { currentCell } from './current';
-import type { ActorCell } from './cell';
+import { ActorCell } from './cell';
 import { ASK, TELL, type ActorDescription, methodKind } from './metadata';
 
 /**
@@ -98,6 +98,13 @@ export function sendTell(h: ProxyHandle, method: string, args: unknown[]): void 
   channelOf(h, currentCell() ?? h.owner).send(h.addr, method, args, null);
 }
 
+/** Sends a tell of one argument through a proxy handle (to an actor on this thread: no arguments array). */
+export function sendTell1(h: ProxyHandle, method: string, arg: unknown): void {
+  const ch = channelOf(h, currentCell() ?? h.owner);
+  if (ch instanceof ActorCell) ch.tell1(method, arg);
+  else ch.send(h.addr, method, [arg], null);
+}
+
 /** Sends an ask through a proxy handle. */
 export function sendAsk<R>(h: ProxyHandle, method: string, args: unknown[]): Future<R> {
   const sender = currentCell() ?? h.owner;
@@ -166,9 +173,11 @@ function prototypeFor(desc: ActorDescription): object {
             // eslint-disable-next-line prefer-rest-params
             return sendAsk(this[PROXY], name, argsOf(arguments));
           }
-        : function (this: ProxyObject): void {
+        : function (this: ProxyObject, a0?: unknown): void {
             // eslint-disable-next-line prefer-rest-params
-            sendTell(this[PROXY], name, argsOf(arguments));
+            if (arguments.length === 1) sendTell1(this[PROXY], name, a0);
+            // eslint-disable-next-line prefer-rest-params
+            else sendTell(this[PROXY], name, argsOf(arguments));
           };
     Object.defineProperty(fn, 'name', { value: name });
     Object.defineProperty(proto, name, { value: fn, enumerable: false, writable: false });
