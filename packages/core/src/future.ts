@@ -16,6 +16,8 @@ const FAILED = 2;
 class Waiter implements Deadline {
   settled = false;
   at = 0;
+  /** set by the timeout queue (declared here so that every waiter has one shape) */
+  bucket: unknown = undefined;
   constructor(
     private readonly future: Future<unknown>,
     readonly ok: (v: unknown) => void,
@@ -31,6 +33,8 @@ class Waiter implements Deadline {
 export class Future<R = unknown> implements PromiseLike<R>, Reply {
   private state = PENDING;
   private value: unknown = undefined;
+  /** the first waiter, and those after it (most futures have one: no array for it) */
+  private waiter: Waiter | null = null;
   private waiters: Waiter[] | null = null;
   private callbacks: Array<[ActorCell, string]> | null = null;
   /** @internal the proxy's default timeout in seconds (null: forever) */
@@ -147,6 +151,12 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
     return `Future(${this._method}() of ${this._target}, ${state})`;
   }
 
+  private notify(w: Waiter): void {
+    timeouts.settle(w);
+    if (this.state === FAILED) w.fail(this.value);
+    else w.ok(this.value);
+  }
+
   /** @internal */
   _timeoutError(seconds: number): TimeoutError {
     return new TimeoutError(
@@ -156,6 +166,10 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
 
   /** @internal */
   _dropWaiter(w: Waiter): void {
+    if (this.waiter === w) {
+      this.waiter = null;
+      return;
+    }
     const list = this.waiters;
     if (list === null) return;
     const i = list.indexOf(w);
@@ -164,21 +178,22 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
 
   private wait(ok: (v: unknown) => void, fail: (e: unknown) => void, timeout: number | null | undefined): void {
     const w = new Waiter(this as Future<unknown>, ok, fail, timeout ?? 0);
-    (this.waiters ??= []).push(w);
+    if (this.waiter === null && this.waiters === null) this.waiter = w;
+    else (this.waiters ??= []).push(w);
     if (timeout !== null && timeout !== undefined) timeouts.add(timeout, w);
     else w.settled = true;
   }
 
   private settle(): void {
+    const first = this.waiter;
     const waiters = this.waiters;
+    if (first !== null) {
+      this.waiter = null;
+      this.notify(first);
+    }
     if (waiters !== null) {
       this.waiters = null;
-      const failed = this.state === FAILED;
-      for (const w of waiters) {
-        timeouts.settle(w);
-        if (failed) w.fail(this.value);
-        else w.ok(this.value);
-      }
+      for (const w of waiters) this.notify(w);
     }
     const callbacks = this.callbacks;
     if (callbacks !== null) {

@@ -113,3 +113,32 @@ describe('async runtime fast paths', () => {
     }
   });
 });
+
+describe('future waiters', () => {
+  it('answers every waiter in the order they began, after the first one timed out', async () => {
+    const { Future, TimeoutError } = await import('@tsactor/core');
+    const f = new Future<number>('local://local:7353/x', 'm', null, null);
+    const order: string[] = [];
+    const first = f.result(0.01).then(
+      () => order.push('first ok'),
+      (e: unknown) => order.push(e instanceof TimeoutError ? 'first timeout' : 'first other'),
+    );
+    const second = f.result(null).then((v) => order.push(`second ${v}`));
+    await first;
+    const third = f.result(null).then((v) => order.push(`third ${v}`));
+    const fourth = f.then((v) => order.push(`fourth ${v}`));
+    f.resolve(5);
+    await Promise.all([second, third, fourth]);
+    expect(order).toEqual(['first timeout', 'second 5', 'third 5', 'fourth 5']);
+    expect(await f.result(0.01)).toBe(5);
+  });
+
+  it('rejects a single waiter and later ones with the error', async () => {
+    const { Future } = await import('@tsactor/core');
+    const f = new Future<number>('local://local:7353/x', 'm', 10, null);
+    const one = f.result();
+    f.reject(new Error('no'));
+    await expect(one).rejects.toThrow('no');
+    await expect(f.result()).rejects.toThrow('no');
+  });
+});

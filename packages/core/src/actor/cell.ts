@@ -31,7 +31,12 @@ const ONE_ARG: Reply = { resolve() {}, reject() {} };
 
 /** An ask to a @Ref method: proxies in its answer are re-made for the asking actor. */
 function remakeResultRefs(reply: Future<unknown>): void {
-  reply._transform = (v) => remakeRefs(v, reply._owner);
+  reply._transform = remakeForOwner as (value: unknown) => unknown;
+}
+
+/** The transform of those asks: one shared function, called as a method of the future (no closure per ask). */
+function remakeForOwner(this: Future<unknown>, value: unknown): unknown {
+  return remakeRefs(value, this._owner);
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
@@ -128,8 +133,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    */
   tell1(method: string, arg: unknown): void {
     const flags = this.def.methods[method];
-    if (flags !== undefined && flags & REF) {
-      this.enqueue(method, remakeRefs([arg], this) as unknown[], null);
+    if (flags === undefined || flags & REF) {
+      // @Ref arguments are re-made; an unknown method is refused when its turn comes
+      this.send(null as unknown as ActorAddress, method, [arg], null);
       return;
     }
     if (this.state === STOPPED) {
@@ -211,10 +217,12 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
 
   /** handles one message (a method, not a closure per cell: an idle actor stays small) */
   private invoke(method: string, args: unknown[], reply: Reply | null): void {
+    // a one-argument tell names a method of the actor (checked by tell1): no lookup of its flags
     const one = reply === ONE_ARG;
+    let flags: number | undefined;
     if (one) reply = null;
-    const flags = this.def.methods[method];
-    if (flags === undefined && reply !== CALLBACK) {
+    else flags = this.def.methods[method];
+    if (flags === undefined && !one && reply !== CALLBACK) {
       this.refuse(
         method,
         reply,
@@ -239,7 +247,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       return;
     }
     enterCell(prev);
-    if (isThenable(result)) this.later(result, method, reply, flags);
+    if (isThenable(result)) this.later(result, method, reply, one ? this.def.methods[method] : flags);
     else if (reply !== null) reply.resolve(result);
   }
 
