@@ -79,6 +79,15 @@ class InboundReply implements Reply {
 /** an inbound stream silent for this many heartbeat timeouts is closed */
 const INBOUND_IDLE_FACTOR = 10;
 
+/**
+ * Asks delivered from one frame before the rest of it waits for the next event-loop turn.
+ * Answers leave only when the event loop gets round to writing (HTTP/2 writes go out in the
+ * check phase): delivering a large batch of asks at once would hold every answer back until
+ * the last one is computed, and the peer would sit idle meanwhile. Delivered in slices, the
+ * first answers travel (and the peer works on them) while the next slice is handled.
+ */
+const ASKS_PER_TURN = 32;
+
 const OPENING = 0;
 const OPEN = 1;
 const CLOSED = 2;
@@ -87,6 +96,9 @@ class InboundConnection implements Beating {
   private state = OPENING;
   private readonly outbox: Outbox;
   private lastRx = performance.now();
+  /** envelopes received and not yet delivered (a frame's remainder after ASKS_PER_TURN asks) */
+  private inbox: Envelope[] = [];
+  private inboxHead = 0;
   /** the peer's base URL (from its Hello) */
   peer = '';
 
@@ -145,7 +157,48 @@ class InboundConnection implements Beating {
       this.accept(frame);
       if ((this.state as number) !== OPEN) return;
     }
-    for (const env of frame.batch) this.deliver(env);
+    const batch = frame.batch;
+    if (this.inboxHead < this.inbox.length) {
+      // earlier envelopes wait for their turn: these go after them
+      for (const env of batch) this.inbox.push(env);
+      return;
+    }
+    let asks = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const env = batch[i]!;
+      this.deliver(env);
+      if (env.kind === EnvelopeKind.ASK && ++asks === ASKS_PER_TURN && i + 1 < batch.length) {
+        this.inbox = batch;
+        this.inboxHead = i + 1;
+        setImmediate(this.nextSlice);
+        return;
+      }
+    }
+  }
+
+  /** Delivers the next slice of the inbox (see ASKS_PER_TURN). */
+  private readonly nextSlice = (): void => {
+    if (this.state !== OPEN) return;
+    const inbox = this.inbox;
+    let asks = 0;
+    while (this.inboxHead < inbox.length) {
+      const env = inbox[this.inboxHead++]!;
+      this.deliver(env);
+      if (env.kind === EnvelopeKind.ASK && ++asks === ASKS_PER_TURN && this.inboxHead < inbox.length) {
+        setImmediate(this.nextSlice);
+        return;
+      }
+    }
+    this.inbox = [];
+    this.inboxHead = 0;
+  };
+
+  /** Delivers every envelope still waiting in the inbox now (before the stream closes). */
+  private deliverRest(): void {
+    const inbox = this.inbox;
+    while (this.inboxHead < inbox.length) this.deliver(inbox[this.inboxHead++]!);
+    this.inbox = [];
+    this.inboxHead = 0;
   }
 
   /** Tells the peer about a problem that no ask is waiting for (e.g. a malformed frame). */
@@ -270,6 +323,8 @@ class InboundConnection implements Beating {
   close(close: { code: string; message: string } | null): void {
     if (this.state === CLOSED) return;
     const wasOpen = this.state === OPEN;
+    // what was received is still delivered (e.g. the peer sent its last frames and ended the stream)
+    if (wasOpen) this.deliverRest();
     heartbeat.delete(this);
     this.server.connections.delete(this);
     try {
