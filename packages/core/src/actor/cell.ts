@@ -106,7 +106,15 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
 
   /** Delivery from a proxy on this thread: @Ref arguments are re-made for this actor. */
   send(_target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
-    const flags = this.def.methods[method];
+    this.deliver(method, args, reply, undefined);
+  }
+
+  /**
+   * @internal {@link send}, from a proxy that may know the method's flags (those of the
+   * actor's own definition): no lookup of them.
+   */
+  deliver(method: string, args: unknown[], reply: Reply | null, knownFlags: number | undefined): void {
+    const flags = knownFlags ?? this.def.methods[method];
     if (flags !== undefined && flags & REF) {
       args = remakeRefs(args, this) as unknown[];
       if (reply instanceof Future) remakeResultRefs(reply);
@@ -131,11 +139,11 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    * @internal Delivery of a tell of one argument from a proxy on this thread (no
    * arguments array); the same as `send(target, method, [arg], null)`.
    */
-  tell1(method: string, arg: unknown): void {
-    const flags = this.def.methods[method];
+  tell1(method: string, arg: unknown, knownFlags: number | undefined): void {
+    const flags = knownFlags ?? this.def.methods[method];
     if (flags === undefined || flags & REF) {
       // @Ref arguments are re-made; an unknown method is refused when its turn comes
-      this.send(null as unknown as ActorAddress, method, [arg], null);
+      this.deliver(method, [arg], null, flags);
       return;
     }
     if (this.state === STOPPED) {

@@ -93,23 +93,31 @@ function channelOf(h: ProxyHandle, sender: ActorCell | null): ActorChannel {
   return ch;
 }
 
-/** Sends a tell through a proxy handle. */
-export function sendTell(h: ProxyHandle, method: string, args: unknown[]): void {
-  channelOf(h, currentCell() ?? h.owner).send(h.addr, method, args, null);
+/**
+ * Sends a tell through a proxy handle. `flags`: the method's flags in the proxy's
+ * description, if known (an actor on this thread whose definition that is needs no lookup).
+ */
+export function sendTell(h: ProxyHandle, method: string, args: unknown[], flags?: number): void {
+  const ch = channelOf(h, currentCell() ?? h.owner);
+  if (ch instanceof ActorCell) ch.deliver(method, args, null, h.addr.desc === ch.def ? flags : undefined);
+  else ch.send(h.addr, method, args, null);
 }
 
 /** Sends a tell of one argument through a proxy handle (to an actor on this thread: no arguments array). */
-export function sendTell1(h: ProxyHandle, method: string, arg: unknown): void {
+export function sendTell1(h: ProxyHandle, method: string, arg: unknown, flags: number): void {
   const ch = channelOf(h, currentCell() ?? h.owner);
-  if (ch instanceof ActorCell) ch.tell1(method, arg);
+  // the flags of the proxy's description are the actor's own when it is that actor's definition
+  if (ch instanceof ActorCell) ch.tell1(method, arg, h.addr.desc === ch.def ? flags : undefined);
   else ch.send(h.addr, method, [arg], null);
 }
 
-/** Sends an ask through a proxy handle. */
-export function sendAsk<R>(h: ProxyHandle, method: string, args: unknown[]): Future<R> {
+/** Sends an ask through a proxy handle (`flags` as in {@link sendTell}). */
+export function sendAsk<R>(h: ProxyHandle, method: string, args: unknown[], flags?: number): Future<R> {
   const sender = currentCell() ?? h.owner;
   const f = new Future<R>(h.addr.url, method, h.timeout, sender);
-  channelOf(h, sender).send(h.addr, method, args, f);
+  const ch = channelOf(h, sender);
+  if (ch instanceof ActorCell) ch.deliver(method, args, f, h.addr.desc === ch.def ? flags : undefined);
+  else ch.send(h.addr, method, args, f);
   return f;
 }
 
@@ -171,13 +179,13 @@ function prototypeFor(desc: ActorDescription): object {
       flags & ASK
         ? function (this: ProxyObject) {
             // eslint-disable-next-line prefer-rest-params
-            return sendAsk(this[PROXY], name, argsOf(arguments));
+            return sendAsk(this[PROXY], name, argsOf(arguments), flags);
           }
         : function (this: ProxyObject, a0?: unknown): void {
             // eslint-disable-next-line prefer-rest-params
-            if (arguments.length === 1) sendTell1(this[PROXY], name, a0);
+            if (arguments.length === 1) sendTell1(this[PROXY], name, a0, flags);
             // eslint-disable-next-line prefer-rest-params
-            else sendTell(this[PROXY], name, argsOf(arguments));
+            else sendTell(this[PROXY], name, argsOf(arguments), flags);
           };
     Object.defineProperty(fn, 'name', { value: name });
     Object.defineProperty(proto, name, { value: fn, enumerable: false, writable: false });
