@@ -85,6 +85,25 @@ describe('async runtime fast paths', () => {
     }
   });
 
+  it("uses the actor's own flags when the proxy's description is another one", async () => {
+    const { makeProxy, getHandle } = await import('@tsactor/core');
+    const url = 'local://local:7354/host';
+    const h = await createHost(url);
+    try {
+      const a = await h.spawn('a', Recorder);
+      const b = await h.spawn('b', Recorder);
+      const addr = getHandle(a)!.addr;
+      // a description that does not say setPeer is @Ref (flags 1: a plain tell)
+      const desc = { name: addr.desc.name, methods: { ...addr.desc.methods, setPeer: 1 } };
+      const other = makeProxy<Recorder>({ ...addr, desc });
+      other.setPeer(b);
+      expect(await a.peerUrl()).toBe('local://local:7354/b');
+      expect(await a.peerIs(b)).toBe(false);
+    } finally {
+      await shutdown(url);
+    }
+  });
+
   it('reports one-argument tells that throw, reach a stopped actor, or are dropped at shutdown', async () => {
     const reports: Array<[string, string]> = [];
     const prev = setErrorHandler((e, info) => reports.push([e.message, info.kind]));
