@@ -86,7 +86,7 @@ const INBOUND_IDLE_FACTOR = 10;
  * the last one is computed, and the peer would sit idle meanwhile. Delivered in slices, the
  * first answers travel (and the peer works on them) while the next slice is handled.
  */
-const ASKS_PER_TURN = 32;
+const ASKS_PER_TURN = 64;
 
 const OPENING = 0;
 const OPEN = 1;
