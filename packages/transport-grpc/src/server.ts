@@ -185,6 +185,11 @@ class InboundConnection implements Beating {
       const env = inbox[this.inboxHead++]!;
       this.deliver(env);
       if (env.kind === EnvelopeKind.ASK && ++asks === ASKS_PER_TURN && this.inboxHead < inbox.length) {
+        // under a steady inflow the inbox may never empty: drop the delivered part now and then
+        if (this.inboxHead >= 4096 && this.inboxHead * 2 >= inbox.length) {
+          this.inbox = inbox.slice(this.inboxHead);
+          this.inboxHead = 0;
+        }
         setImmediate(this.nextSlice);
         return;
       }

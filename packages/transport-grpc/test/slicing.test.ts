@@ -32,14 +32,14 @@ beforeEach(() => {
 });
 afterEach(() => shutdown());
 
-test('tells and asks sent in one run keep their order across slices; every ask gets its own answer', async () => {
+test('tells and asks sent in one run keep their order across slices (and inbox compaction); every ask gets its own answer', async () => {
   const a = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
   const bUrl = `grpc://127.0.0.1:${await freePort()}/`;
   const b = await createHost(bUrl);
   await b.spawn('log', Log);
   const log = await a.lookupUrl<Log>(`${bUrl}log`);
   await log.all(); // connected
-  const n = 500;
+  const n = 5000;
   const expected: string[] = [];
   const answers: Array<PromiseLike<number>> = [];
   for (let i = 0; i < n; i++) {
