@@ -115,8 +115,19 @@ export class HostListener implements Listener, TransportServer {
         );
       }
       await ch.prefetch(PREFETCH);
+      // the channel is this host's before consuming starts: amqplib delivers the messages
+      // that follow the broker's consume-ok at once, in the same read, before `await` returns
+      // (after a broker restart a full prefetch of them arrives at once; dropped unacked, they
+      // would stall the consumer for good)
+      ch.on('close', () => {
+        if (this.ch === ch) this.ch = null;
+      });
+      this.ch = ch;
+      this.unacked = null;
+      this.unackedCount = 0;
       await ch.consume(this.queue, this.onMessage(ch), { exclusive: true, noAck: false });
     } catch (e) {
+      if (this.ch === ch) this.ch = null;
       ch.close().catch(() => undefined);
       if (e instanceof HostError) throw e;
       if (/ACCESS.REFUSED|403|exclusive/i.test(toError(e).message)) {
@@ -127,12 +138,6 @@ export class HostListener implements Listener, TransportServer {
       }
       throw e;
     }
-    ch.on('close', () => {
-      if (this.ch === ch) this.ch = null;
-    });
-    this.ch = ch;
-    this.unacked = null;
-    this.unackedCount = 0;
   }
 
   detach(): void {

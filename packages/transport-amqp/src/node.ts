@@ -275,6 +275,7 @@ export class AmqpNode {
     const ws = this.upWaiters;
     this.upWaiters = [];
     for (const w of ws) w();
+    this.flushReplies();
   }
 
   private watchPublisher(pub: ConfirmChannel): void {
@@ -342,6 +343,7 @@ export class AmqpNode {
     this.probeCh = null;
     this.replyQueue = '';
     this.blocked = false;
+    this.replies.clear(); // the asking side fails its asks on the outage
     if (this.state === 'closed') return;
     this.state = 'down';
     this.stats.disconnects++;
@@ -543,6 +545,9 @@ export class AmqpNode {
   readonly flushReplies = (): void => {
     this.repliesScheduled = false;
     if (this.replies.size === 0) return;
+    // answers to asks handled while (re)connecting (the served hosts consume before the node
+    // is up): kept, and sent once it is
+    if (this.state !== 'up' && this.state !== 'closed' && this.attemptPromise !== null) return;
     const ch = this.replyPub;
     const all = [...this.replies];
     this.replies.clear();

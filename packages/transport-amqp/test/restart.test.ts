@@ -7,10 +7,11 @@
  * afterAll).
  */
 import { HostDownError, createHost, shutdown } from 'tsactor';
-import { amqpStats, waitForBroker } from '@tsactor/transport-amqp';
+import * as amqp from 'amqplib';
+import { amqpStats, queueOf, waitForBroker } from '@tsactor/transport-amqp';
 import { errorOf, settle, within } from '@tsactor/testing';
 import type { Counter } from './fixtures/actors';
-import { brokerLock, describeWithBroker, ensureBrokerRunning, startBroker, stopBroker } from './broker';
+import { brokerLock, brokerUrl, describeWithBroker, ensureBrokerRunning, startBroker, stopBroker } from './broker';
 import { Child, buildPackages, killChildren } from './processes';
 
 const SERVER = 'amqp://127.0.0.1:18200/';
@@ -19,6 +20,41 @@ const N = 10_000;
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
+}
+
+/** What the numbers a Counter received lack, repeat or have out of order (empty when they are 0..n-1). */
+function gaps(got: number[], n: number): string {
+  const seen = new Map<number, number>();
+  for (const i of got) seen.set(i, (seen.get(i) ?? 0) + 1);
+  const missing = range(n).filter((i) => !seen.has(i));
+  const twice = [...seen].filter(([, c]) => c > 1).map(([i]) => i);
+  let disorder = -1;
+  for (let k = 1; k < got.length; k++) if (got[k]! < got[k - 1]!) {
+    disorder = k;
+    break;
+  }
+  const list = (xs: number[]): string => `${xs.length} [${xs.slice(0, 20).join(', ')}${xs.length > 20 ? ', ...' : ''}]`;
+  const parts: string[] = [];
+  if (missing.length > 0) parts.push(`missing ${list(missing)}`);
+  if (twice.length > 0) parts.push(`received twice ${list(twice)}`);
+  if (disorder >= 0) parts.push(`out of order at index ${disorder} (${got[disorder - 1]} then ${got[disorder]})`);
+  return parts.join('; ');
+}
+
+/** The broker's view of the host's queue: messages ready, consumers (or why it could not tell). */
+async function queueState(base: string): Promise<string> {
+  try {
+    const conn = await amqp.connect(brokerUrl(), { timeout: 5000 });
+    try {
+      const ch = await conn.createChannel();
+      const q = await ch.checkQueue(queueOf(base));
+      return `queue '${q.queue}': ${q.messageCount} message(s) ready, ${q.consumerCount} consumer(s)`;
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  } catch (e) {
+    return `queue state unknown (${(e as Error).message})`;
+  }
 }
 
 /** Lets timers and I/O run (the tells are sent from a paced loop, not in one burst). */
@@ -116,9 +152,16 @@ describeWithBroker('broker restart', () => {
       for (let attempt = 0; got === undefined; attempt++) {
         const o = await settle(counter.withTimeout(60).received(N));
         if (o.ok) got = o.value;
-        else if (!(o.error instanceof HostDownError) || attempt >= 20) throw o.error;
-        else await tick(250);
+        else if (!(o.error instanceof HostDownError) || attempt >= 20) {
+          // say what went wrong: tells lost or doubled, the consumer gone, or the answer lost
+          const now = await settle(counter.withTimeout(10).received(0));
+          const what = now.ok
+            ? `the counter has ${now.value.length} of ${N} tells${now.value.length > 0 ? `: ${gaps(now.value, N) || 'all there, in order (the answer was lost)'}` : ''}`
+            : `the counter does not answer either (${String(now.error)})`;
+          throw new Error(`${String(o.error)}\n  ${what}\n  ${await queueState(SERVER)}\n  this process: ${JSON.stringify(amqpStats())}`);
+        } else await tick(250);
       }
+      expect(gaps(got, N)).toBe('');
       expect(got.length).toBe(N);
       expect(got).toEqual(range(N));
       expect(await counter.count()).toBe(N);
