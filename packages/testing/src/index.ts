@@ -3,5 +3,6 @@
  * the actor classes it uses.
  */
 export { describeConformance, type ConformanceTarget } from './conformance';
+export { twoHostSetup } from './targets';
 export * as actors from './actors';
 export { settle, within, errorOf, valueOf, captureReports, baseOf, type Outcome, type Report } from './helpers';

@@ -8,8 +8,8 @@
  * - 'amqp, serving host in a child process': the serving host is a separate Node process
  *   with its own broker connection.
  */
-import { createHost, setContext, shutdown, type HostProxy } from 'tsactor';
-import { describeConformance } from '@tsactor/testing';
+import { createHost, shutdown, type HostProxy } from 'tsactor';
+import { describeConformance, twoHostSetup } from '@tsactor/testing';
 import { brokerLock, describeWithBroker } from './broker';
 import { Child, buildPackages, killChildren } from './processes';
 
@@ -20,26 +20,7 @@ function url(): string {
 }
 
 function inProcessTarget(context: 'async' | 'threads') {
-  return async () => {
-    const callerUrl = url();
-    const remoteUrl = url();
-    const callerHost = await createHost(callerUrl);
-    setContext(context);
-    try {
-      await createHost(remoteUrl);
-    } finally {
-      setContext('async');
-    }
-    const host = await callerHost.lookupUrl<HostProxy>(remoteUrl);
-    return {
-      host,
-      callerHost,
-      async teardown() {
-        await shutdown(remoteUrl).catch(() => undefined);
-        await shutdown(callerUrl).catch(() => undefined);
-      },
-    };
-  };
+  return twoHostSetup(url, context);
 }
 
 describeWithBroker('amqp transport', () => {

@@ -6,32 +6,13 @@
  *   worker threads;
  * - 'grpc, serving host in a child process': the serving host is a separate Node process.
  */
-import { createHost, shutdown, setContext, type HostProxy } from 'tsactor';
-import { describeConformance } from '@tsactor/testing';
+import { createHost, shutdown, type HostProxy } from 'tsactor';
+import { describeConformance, twoHostSetup } from '@tsactor/testing';
 import { freePort } from './helpers';
 import { startPeer } from './peer';
 
 function inProcessTarget(context: 'async' | 'threads') {
-  return async () => {
-    const callerUrl = `grpc://127.0.0.1:${await freePort()}/`;
-    const remoteUrl = `grpc://127.0.0.1:${await freePort()}/`;
-    const callerHost = await createHost(callerUrl);
-    setContext(context);
-    try {
-      await createHost(remoteUrl);
-    } finally {
-      setContext('async');
-    }
-    const host = await callerHost.lookupUrl<HostProxy>(remoteUrl);
-    return {
-      host,
-      callerHost,
-      async teardown() {
-        await shutdown(remoteUrl).catch(() => undefined);
-        await shutdown(callerUrl).catch(() => undefined);
-      },
-    };
-  };
+  return twoHostSetup(async () => `grpc://127.0.0.1:${await freePort()}/`, context);
 }
 
 describeConformance({ name: 'grpc', inProcess: true, crossesBoundary: true, setup: inProcessTarget('async') });
