@@ -2,10 +2,11 @@
  * The allocation-free paths of the 'async' runtime behave like the general ones: tells of
  * one argument (stored in the mailbox without an arguments array) and spawns.
  */
-import { Actor, Ask, Tell, Ref, createHost, shutdown, sleep, setErrorHandler, type Proxy } from 'tsactor';
+import { Actor, Ask, Tell, Ref, createHost, shutdown, setErrorHandler, type Proxy } from 'tsactor';
 
 const log: unknown[][] = [];
 let release: () => void = () => undefined;
+let holding: () => void = () => undefined;
 
 @Actor
 export class Recorder {
@@ -32,6 +33,7 @@ export class Recorder {
     return this.peer!.getUrl();
   }
   @Tell async hold(): Promise<void> {
+    holding();
     await new Promise<void>((resolve) => (release = resolve));
   }
   @Ask count(): number {
@@ -118,11 +120,12 @@ describe('async runtime fast paths', () => {
       a.one(1);
       expect(reports[1]![0]).toContain("no actor 'a' on host local://local:7352/ (one() not delivered)");
       const b = await h.spawn('b', Recorder);
+      const held = new Promise<void>((resolve) => (holding = resolve));
       b.hold();
       b.one(1);
       b.one(2);
       b.two(3, 4);
-      await sleep(0.01);
+      await held;
       await shutdown(url);
       expect(log).toEqual([]);
       expect(reports[2]![0]).toContain('3 queued tell(s) to local://local:7352/b were not handled');

@@ -1,7 +1,8 @@
-import { Actor, Tell, Ref, createHost, shutdown, sleep, setErrorHandler, type Proxy } from 'tsactor';
+import { Actor, Tell, Ref, createHost, shutdown, setErrorHandler, type Proxy } from 'tsactor';
 
 const seen: number[] = [];
 let release: () => void = () => undefined;
+let started: () => void = () => undefined;
 
 @Actor
 export class Sink {
@@ -12,6 +13,7 @@ export class Sink {
     to.put(n);
   }
   @Tell async slow(): Promise<void> {
+    started();
     await new Promise<void>((resolve) => (release = resolve));
   }
 }
@@ -38,9 +40,10 @@ describe('shutdown', () => {
     try {
       const h = await createHost('local://local:7302/host');
       const a = await h.spawn('a', Sink);
+      const holding = new Promise<void>((resolve) => (started = resolve));
       a.slow();
       a.put(1);
-      await sleep(0.01);
+      await holding;
       await shutdown('local://local:7302/host');
       expect(seen).toEqual([]);
       expect(reports).toEqual([expect.stringContaining('1 queued tell(s) to local://local:7302/a were not handled')]);
