@@ -31,14 +31,11 @@ export class Dispatcher {
     this.ready[this.readyCount++] = cell;
     if (!this.scheduled) {
       this.scheduled = true;
-      void SETTLED.then(this.runMicro);
+      void SETTLED.then(this.run);
     }
   }
 
-  private readonly runMicro = (): void => this.drain(false);
-  private readonly runMacro = (): void => this.drain(true);
-
-  private drain(_macro: boolean): void {
+  private readonly run = (): void => {
     let handled = 0;
     while (this.readyCount > 0) {
       const batch = this.ready;
@@ -57,12 +54,12 @@ export class Dispatcher {
       }
       this.next = batch;
       if (handled >= PER_TICK && this.readyCount > 0) {
-        setImmediate(this.runMacro);
+        setImmediate(this.run);
         return;
       }
     }
     this.scheduled = false;
-  }
+  };
 }
 
 /** The dispatcher of this thread. */

@@ -146,15 +146,8 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       this.deliver(method, [arg], null, flags);
       return;
     }
-    if (this.state === STOPPED) {
-      this.refuse(method, null, this.stoppedError(method));
-      return;
-    }
-    (this.mailbox ??= new Mailbox<Reply>(4)).push(method, arg as unknown[], ONE_ARG);
-    if (this.state === IDLE) {
-      this.state = QUEUED;
-      this.dispatcher.schedule(this);
-    }
+    // the args slot holds the argument itself; the ONE_ARG reply slot says so
+    this.enqueue(method, arg as unknown[], ONE_ARG);
   }
 
   /** @internal queues a future callback: `method` is called with the future. */
@@ -219,7 +212,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   }
 
   private refuse(method: string, reply: Reply | null, error: Error): void {
-    if (reply !== null && reply !== CALLBACK) reply.reject(error);
+    if (reply !== null && reply !== CALLBACK && reply !== ONE_ARG) reply.reject(error);
     else reportError(error, { actor: this.url, method, kind: 'tell' });
   }
 
