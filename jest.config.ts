@@ -8,6 +8,7 @@ const config: Config = {
   transform: { '^.+\\.tsx?$': '<rootDir>/scripts/jest-transform.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
+    '^@tsactor/core/internal$': '<rootDir>/packages/core/src/internal',
     '^@tsactor/([a-z-]+)$': '<rootDir>/packages/$1/src',
     '^tsactor$': '<rootDir>/packages/tsactor/src',
   },

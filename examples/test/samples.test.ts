@@ -19,7 +19,7 @@ import * as path from 'node:path';
 // Runtimes register themselves when 'tsactor' is imported; core's registry then says
 // which contexts exist (see CONTEXTS below).
 import 'tsactor';
-import { hasRuntime } from '@tsactor/core';
+import { hasRuntime } from '@tsactor/core/internal';
 
 const EXAMPLES = path.resolve(__dirname, '..');
 const ROOT = path.resolve(EXAMPLES, '..');

@@ -18,7 +18,7 @@ import {
   type ActorAddress,
   type ActorDescription,
   type Proxy,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 
 @Actor
 class Target {

@@ -1,4 +1,4 @@
-import { Actor, ActorCell, Future, FutureError, Tell, TimeoutError, enterCell, getActorDefinition, setErrorHandler } from '@tsactor/core';
+import { Actor, ActorCell, Future, FutureError, Tell, TimeoutError, enterCell, getActorDefinition, setErrorHandler } from '@tsactor/core/internal';
 
 @Actor
 class Listener {

@@ -20,7 +20,7 @@ import {
   shutdown,
   type ActorDescription,
   type HostProxy,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 import { asyncRuntime } from '@tsactor/runtime-async';
 
 if (!hasRuntime('async')) registerRuntime(asyncRuntime);

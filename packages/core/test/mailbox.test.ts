@@ -1,4 +1,4 @@
-import { Mailbox } from '@tsactor/core';
+import { Mailbox } from '@tsactor/core/internal';
 
 describe('Mailbox', () => {
   it('keeps FIFO order across growth and wrap-around', () => {

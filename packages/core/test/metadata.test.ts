@@ -13,7 +13,7 @@ import {
   getActorClassByName,
   getActorDefinition,
   isActorClass,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 
 function definitionError(klass: Function): ActorError {
   try {

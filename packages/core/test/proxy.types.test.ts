@@ -3,7 +3,7 @@
  * ignores *.types.test.ts). Every `@ts-expect-error` must be an error, and every
  * assignment below must compile.
  */
-import { ActorBase, Future, type HostProxy, type Proxy } from '@tsactor/core';
+import { ActorBase, Future, type HostProxy, type Proxy } from '@tsactor/core/internal';
 
 /** Exact type equality, for checks that assignability alone would let through. */
 type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;

@@ -1,4 +1,4 @@
-import { TimeoutQueue, type Deadline } from '@tsactor/core';
+import { TimeoutQueue, type Deadline } from '@tsactor/core/internal';
 
 function deadline(log: string[], name: string): Deadline {
   return { settled: false, at: 0, expire: () => log.push(name) };

@@ -13,7 +13,7 @@ import {
   type RuntimePlugin,
   type SpawnedActor,
   type SpawnRequest,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 
 /** Creates an actor cell on this thread. Shared by runtimes that run actors on an event loop. */
 export function spawnCell(req: SpawnRequest, timeout: number | null): SpawnedActor {

@@ -88,7 +88,7 @@ describe('async runtime fast paths', () => {
   });
 
   it("uses the actor's own flags when the proxy's description is another one", async () => {
-    const { makeProxy, getHandle } = await import('@tsactor/core');
+    const { makeProxy, getHandle } = await import('@tsactor/core/internal');
     const url = 'local://local:7354/host';
     const h = await createHost(url);
     try {
@@ -138,7 +138,7 @@ describe('async runtime fast paths', () => {
 
 describe('future waiters', () => {
   it('answers every waiter in the order they began, after the first one timed out', async () => {
-    const { Future, TimeoutError } = await import('@tsactor/core');
+    const { Future, TimeoutError } = await import('@tsactor/core/internal');
     const f = new Future<number>('local://local:7353/x', 'm', null, null);
     const order: string[] = [];
     const first = f.result(0.01).then(
@@ -156,7 +156,7 @@ describe('future waiters', () => {
   });
 
   it('rejects a single waiter and later ones with the error', async () => {
-    const { Future } = await import('@tsactor/core');
+    const { Future } = await import('@tsactor/core/internal');
     const f = new Future<number>('local://local:7353/x', 'm', 10, null);
     const one = f.result();
     f.reject(new Error('no'));

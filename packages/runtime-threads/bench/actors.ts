@@ -1,7 +1,7 @@
 /**
  * Actor classes of the threads benchmarks (loaded by the workers by module and export name).
  */
-import { Actor, Ask, Ref, Tell, type Proxy } from '@tsactor/core';
+import { Actor, Ask, Ref, Tell, type Proxy } from '@tsactor/core/internal';
 
 /** Counts tells. */
 @Actor

@@ -10,7 +10,7 @@
  * of runs is async time / threads time.
  */
 import * as os from 'node:os';
-import { createHost, setContext, shutdown } from '@tsactor/core';
+import { createHost, setContext, shutdown } from '@tsactor/core/internal';
 import { arg, spread } from './setup';
 import { Cruncher } from './actors';
 

@@ -1,5 +1,5 @@
 /** Registers the runtimes for the benchmark scripts (the compiled packages, as an application gets them). */
-import { hasRuntime, registerRuntime } from '@tsactor/core';
+import { hasRuntime, registerRuntime } from '@tsactor/core/internal';
 import { asyncRuntime } from '@tsactor/runtime-async';
 // the compiled runtime (dist), so that the workers run compiled code too: `npx tsc -b` first
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -10,7 +10,7 @@
  * Each is also run with TSACTOR_THREADS_BATCH=1 (one postMessage per message) as the baseline.
  */
 import { spawnSync } from 'node:child_process';
-import { createHost, setContext, shutdown } from '@tsactor/core';
+import { createHost, setContext, shutdown } from '@tsactor/core/internal';
 import { arg, spread } from './setup';
 import { Sink, Source } from './actors';
 

@@ -3,7 +3,7 @@
  * the main thread finds the module that exports the class, and the worker requires it.
  */
 import * as fs from 'node:fs';
-import { ActorError, isActorClass } from '@tsactor/core';
+import { ActorError, isActorClass } from '@tsactor/core/internal';
 
 /** Where a worker finds a class: `require(file)[exportName]` ('' for the module itself). */
 export interface ClassLocation {

@@ -38,8 +38,8 @@ import {
   type EncodeOptions,
   type ErrorHandler,
   type Reply,
-} from '@tsactor/core';
-import { adopt, isForeign } from '@tsactor/core';
+} from '@tsactor/core/internal';
+import { adopt, isForeign } from '@tsactor/core/internal';
 
 export const TELL = 1;
 export const ASK = 2;

@@ -29,7 +29,7 @@ import {
   type RuntimePlugin,
   type SpawnRequest,
   type SpawnedActor,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 import { locateClass } from './class-locator';
 import { Link, LinkChannel, LinkReply, encodeOptions, type LinkHandler, type ReportInfo } from './link';
 import type { LocateAnswer, LocatePayload, SpawnAnswer, SpawnPayload, StopPayload, WorkerInit } from './messages';

@@ -25,7 +25,7 @@ import {
   type ActorChannel,
   type EncodeOptions,
   type Reply,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 import { spawnCell } from '@tsactor/runtime-async';
 import { loadClass } from './class-locator';
 import { Link, LinkChannel, LinkReply, encodeArgs, encodeOptions, failMessage, wireDesc, type LinkHandler } from './link';

@@ -5,9 +5,9 @@
 import * as vm from 'node:vm';
 import { MessageChannel } from 'node:worker_threads';
 import { ActorError, Future, HostDownError } from 'tsactor';
-import { getActorDefinition } from '@tsactor/core';
+import { getActorDefinition } from '@tsactor/core/internal';
 import { Link, LinkChannel, encodeOptions, type LinkHandler, type LinkPort } from '../src/link';
-import { adopt, isForeign } from '@tsactor/core';
+import { adopt, isForeign } from '@tsactor/core/internal';
 import { Counter } from './fixtures/actors';
 
 interface Delivered {

@@ -6,7 +6,7 @@
 import * as os from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { ActorError, HostError, createHost, interval, setContext, shutdown, type HostProxy } from 'tsactor';
-import { getLocalHost } from '@tsactor/core';
+import { getLocalHost } from '@tsactor/core/internal';
 import { ThreadRuntime, workerExecArgv } from '@tsactor/runtime-threads';
 import { Agent, Counter, Keeper, Money, hiddenClass } from './fixtures/actors';
 import { MainOnly } from './fixtures/unloadable';

@@ -19,7 +19,7 @@ import {
   type HostProxy,
   type Proxy,
 } from 'tsactor';
-import { router, timeouts } from '@tsactor/core';
+import { router, timeouts } from '@tsactor/core/internal';
 import {
   ACTOR_ERRORS,
   BUILTIN_ERRORS,

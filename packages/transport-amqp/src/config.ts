@@ -6,7 +6,7 @@
  * address and user, never by its password.
  */
 import type { Options } from 'amqplib';
-import { HostDownError, HostError, toError } from '@tsactor/core';
+import { HostDownError, HostError, toError } from '@tsactor/core/internal';
 
 /** The broker used when TSACTOR_AMQP_URL is not set. */
 export const DEFAULT_AMQP_URL = 'amqp://guest:guest@127.0.0.1:5672';

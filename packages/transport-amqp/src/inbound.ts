@@ -23,7 +23,7 @@ import {
   type HostBinding,
   type Reply,
   type TransportServer,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 import { Dedup } from './dedup';
 import { MAX_MESSAGE_SIZE, type AmqpNode, type Listener } from './node';
 import { queueOf } from './names';

@@ -5,7 +5,7 @@
  * reply queue of the asking process (exclusive, server-named, made again after each
  * reconnect).
  */
-import { HostError } from '@tsactor/core';
+import { HostError } from '@tsactor/core/internal';
 
 /** The prefix of the queues of hosts. */
 export const QUEUE_PREFIX = 'tsactor:';

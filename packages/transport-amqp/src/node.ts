@@ -31,7 +31,7 @@ import {
   type ActorCell,
   type Envelope,
   type Reply,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 import { explainBrokerFailure, scrub, type BrokerConfig } from './config';
 import { Fifo, bounded } from './fifo';
 import { baseOfQueue } from './names';

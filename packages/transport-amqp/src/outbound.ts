@@ -19,7 +19,7 @@ import {
   type ActorChannel,
   type HostBinding,
   type Reply,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 import { MAX_MESSAGE_SIZE, SenderState, type AmqpNode, type Outbound } from './node';
 import { queueOf } from './names';
 

@@ -2,7 +2,7 @@
  * The amqp:// transport plugin: hosts served over RabbitMQ and channels to them. One
  * connection per broker configuration is shared by every host and channel of the process.
  */
-import { FailingChannel, HostDownError, type ActorChannel, type HostBinding, type TransportPlugin, type TransportServer } from '@tsactor/core';
+import { FailingChannel, HostDownError, type ActorChannel, type HostBinding, type TransportPlugin, type TransportServer } from '@tsactor/core/internal';
 import { brokerConfig, brokerHostError, type BrokerConfig } from './config';
 import { HostListener } from './inbound';
 import { AmqpNode, type NodeStats } from './node';

@@ -17,7 +17,7 @@ import {
   shutdown,
   type HostProxy,
 } from 'tsactor';
-import { EnvelopeKind, decodeFrame, encodeBatch, encodeEnvelope, serializeValue, unpackError } from '@tsactor/core';
+import { EnvelopeKind, decodeFrame, encodeBatch, encodeEnvelope, serializeValue, unpackError } from '@tsactor/core/internal';
 import { amqpStats, queueOf } from '@tsactor/transport-amqp';
 import { captureReports, errorOf, settle, within } from '@tsactor/testing';
 import { Counter, Echo, Relay } from './fixtures/actors';

@@ -1,5 +1,5 @@
 /** Pieces of the amqp:// transport that need no broker: de-duplication, broker configuration, queue names. */
-import { HostError } from '@tsactor/core';
+import { HostError } from '@tsactor/core/internal';
 import { Dedup, MAX_GAP } from '../src/dedup';
 import { brokerConfig, explainBrokerFailure, resetRabbitCredentials, setRabbitCredentials } from '../src/config';
 import { baseOfQueue, queueOf } from '../src/names';

@@ -30,7 +30,7 @@ import {
   type PackedValue,
   type HostBinding,
   type Reply,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 import { connectPath } from './service';
 import { settings, grpcOptions } from './config';
 import { Outbox, heartbeat, type Beating } from './outbox';

@@ -6,7 +6,7 @@
  * `tsactor` registers this transport; a program that builds on @tsactor/core alone calls
  * `registerTransport(grpcTransport)`.
  */
-import { FailingChannel, toError, type ActorChannel, type HostBinding, type TransportPlugin } from '@tsactor/core';
+import { FailingChannel, toError, type ActorChannel, type HostBinding, type TransportPlugin } from '@tsactor/core/internal';
 import { GrpcChannel, channels } from './client';
 import { listen } from './server';
 

@@ -5,7 +5,7 @@
  * starting when one reaches `settings.batchBytes`. When the stream asks to wait (write()
  * returned false), envelopes keep accumulating until 'drain'.
  */
-import { batchEntrySize, encodeFrame, putVarint, writeMeasuredEnvelope, type OutgoingEnvelope } from '@tsactor/core';
+import { batchEntrySize, encodeFrame, putVarint, writeMeasuredEnvelope, type OutgoingEnvelope } from '@tsactor/core/internal';
 import { settings } from './config';
 
 export interface FrameSink {

@@ -38,7 +38,7 @@ import {
   type HostBinding,
   type Reply,
   type TransportServer,
-} from '@tsactor/core';
+} from '@tsactor/core/internal';
 import { transportService } from './service';
 import { settings, grpcOptions } from './config';
 import { Outbox, heartbeat, type Beating } from './outbox';

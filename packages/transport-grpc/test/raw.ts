@@ -1,6 +1,6 @@
 /** A hand-driven connection to a grpc:// host: writes frames as given, reads frames back. */
 import * as grpc from '@grpc/grpc-js';
-import { EnvelopeKind, WIRE_VERSION, decodeFrame, encodeEnvelope, encodeFrame, type Envelope, type Frame } from '@tsactor/core';
+import { EnvelopeKind, WIRE_VERSION, decodeFrame, encodeEnvelope, encodeFrame, type Envelope, type Frame } from '@tsactor/core/internal';
 import { connectPath } from '../src/service';
 
 const identity = (b: Buffer): Buffer => b;

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHost, shutdown, setErrorHandler, ActorError, HostError, HostDownError, NotFoundError, type HostProxy, type Proxy } from 'tsactor';
-import { EnvelopeKind, encodeEnvelope, encodeFrame, packValue, unpackError, unpackValue, makeProxy, internDescription, ASK } from '@tsactor/core';
+import { EnvelopeKind, encodeEnvelope, encodeFrame, packValue, unpackError, unpackValue, makeProxy, internDescription, ASK } from '@tsactor/core/internal';
 import { freePort } from './helpers';
 import { RawPeer } from './raw';
 import type { Worker } from './fixtures/spawnables/workers';

@@ -3,7 +3,7 @@
  * the same messages from protos/tsactor.proto (through @grpc/proto-loader): every frame the
  * transports write is a valid protobuf Frame, and the reverse.
  */
-import { EnvelopeKind, WIRE_VERSION, decodeFrame, encodeEnvelope, encodeFrame, packValue, unpackValue } from '@tsactor/core';
+import { EnvelopeKind, WIRE_VERSION, decodeFrame, encodeEnvelope, encodeFrame, packValue, unpackValue } from '@tsactor/core/internal';
 import { protobufConnect } from '../src/service';
 
 type Obj = Record<string, unknown>;

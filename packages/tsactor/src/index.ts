@@ -19,7 +19,7 @@
  * await shutdown();
  * ```
  */
-import { registerRuntime, hasRuntime, registerTransport, getTransport } from '@tsactor/core';
+import { registerRuntime, hasRuntime, registerTransport, getTransport } from '@tsactor/core/internal';
 import { asyncRuntime } from '@tsactor/runtime-async';
 import { threadsRuntime } from '@tsactor/runtime-threads';
 import type * as GrpcPackage from '@tsactor/transport-grpc';
@@ -66,8 +66,8 @@ export {
   setErrorHandler,
   registerRuntime,
   registerTransport,
-} from '@tsactor/core';
-export type { Proxy, HostProxy, HostOptions, Class, ErrorHandler } from '@tsactor/core';
+} from '@tsactor/core/internal';
+export type { Proxy, HostProxy, HostOptions, Class, ErrorHandler } from '@tsactor/core/internal';
 /**
  * Sets the user and password of the RabbitMQ broker that amqp:// hosts use (the broker's
  * address comes from TSACTOR_AMQP_URL, default amqp://guest:guest@127.0.0.1:5672).

@@ -1,4 +1,4 @@
-import type { TransportPlugin } from '@tsactor/core';
+import type { TransportPlugin } from '@tsactor/core/internal';
 
 /**
  * A transport whose package is loaded on first use: importing 'tsactor' (in the main

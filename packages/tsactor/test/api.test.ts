@@ -3,7 +3,7 @@
  * built-in runtimes and transports are registered on import, and the errors keep their names.
  */
 import * as tsactor from 'tsactor';
-import { getTransport, hasRuntime } from '@tsactor/core';
+import { getTransport, hasRuntime } from '@tsactor/core/internal';
 
 const functions = [
   'Actor',

@@ -19,7 +19,7 @@ export type TsactorKind = 'async' | 'threads' | 'grpc' | 'amqp';
 /** Why a kind cannot run in this checkout, or null. */
 export async function tsactorUnavailable(kind: TsactorKind): Promise<string | null> {
   await import('tsactor');
-  const core = await import('@tsactor/core');
+  const core = await import('@tsactor/core/internal');
   if (kind === 'threads' && !core.hasRuntime('threads')) return "runtime 'threads' is not registered by 'tsactor'";
   if ((kind === 'grpc' || kind === 'amqp') && core.getTransport(kind) === undefined) {
     return `no transport is registered for ${kind}:// by 'tsactor'`;
