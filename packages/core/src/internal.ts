@@ -109,7 +109,17 @@ export {
 } from './host/registry';
 export { router, Router, FailingChannel } from './host/router';
 export { Host, LocalHost, HOST_DESCRIPTION } from './host/host';
-export { resolveClassSpec, resolveClassRef, resolveSpawnClass, parseClassSpec, type ResolvedClass } from './host/resolve-class';
+export {
+  resolveClassSpec,
+  resolveClassRef,
+  resolveSpawnClass,
+  resolveRemoteSpawnClass,
+  remoteSpawnPolicy,
+  parseClassSpec,
+  type ResolvedClass,
+  type RemoteSpawnPolicy,
+} from './host/resolve-class';
+export { isLoopback, authenticatesPeers, checkProtectedMode, stacksFor } from './host/trust';
 export { setContext, getContext, createHost, getHost, getLocalHost, shutdown, serveForever, sleep } from './host/api';
 export type { HostOptions, HostProxy, Class } from './host/types';
 export { adopt, isForeign } from './wire/realm';

@@ -11,14 +11,31 @@ export interface HostOptions {
   timeout?: number;
   /** 'threads' context: worker pool size (default: one per core) */
   threads?: number;
-  /** where remote spawn resolves 'module/Class' (default process.cwd()) */
+  /** where remote spawn resolves 'module/Class' under remoteSpawn: 'load' (default process.cwd()) */
   moduleRoot?: string;
-  /** false refuses every remote spawn (default true) */
-  remoteSpawn?: boolean;
+  /**
+   * What a peer may spawn here: false nothing; 'registered' (the default) only @Actor
+   * classes this process has already loaded, by class name or 'module/Class'; 'load'
+   * also loads 'module/Class' from inside moduleRoot (PyActor's behaviour; `true` means
+   * the same).
+   */
+  remoteSpawn?: boolean | 'registered' | 'load';
+  /** whether peers may call stopActor on this host (default false) */
+  remoteStop?: boolean;
   /** shared secret a peer must present (network transports) */
   token?: string;
-  /** TLS certificates (grpcs://), PEM text */
+  /**
+   * TLS certificates (grpcs://), PEM text. With `ca`, peers must present a client
+   * certificate signed by it (mutual TLS).
+   */
   tls?: { cert: string; key: string; ca?: string };
+  /**
+   * Serve on a non-loopback address with neither a token nor TLS client certificates.
+   * Without it such a host refuses to start (protected mode).
+   */
+  insecure?: boolean;
+  /** send error stacks to peers that did not prove the token or a client certificate (default false) */
+  exposeStacks?: boolean;
 }
 
 /** A proxy to a host. The host is an actor too: its proxy can travel to other hosts. */
