@@ -14,7 +14,9 @@ import { setContext, createHost, serveForever } from 'tsactor';
 
 async function main(): Promise<void> {
   setContext();
-  await createHost('grpc://127.0.0.1:1277/', { moduleRoot: __dirname });
+  // remoteSpawn 'load': peers may load modules under moduleRoot (PyActor's behaviour; the
+  // default, 'registered', takes only classes this process has already loaded)
+  await createHost('grpc://127.0.0.1:1277/', { moduleRoot: __dirname, remoteSpawn: 'load' });
 
   console.log('host listening at port 1277');
 

@@ -29,7 +29,8 @@ async function main() {
     const registry = await host.spawn('registry', Registry);
     console.log(`registry host serving at ${url}; registry actor at ${registry.getUrl()}`);
   } else {
-    const host = await t.createHost(url, { moduleRoot: __dirname });
+    // peers may load 'module/Class' from this folder (remoteSpawn: 'load')
+    const host = await t.createHost(url, { moduleRoot: __dirname, remoteSpawn: 'load' });
     // no class given: the registry's host describes the actor
     const registry = await host.lookupUrl(`${registryUrl}registry`);
     await registry.bind(name, host); // this host's proxy travels to the registry (a @Ref method)
