@@ -9,8 +9,8 @@
  * is not running, failed under CI=true.
  */
 import * as path from 'node:path';
-import { brokerLock, describeWithBroker } from '../../packages/transport-amqp/test/broker';
-import { Child, buildPackages, killChildren } from '../../packages/transport-amqp/test/processes';
+import { LOCK_TIMEOUT, brokerLock, describeWithBroker } from '../../packages/transport-amqp/test/broker';
+import { Child, requireBuilt, killChildren } from '../../packages/transport-amqp/test/processes';
 
 const REMOTE = path.resolve(__dirname, '..', 'remote');
 const PRESS = 'Press Ctrl+C to kill the execution';
@@ -18,9 +18,9 @@ const PRESS = 'Press Ctrl+C to kill the execution';
 describeWithBroker('Remote samples over RabbitMQ (manual 2.2.6)', () => {
   let release: (() => void) | undefined;
   beforeAll(async () => {
+    requireBuilt();
     release = await brokerLock();
-    buildPackages();
-  }, 600_000);
+  }, LOCK_TIMEOUT);
   afterAll(() => {
     killChildren();
     release?.();

@@ -108,6 +108,16 @@ export {
   type HostBinding,
 } from './host/registry';
 export { router, Router, FailingChannel } from './host/router';
+export {
+  deliverInbound,
+  refuseInbound,
+  reportRefused,
+  type InboundPort,
+  type AnswerKind,
+} from './host/inbound';
+export { packCall, failCall } from './host/outbound';
+export { isHostAddress } from './host/host-address';
+export { tokenMatches } from './host/token';
 export { Host, LocalHost, HOST_DESCRIPTION } from './host/host';
 export {
   resolveClassSpec,

@@ -9,70 +9,36 @@ import {
   EnvelopeKind,
   HostDownError,
   HostError,
-  NotFoundError,
-  REF,
   decodeFrame,
+  deliverInbound,
   encodeEnvelope,
   packError,
-  packValue,
+  refuseInbound,
   reportError,
-  resolveSpawnClass,
+  reportRefused,
   toError,
-  unpackValue,
+  tokenMatches,
+  type AnswerKind,
   type Envelope,
   type HostBinding,
-  type Reply,
+  type InboundPort,
+  type PackedValue,
   type TransportServer,
 } from '@tsactor/core/internal';
 import { Dedup } from './dedup';
-import { MAX_MESSAGE_SIZE, type AmqpNode, type Listener } from './node';
+import type { AmqpNode, Listener } from './connection';
+import { MAX_MESSAGE_SIZE } from './limits';
 import { queueOf } from './names';
 import { bounded } from './fifo';
 
 /** Unacknowledged messages (batches) the broker may push to a host at once. */
 const PREFETCH = 256;
 
-/** Where the answer of an ask received over AMQP goes. */
-class AmqpReply implements Reply {
-  private done = false;
-  constructor(
-    private readonly node: AmqpNode,
-    private readonly replyTo: string,
-    private readonly id: number,
-    private readonly refs: boolean,
-    private readonly where: string,
-  ) {}
-
-  resolve(value: unknown): void {
-    if (this.done) return;
-    this.done = true;
-    let bytes: Buffer;
-    try {
-      bytes = packValue(value, { refs: this.refs, where: `the result of ${this.where}` });
-      if (bytes.byteLength > MAX_MESSAGE_SIZE) {
-        throw new ActorError(`the result of ${this.where} takes ${bytes.byteLength} bytes, more than the ${MAX_MESSAGE_SIZE} bytes an amqp:// message may carry`, {
-          code: 'TOO_LARGE',
-        });
-      }
-    } catch (e) {
-      this.send(EnvelopeKind.ERROR, packError(e, this.where));
-      return;
-    }
-    this.send(EnvelopeKind.RESULT, bytes);
-  }
-
-  reject(error: unknown): void {
-    if (this.done) return;
-    this.done = true;
-    this.send(EnvelopeKind.ERROR, packError(error, this.where));
-  }
-
-  private send(kind: number, value: Buffer): void {
-    this.node.sendReply(this.replyTo, encodeEnvelope({ kind, id: this.id, target: '', method: '', args: null, ctorArgs: null, value, sender: '' }));
-  }
-}
-
-export class HostListener implements Listener, TransportServer {
+/**
+ * A served amqp:// host. As the {@link InboundPort} of core's delivery, it answers asks on
+ * the reply queue named by their message (the context: undefined when the message names none).
+ */
+export class HostListener implements Listener, TransportServer, InboundPort<string | undefined> {
   readonly queue: string;
   private ch: Channel | null = null;
   private closed = false;
@@ -204,68 +170,43 @@ export class HostListener implements Listener, TransportServer {
     const token = this.host.options.token;
     if (token !== undefined && token !== '') {
       const given = (msg.properties.headers as Record<string, unknown> | undefined)?.['x-tsactor-token'];
-      if (given !== token) {
+      if (!tokenMatches(given, token)) {
         for (const env of batch) {
-          this.refuse(env, replyTo, new HostError(`host ${this.host.url} refused ${env.method}(): the sender did not present the host's token (give both hosts the same options.token)`, { code: 'UNAUTHENTICATED' }));
+          refuseInbound(
+            env,
+            this,
+            replyTo,
+            new HostError(`host ${this.host.url} refused ${env.method}(): the sender did not present the host's token (give both hosts the same options.token)`, { code: 'UNAUTHENTICATED' }),
+          );
         }
         return;
       }
     }
-    for (const env of batch) this.deliver(env, replyTo);
+    for (const env of batch) deliverInbound(this.host, env, this, replyTo);
   }
 
-  private refuse(env: Envelope, replyTo: string | undefined, error: Error): void {
-    if (env.kind === EnvelopeKind.ASK && replyTo !== undefined && env.id !== 0) {
-      new AmqpReply(this.node, replyTo, env.id, false, env.method).reject(error);
-    } else {
-      reportError(error, { actor: this.host.base + env.target, method: env.method, kind: 'tell' });
-    }
+  get maxMessageSize(): number {
+    return MAX_MESSAGE_SIZE;
   }
 
-  private deliver(env: Envelope, replyTo: string | undefined): void {
-    if (env.kind !== EnvelopeKind.TELL && env.kind !== EnvelopeKind.ASK) {
-      this.refuse(env, replyTo, new ActorError(`malformed message to host ${this.host.url}: ${env.kind === 0 ? env.method : `unexpected kind ${env.kind}`}`, { code: 'MALFORMED' }));
-      return;
+  canAnswer(replyTo: string | undefined): boolean {
+    return replyTo !== undefined;
+  }
+
+  answer(replyTo: string | undefined, id: number, kind: AnswerKind, value: PackedValue, where: string): void {
+    if (replyTo === undefined) return;
+    let env = encodeEnvelope({ kind, id, target: '', method: '', args: null, ctorArgs: null, value, sender: '' });
+    if (env.byteLength > MAX_MESSAGE_SIZE) {
+      const e = new ActorError(`the result of ${where} takes ${env.byteLength} bytes, more than the ${MAX_MESSAGE_SIZE} bytes an amqp:// message may carry`, {
+        code: 'TOO_LARGE',
+      });
+      env = encodeEnvelope({ kind: EnvelopeKind.ERROR, id, target: '', method: '', args: null, ctorArgs: null, value: packError(e, where), sender: '' });
     }
-    const host = this.host;
-    if (host.closed) {
-      this.refuse(env, replyTo, new HostDownError(`the host ${host.url} is shut down; ${env.method}() was not handled`));
-      return;
-    }
-    const t = host.target(env.target);
-    if (t === null) {
-      this.refuse(env, replyTo, new NotFoundError(`no actor '${env.target}' on host ${host.base} (${env.method}() not delivered); spawn it first or check the id`));
-      return;
-    }
-    const desc = t.address.desc;
-    const flags = desc.methods[env.method];
-    const where = `${desc.name}.${env.method}`;
-    if (flags === undefined) {
-      this.refuse(env, replyTo, new ActorError(`${desc.name} (${t.address.url}) has no @Tell or @Ask method '${env.method}'`, { code: 'UNKNOWN_METHOD' }));
-      return;
-    }
-    const opts = { owner: t.cell, timeout: host.options.timeout ?? 10 };
-    let args: unknown;
-    try {
-      args = unpackValue(env.args, opts);
-      if (!Array.isArray(args)) throw new ActorError(`malformed message: the arguments of ${where} are not a list`, { code: 'MALFORMED' });
-      if (env.method === 'spawn' && t.address === host.address) {
-        if (host.options.remoteSpawn === false) {
-          throw new ActorError(`host ${host.url} refuses remote spawn (it was created with remoteSpawn: false)`, { code: 'SPAWN_REFUSED' });
-        }
-        // the class is checked (module root, @Actor) before the constructor arguments are read
-        const { klass } = resolveSpawnClass(args[1], host.options.moduleRoot ?? process.cwd());
-        const ctor = env.ctorArgs === null ? [] : unpackValue(env.ctorArgs, opts);
-        if (!Array.isArray(ctor)) throw new ActorError(`malformed message: the constructor arguments of spawn are not a list`, { code: 'MALFORMED' });
-        args = [args[0], klass, ...ctor];
-      }
-    } catch (e) {
-      this.refuse(env, replyTo, toError(e));
-      return;
-    }
-    const reply = env.kind === EnvelopeKind.ASK && replyTo !== undefined && env.id !== 0 ? new AmqpReply(this.node, replyTo, env.id, (flags & REF) !== 0, where) : null;
-    if (t.cell !== null) t.cell.enqueue(env.method, args as unknown[], reply);
-    else t.channel.send(t.address, env.method, args as unknown[], reply);
+    this.node.replies.send(replyTo, env);
+  }
+
+  refused(_replyTo: string | undefined, env: Envelope, error: Error): void {
+    reportRefused(this.host, env, error);
   }
 
   /** Stops consuming and deletes the host's queue (what is left in it was for this host only). */
@@ -274,7 +215,7 @@ export class HostListener implements Listener, TransportServer {
     this.closed = true;
     this.flushAck();
     this.node.listeners.delete(this);
-    this.node.flushReplies();
+    this.node.replies.flush();
     const ch = this.ch;
     this.ch = null;
     if (ch !== null) {

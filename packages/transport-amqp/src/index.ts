@@ -9,4 +9,5 @@
 export { amqpTransport, amqpStats, waitForBroker } from './transport';
 export { setRabbitCredentials, brokerConfig, DEFAULT_AMQP_URL, type BrokerConfig } from './config';
 export { queueOf, QUEUE_PREFIX } from './names';
-export { MAX_MESSAGE_SIZE, type NodeStats } from './node';
+export { MAX_MESSAGE_SIZE } from './limits';
+export type { NodeStats } from './connection';

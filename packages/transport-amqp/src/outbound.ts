@@ -7,30 +7,27 @@
 import { randomBytes } from 'node:crypto';
 import {
   ActorError,
-  EnvelopeKind,
   HostDownError,
-  REF,
   encodeBatch,
   encodeEnvelope,
-  packValue,
-  reportError,
-  toError,
+  failCall,
+  measureEnvelope,
+  packCall,
+  type OutgoingEnvelope,
   type ActorAddress,
   type ActorChannel,
   type HostBinding,
   type Reply,
 } from '@tsactor/core/internal';
-import { MAX_MESSAGE_SIZE, SenderState, type AmqpNode, type Outbound } from './node';
+import type { AmqpNode, Outbound } from './connection';
+import { SenderState } from './publisher';
+import { MAX_MESSAGE_SIZE } from './limits';
 import { queueOf } from './names';
 
 /** A batch is published once it holds this many envelopes ... */
 const BATCH_COUNT = 512;
 /** ... or this many bytes. */
 const BATCH_BYTES = 256 * 1024;
-
-function isHostAddress(addr: ActorAddress): boolean {
-  return addr.desc.name === 'Host' && addr.desc.methods.spawn !== undefined && addr.desc.methods.describe !== undefined;
-}
 
 export class AmqpChannel implements ActorChannel, Outbound {
   alive = true;
@@ -62,9 +59,7 @@ export class AmqpChannel implements ActorChannel, Outbound {
 
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
     if (!this.alive) {
-      const e = new HostDownError(`the connection to ${this.base} is closed; ${method}() of ${target.url} not sent`);
-      if (reply !== null) reply.reject(e);
-      else reportError(e, { actor: target.url, method, kind: 'tell' });
+      failCall(reply, target, method, new HostDownError(`the connection to ${this.base} is closed; ${method}() of ${target.url} not sent`));
       return;
     }
     if (reply !== null && this.node.isDown) {
@@ -75,40 +70,22 @@ export class AmqpChannel implements ActorChannel, Outbound {
       );
       return;
     }
-    const flags = target.desc.methods[method] ?? 0;
-    const where = `${target.desc.name}.${method}`;
-    let args1: Buffer;
-    let ctorArgs: Buffer | null = null;
+    let out: OutgoingEnvelope;
     try {
-      if (method === 'spawn' && isHostAddress(target)) {
-        args1 = packValue(args.slice(0, 2), { refs: true, where });
-        ctorArgs = packValue(args.slice(2), { refs: true, where });
-      } else {
-        args1 = packValue(args, { refs: (flags & REF) !== 0, where });
-      }
-      const size = args1.byteLength + (ctorArgs?.byteLength ?? 0);
+      out = packCall(target, method, args, reply, this.senderUrl);
+      const size = measureEnvelope(out);
       if (size > MAX_MESSAGE_SIZE) {
-        throw new ActorError(`${where}: the arguments take ${size} bytes, more than the ${MAX_MESSAGE_SIZE} bytes an amqp:// message may carry`, {
+        throw new ActorError(`${target.desc.name}.${method}: the message takes ${size} bytes, more than the ${MAX_MESSAGE_SIZE} bytes an amqp:// message may carry`, {
           code: 'TOO_LARGE',
         });
       }
     } catch (e) {
       // a value that cannot travel (a proxy to a method without @Ref, a function ...)
-      if (reply !== null) reply.reject(e);
-      else reportError(toError(e), { actor: target.url, method, kind: 'tell' });
+      failCall(reply, target, method, e);
       return;
     }
-    const id = reply === null ? 0 : this.node.registerAsk(reply, this.queue, target.url, method, this.decodeTimeout);
-    const env = encodeEnvelope({
-      kind: reply === null ? EnvelopeKind.TELL : EnvelopeKind.ASK,
-      id,
-      target: target.id,
-      method,
-      args: args1,
-      ctorArgs,
-      value: null,
-      sender: this.senderUrl,
-    });
+    if (reply !== null) out.id = this.node.asks.register(reply, this.queue, target.url, method, this.decodeTimeout);
+    const env = encodeEnvelope(out);
     if (this.bytes + env.byteLength > BATCH_BYTES && this.parts.length > 0) this.flush();
     if (reply !== null) (this.askParts ??= []).push(this.parts.length);
     this.parts.push(env);
@@ -129,7 +106,7 @@ export class AmqpChannel implements ActorChannel, Outbound {
     this.parts = [];
     this.bytes = 0;
     this.askParts = null;
-    this.node.enqueue({
+    this.node.publisher.enqueue({
       sender: this.sender,
       seq: ++this.sender.seq,
       queue: this.queue,

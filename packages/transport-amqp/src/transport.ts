@@ -5,7 +5,7 @@
 import { FailingChannel, HostDownError, type ActorChannel, type HostBinding, type TransportPlugin, type TransportServer } from '@tsactor/core/internal';
 import { brokerConfig, brokerHostError, type BrokerConfig } from './config';
 import { HostListener } from './inbound';
-import { AmqpNode, type NodeStats } from './node';
+import { AmqpNode, type NodeStats } from './connection';
 import { AmqpChannel } from './outbound';
 
 const nodes = new Map<string, AmqpNode>();

@@ -21,8 +21,8 @@ import { EnvelopeKind, decodeFrame, encodeBatch, encodeEnvelope, serializeValue,
 import { amqpStats, queueOf } from '@tsactor/transport-amqp';
 import { captureReports, errorOf, settle, within } from '@tsactor/testing';
 import { Counter, Echo, Relay } from './fixtures/actors';
-import { brokerLock, brokerUrl, describeWithBroker } from './broker';
-import { Child, buildPackages, killChildren } from './processes';
+import { LOCK_TIMEOUT, brokerLock, brokerUrl, describeWithBroker } from './broker';
+import { Child, requireBuilt, killChildren } from './processes';
 
 let next = 0;
 /** host names of this file: amqp://127.0.0.1:18300/ and up */
@@ -57,7 +57,7 @@ describeWithBroker('amqp transport', () => {
   let release: (() => void) | undefined;
   beforeAll(async () => {
     release = await brokerLock();
-  }, 600_000);
+  }, LOCK_TIMEOUT);
   afterAll(async () => {
     await shutdown().catch(() => undefined);
     killChildren();
@@ -237,7 +237,7 @@ describeWithBroker('amqp transport', () => {
     });
 
     it('a host process that dies: its asks fail within about a second; a new process at the URL is reached again; one host per URL', async () => {
-      buildPackages();
+      requireBuilt();
       const serverUrl = url();
       const first = new Child('packages/transport-amqp/test/fixtures/serve.ts', [serverUrl, 'c']);
       await first.waitFor(`ready ${serverUrl}`);

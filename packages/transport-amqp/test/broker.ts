@@ -81,6 +81,12 @@ function alive(pid: number): boolean {
 }
 
 /**
+ * The longest a suite's beforeAll waits in {@link brokerLock} for the suites before it (in
+ * other jest workers) to release the broker; the restart test holds it for minutes.
+ */
+export const LOCK_TIMEOUT = 600_000;
+
+/**
  * Takes the lock of the broker tests (a directory made atomically; a lock whose process
  * died is taken over). Waiting polls, as nothing announces that another process let go.
  */

@@ -10,8 +10,8 @@
  */
 import { createHost, shutdown, type HostProxy } from 'tsactor';
 import { describeConformance, twoHostSetup } from '@tsactor/testing';
-import { brokerLock, describeWithBroker } from './broker';
-import { Child, buildPackages, killChildren } from './processes';
+import { LOCK_TIMEOUT, brokerLock, describeWithBroker } from './broker';
+import { Child, requireBuilt, killChildren } from './processes';
 
 let next = 0;
 /** host names of this suite: amqp://127.0.0.1:18100/ and up (queue names on the broker, no sockets) */
@@ -26,9 +26,9 @@ function inProcessTarget(context: 'async' | 'threads') {
 describeWithBroker('amqp transport', () => {
   let release: (() => void) | undefined;
   beforeAll(async () => {
+    requireBuilt(); // for the child process
     release = await brokerLock();
-    buildPackages(); // for the child process
-  }, 600_000);
+  }, LOCK_TIMEOUT);
   afterAll(async () => {
     await shutdown().catch(() => undefined);
     killChildren();

@@ -1,12 +1,24 @@
 /** Child processes for the AMQP tests: a TypeScript file run with ts-node against the built 'tsactor'. */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
-/** Builds the packages (dist/) that child processes import. */
-export function buildPackages(): void {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: ROOT, stdio: 'pipe' });
+/** The packages whose dist/ the child processes import (through 'tsactor'). */
+const BUILT = ['core', 'runtime-async', 'runtime-threads', 'transport-grpc', 'transport-amqp', 'tsactor'];
+
+/**
+ * Fails with a clear message when the packages the child processes import are not built
+ * (`npm test` builds them before jest runs; a suite run alone needs `npx tsc -b` first).
+ */
+export function requireBuilt(): void {
+  const missing = BUILT.filter((p) => !fs.existsSync(path.join(ROOT, 'packages', p, 'dist', 'index.js')));
+  if (missing.length > 0) {
+    throw new Error(
+      `the child processes of this suite import the built packages, and ${missing.map((p) => `packages/${p}/dist`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: run \`npx tsc -b\` first (npm test does)`,
+    );
+  }
 }
 
 export class Child {

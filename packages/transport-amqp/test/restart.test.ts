@@ -11,8 +11,8 @@ import * as amqp from 'amqplib';
 import { amqpStats, queueOf, waitForBroker } from '@tsactor/transport-amqp';
 import { errorOf, settle, within } from '@tsactor/testing';
 import type { Counter } from './fixtures/actors';
-import { brokerLock, brokerUrl, describeWithBroker, ensureBrokerRunning, startBroker, stopBroker } from './broker';
-import { Child, buildPackages, killChildren } from './processes';
+import { LOCK_TIMEOUT, brokerLock, brokerUrl, describeWithBroker, ensureBrokerRunning, startBroker, stopBroker } from './broker';
+import { Child, requireBuilt, killChildren } from './processes';
 
 const SERVER = 'amqp://127.0.0.1:18200/';
 const CLIENT = 'amqp://127.0.0.1:18201/';
@@ -67,12 +67,12 @@ describeWithBroker('broker restart', () => {
   let server: Child | undefined;
 
   beforeAll(async () => {
+    requireBuilt();
     release = await brokerLock();
     await ensureBrokerRunning();
-    buildPackages();
     server = new Child('packages/transport-amqp/test/fixtures/serve.ts', [SERVER, 'counter']);
     await server.waitFor(`ready ${SERVER}`);
-  }, 600_000);
+  }, LOCK_TIMEOUT);
 
   afterAll(async () => {
     try {

@@ -12,12 +12,12 @@ import {
   Future,
   HostDownError,
   HostError,
-  REF,
   WIRE_VERSION,
   decodeFrame,
   measureEnvelope,
   encodeFrame,
-  packValueText,
+  packCall,
+  failCall,
   reportError,
   unpackError,
   unpackValue,
@@ -27,7 +27,6 @@ import {
   type ActorChannel,
   type Frame,
   type OutgoingEnvelope,
-  type PackedValue,
   type HostBinding,
   type Reply,
 } from '@tsactor/core/internal';
@@ -58,10 +57,6 @@ export function parseBase(base: string): { scheme: 'grpc' | 'grpcs'; authority: 
   const port = Number(m[3]);
   if (port <= 0 || port > 65535) throw new HostError(`'${base}': port ${m[3]} is out of range (1-65535)`, { code: 'BAD_URL' });
   return { scheme: m[1] as 'grpc' | 'grpcs', authority: `${m[2]}:${m[3]}`, port, hostname: m[2]! };
-}
-
-function isHostAddress(addr: ActorAddress): boolean {
-  return addr.desc.name === 'Host' && addr.desc.methods.spawn !== undefined && addr.desc.methods.describe !== undefined;
 }
 
 /** Every channel that is not closed (closeAll closes them). */
@@ -129,33 +124,15 @@ export class GrpcChannel implements ActorChannel, Beating {
         return;
       }
     }
-    const flags = target.desc.methods[method];
-    const where = `${target.desc.name}.${method}`;
-    const refs = flags !== undefined && (flags & REF) !== 0;
-    let argBytes: PackedValue;
-    let ctorBytes: PackedValue | null = null;
+    let env: OutgoingEnvelope;
     try {
-      if (method === 'spawn' && isHostAddress(target)) {
-        argBytes = packValueText(args.slice(0, 2), { refs, where });
-        ctorBytes = packValueText(args.slice(2), { refs: true, where: `the constructor arguments of ${where}` });
-      } else {
-        argBytes = packValueText(args, { refs, where });
-      }
+      env = packCall(target, method, args, reply);
     } catch (e) {
       this.refuse(reply, target, method, e);
       return;
     }
     const id = reply === null ? 0 : this.nextId++;
-    const env: OutgoingEnvelope = {
-      kind: reply === null ? EnvelopeKind.TELL : EnvelopeKind.ASK,
-      id,
-      target: target.id,
-      method,
-      args: argBytes,
-      ctorArgs: ctorBytes,
-      value: null,
-      sender: '',
-    };
+    env.id = id;
     const size = measureEnvelope(env);
     if (size > this.peerMax) {
       this.refuse(
@@ -174,8 +151,7 @@ export class GrpcChannel implements ActorChannel, Beating {
   }
 
   private refuse(reply: Reply | null, target: ActorAddress, method: string, error: unknown): void {
-    if (reply !== null) reply.reject(error);
-    else reportError(toError(error), { actor: target.url, method, kind: 'tell' });
+    failCall(reply, target, method, error);
   }
 
   private downFor(target: ActorAddress, method: string): Error {

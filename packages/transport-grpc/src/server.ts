@@ -3,78 +3,40 @@
  * bidirectional stream; its envelopes are checked and delivered to the target actors in the
  * order they arrive, and answers go back as RESULT/ERROR envelopes on the same stream.
  *
- * Checks, in this order, before anything reaches an actor: the Hello (wire version, shared
- * token), the target (an actor of this host, or the host), the method (a @Tell or @Ask method
- * of the target), and for a spawn to the host the class (remote spawn allowed, module inside
- * the module root, @Actor) before the constructor arguments are decoded at all. Every refusal
- * is an ERROR envelope (or, for a tell, a report on this side); the connection and the host
- * carry on.
+ * The Hello is checked here (wire version, shared token compared in constant time by
+ * core's tokenMatches); every envelope after it goes through core's deliverInbound, which
+ * does every check on the call (target, method, arguments, the spawn class before the
+ * constructor arguments) the same for every transport. Every refusal is an ERROR envelope
+ * (or, for a tell, a report on this side); the connection and the host carry on.
  */
-import * as crypto from 'node:crypto';
 import * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import {
   ActorError,
-  ClassRef,
   EnvelopeKind,
-  HostDownError,
   HostError,
-  NotFoundError,
-  REF,
   WIRE_VERSION,
   decodeFrame,
+  deliverInbound,
   measureEnvelope,
   packError,
-  packValueText,
   reportError,
-  resolveSpawnClass,
+  reportRefused,
   toError,
-  unpackValue,
-  type ActorCell,
+  tokenMatches,
+  type AnswerKind,
   type Envelope,
   type Frame,
+  type InboundPort,
   type OutgoingEnvelope,
   type PackedValue,
   type HostBinding,
-  type Reply,
   type TransportServer,
 } from '@tsactor/core/internal';
 import { transportService } from './service';
 import { settings, grpcOptions } from './config';
 import { Outbox, heartbeat, type Beating } from './outbox';
 import { parseBase, channels } from './client';
-
-function digest(s: string): Buffer {
-  return crypto.createHash('sha256').update(s, 'utf8').digest();
-}
-
-/** Constant-time comparison of a presented token with the expected one. */
-function tokenMatches(presented: string, expected: string): boolean {
-  return crypto.timingSafeEqual(digest(presented), digest(expected));
-}
-
-/** The answer slot of an ask received from a peer. */
-class InboundReply implements Reply {
-  constructor(
-    private readonly conn: InboundConnection,
-    private readonly id: number,
-    private readonly refs: boolean,
-    private readonly where: string,
-  ) {}
-  resolve(value: unknown): void {
-    let bytes: PackedValue;
-    try {
-      bytes = packValueText(value, { refs: this.refs, where: `the result of ${this.where}` });
-    } catch (e) {
-      this.reject(e);
-      return;
-    }
-    this.conn.answer(EnvelopeKind.RESULT, this.id, bytes);
-  }
-  reject(error: unknown): void {
-    this.conn.answer(EnvelopeKind.ERROR, this.id, packError(error, this.where));
-  }
-}
 
 /** an inbound stream silent for this many heartbeat timeouts is closed */
 const INBOUND_IDLE_FACTOR = 10;
@@ -92,7 +54,11 @@ const OPENING = 0;
 const OPEN = 1;
 const CLOSED = 2;
 
-class InboundConnection implements Beating {
+/**
+ * One peer's stream. As the {@link InboundPort} of core's delivery it answers asks on the
+ * stream (the context is unused: null).
+ */
+class InboundConnection implements Beating, InboundPort<null> {
   private state = OPENING;
   private readonly outbox: Outbox;
   private lastRx = performance.now();
@@ -116,7 +82,25 @@ class InboundConnection implements Beating {
     heartbeat.add(this);
   }
 
-  answer(kind: number, id: number, value: PackedValue): void {
+  get maxMessageSize(): number {
+    return settings.maxMessageSize;
+  }
+
+  canAnswer(): boolean {
+    return true;
+  }
+
+  answer(_context: null, id: number, kind: AnswerKind, value: PackedValue): void {
+    this.send(kind, id, value);
+  }
+
+  refused(_context: null, env: Envelope, error: Error): void {
+    if (env.kind === EnvelopeKind.TELL || env.kind === EnvelopeKind.ASK) reportRefused(this.host, env, error);
+    else this.notice(error);
+  }
+
+  /** Writes a RESULT or ERROR envelope (an ERROR of TOO_LARGE instead when the value is over the limit). */
+  private send(kind: number, id: number, value: PackedValue): void {
     if (this.state !== OPEN) return;
     let env: OutgoingEnvelope = { kind, id, target: '', method: '', args: null, ctorArgs: null, value, sender: '' };
     let size = measureEnvelope(env);
@@ -129,14 +113,6 @@ class InboundConnection implements Beating {
       size = measureEnvelope(env);
     }
     this.outbox.add(env, size, false);
-  }
-
-  private refuse(env: Envelope, error: Error): void {
-    if (env.kind === EnvelopeKind.ASK && env.id !== 0) {
-      this.answer(EnvelopeKind.ERROR, env.id, packError(error, env.method));
-    } else {
-      reportError(error, { actor: this.host.base + env.target, method: env.method || '?', kind: 'tell' });
-    }
   }
 
   private receive(buf: Buffer): void {
@@ -209,7 +185,7 @@ class InboundConnection implements Beating {
   /** Tells the peer about a problem that no ask is waiting for (e.g. a malformed frame). */
   private notice(error: Error): void {
     reportError(error, { actor: this.host.base, method: 'receive', kind: 'internal' });
-    if (this.state === OPEN) this.answer(EnvelopeKind.ERROR, 0, packError(error));
+    if (this.state === OPEN) this.send(EnvelopeKind.ERROR, 0, packError(error));
   }
 
   private accept(frame: Frame): void {
@@ -243,73 +219,7 @@ class InboundConnection implements Beating {
   }
 
   private deliver(env: Envelope): void {
-    if (env.kind !== EnvelopeKind.TELL && env.kind !== EnvelopeKind.ASK) {
-      if (env.kind === 0) this.notice(new ActorError(`host ${this.host.base} dropped an envelope: ${env.method}`, { code: 'MALFORMED' }));
-      return;
-    }
-    if (this.host.closed) {
-      this.refuse(env, new HostDownError(`host ${this.host.base} is shut down; ${env.method}() not handled`));
-      return;
-    }
-    const t = this.host.target(env.target);
-    if (t === null) {
-      this.refuse(env, new NotFoundError(`no actor '${env.target}' on host ${this.host.base} (${env.method}() not delivered); spawn it first or check the id`));
-      return;
-    }
-    const desc = t.address.desc;
-    const flags = Object.prototype.hasOwnProperty.call(desc.methods, env.method) ? desc.methods[env.method] : undefined;
-    if (flags === undefined) {
-      this.refuse(
-        env,
-        new ActorError(`${desc.name} (${t.address.url}) has no @Tell or @Ask method '${env.method}'`, { code: 'UNKNOWN_METHOD' }),
-      );
-      return;
-    }
-    const where = `${desc.name}.${env.method}`;
-    const refs = (flags & REF) !== 0;
-    if ((env.args?.byteLength ?? 0) + (env.ctorArgs?.byteLength ?? 0) > settings.maxMessageSize) {
-      this.refuse(env, new ActorError(`${where}: the message is over the ${settings.maxMessageSize}-byte limit of host ${this.host.base}`, { code: 'TOO_LARGE' }));
-      return;
-    }
-    const decode = { owner: t.cell, timeout: this.host.options.timeout ?? 10 };
-    let args: unknown[];
-    try {
-      if (t.address === this.host.address && env.method === 'spawn') {
-        args = this.spawnArgs(env, decode);
-      } else {
-        const a = unpackValue(env.args, decode);
-        if (!Array.isArray(a)) throw new ActorError(`${where}: the arguments are not a list`, { code: 'MALFORMED' });
-        args = a;
-      }
-    } catch (e) {
-      this.refuse(env, toError(e));
-      return;
-    }
-    const reply = env.kind === EnvelopeKind.ASK ? new InboundReply(this, env.id, refs, where) : null;
-    if (t.cell !== null) t.cell.enqueue(env.method, args, reply);
-    else t.channel.send(t.address, env.method, args, reply);
-  }
-
-  /**
-   * The arguments of a spawn to this host: [id, class] are read and the class checked (and
-   * loaded) first; the constructor arguments are decoded only after that.
-   */
-  private spawnArgs(env: Envelope, decode: { owner: ActorCell | null; timeout: number }): unknown[] {
-    if (this.host.options.remoteSpawn === false) {
-      throw new ActorError(`host ${this.host.base} refuses remote spawn (created with remoteSpawn: false)`, { code: 'SPAWN_REFUSED' });
-    }
-    const head = unpackValue(env.args, { owner: null }) as unknown[];
-    if (!Array.isArray(head) || head.length > 2) {
-      throw new ActorError(`spawn: expected [id, class] before the constructor arguments`, { code: 'MALFORMED' });
-    }
-    const [id, klass] = head;
-    if (typeof klass !== 'string' && !(klass instanceof ClassRef)) {
-      throw new TypeError(`spawn('${String(id)}', ...): expected an @Actor class or 'module/Class', got ${typeof klass}`);
-    }
-    const { klass: resolved } = resolveSpawnClass(klass, this.host.options.moduleRoot ?? process.cwd());
-    const ctor = unpackValue(env.ctorArgs, decode);
-    if (ctor !== undefined && !Array.isArray(ctor)) throw new ActorError(`spawn: the constructor arguments are not a list`, { code: 'MALFORMED' });
-    return [id, resolved, ...((ctor as unknown[] | undefined) ?? [])];
+    deliverInbound(this.host, env, this, null);
   }
 
   beat(now: number, late: boolean): void {

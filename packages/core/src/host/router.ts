@@ -6,7 +6,8 @@
  */
 import { HostDownError, HostError, NotFoundError } from '../errors';
 import type { ActorAddress, ActorChannel, Reply } from '../channel';
-import { reportError } from '../channel';
+import { failCall } from './outbound';
+import { isHostAddress } from './host-address';
 import { getTransport, allTransports, transportSchemes, type HostBinding } from './registry';
 
 /** A channel that can deliver nothing: asks reject with the error, tells are reported. */
@@ -14,9 +15,7 @@ export class FailingChannel implements ActorChannel {
   readonly alive = false;
   constructor(private readonly error: (target: ActorAddress, method: string) => Error) {}
   send(target: ActorAddress, method: string, _args: unknown[], reply: Reply | null): void {
-    const e = this.error(target, method);
-    if (reply !== null) reply.reject(e);
-    else reportError(e, { actor: target.url, method, kind: 'tell' });
+    failCall(reply, target, method, this.error(target, method));
   }
 }
 
@@ -57,7 +56,7 @@ export class Router {
       return notFound;
     }
     if (host === undefined && (scheme === 'local' || this.closed.has(addr.base))) {
-      return this.isHostAddress(addr) && this.closed.has(addr.base) ? hostClosed : hostDown;
+      return isHostAddress(addr) && this.closed.has(addr.base) ? hostClosed : hostDown;
     }
     const transport = getTransport(scheme);
     if (transport === undefined) {
@@ -78,10 +77,6 @@ export class Router {
     }
     return ch;
   };
-
-  private isHostAddress(addr: ActorAddress): boolean {
-    return addr.desc.name === 'Host' && addr.desc.methods.spawn !== undefined;
-  }
 
   /** Closes every outbound connection of every transport. */
   async closeOutbound(): Promise<void> {

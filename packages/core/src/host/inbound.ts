@@ -1,0 +1,194 @@
+/**
+ * Delivery of the calls a host receives from the network, the same for every transport.
+ * A transport decodes its frames into envelopes and hands each one to {@link deliverInbound}
+ * with an {@link InboundPort}, its way of answering; it keeps only framing, connections and
+ * acknowledgement.
+ *
+ * Checks, in this order, before anything reaches an actor: the kind (a tell or an ask), the
+ * host (not shut down), the target (an actor of this host, or the host), the method (a
+ * @Tell or @Ask method the target's description has as its own: no inherited name such as
+ * 'constructor'), the size, the argument list, and for a spawn to the host the class
+ * (remote spawn allowed, module inside the module root, @Actor) before the constructor
+ * arguments are decoded at all. Every refusal is an ERROR answer to an ask, or, for a tell,
+ * a report on this side.
+ */
+import { ActorError, HostDownError, NotFoundError, toError } from '../errors';
+import { reportError, type Reply } from '../channel';
+import { REF } from '../actor/metadata';
+import type { ActorCell } from '../actor/cell';
+import { ClassRef } from '../wire/codec';
+import { EnvelopeKind, packError, packValueText, unpackValue, type Envelope, type PackedValue } from '../wire/envelope';
+import { resolveSpawnClass } from './resolve-class';
+import type { HostBinding } from './registry';
+
+/** The kinds of the envelope that answers an ask. */
+export type AnswerKind = typeof EnvelopeKind.RESULT | typeof EnvelopeKind.ERROR;
+
+/**
+ * How a transport answers the calls it received. `C` is what the transport needs to find
+ * the way back (e.g. the reply queue named by a message); it is passed through untouched.
+ */
+export interface InboundPort<C> {
+  /** the largest arguments (bytes, constructor arguments included) delivered to an actor */
+  readonly maxMessageSize: number;
+  /** True when an ask received with `context` can be answered (else it is handled as a tell). */
+  canAnswer(context: C): boolean;
+  /**
+   * Sends the answer of the ask `id`: the packed result (RESULT) or error (ERROR). `where`
+   * names the method (e.g. 'Counter.add'), for an error about the answer itself.
+   */
+  answer(context: C, id: number, kind: AnswerKind, value: PackedValue, where: string): void;
+  /** A call that cannot be answered was refused (a tell, a malformed envelope): report it (see {@link reportRefused}). */
+  refused(context: C, env: Envelope, error: Error): void;
+}
+
+/** The answer slot of an ask received from a peer: packs the result and hands it to the port. */
+class InboundReply<C> implements Reply {
+  private done = false;
+  constructor(
+    private readonly port: InboundPort<C>,
+    private readonly context: C,
+    private readonly id: number,
+    private readonly refs: boolean,
+    private readonly where: string,
+  ) {}
+
+  resolve(value: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    let packed: PackedValue;
+    try {
+      packed = packValueText(value, { refs: this.refs, where: `the result of ${this.where}` });
+    } catch (e) {
+      this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(e, this.where), this.where);
+      return;
+    }
+    this.port.answer(this.context, this.id, EnvelopeKind.RESULT, packed, this.where);
+  }
+
+  reject(error: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(error, this.where), this.where);
+  }
+}
+
+/**
+ * Reports a refused call that nobody can be answered about, through the error handler
+ * (setErrorHandler): a tell as a tell of its target, anything else as an internal error.
+ */
+export function reportRefused(host: HostBinding, env: Envelope, error: Error): void {
+  if (env.kind === EnvelopeKind.TELL || env.kind === EnvelopeKind.ASK) {
+    reportError(error, { actor: host.base + env.target, method: env.method || '?', kind: 'tell' });
+  } else {
+    reportError(error, { actor: host.base, method: 'receive', kind: 'internal' });
+  }
+}
+
+/** Refuses one received envelope: an ERROR answer to an ask that can be answered, else `port.refused`. */
+export function refuseInbound<C>(env: Envelope, port: InboundPort<C>, context: C, error: Error): void {
+  if (env.kind === EnvelopeKind.ASK && env.id !== 0 && port.canAnswer(context)) {
+    port.answer(context, env.id, EnvelopeKind.ERROR, packError(error, env.method), env.method);
+  } else {
+    port.refused(context, env, error);
+  }
+}
+
+const own = Object.prototype.hasOwnProperty;
+
+/**
+ * Checks one envelope received by `host` and hands the call to its actor (or to the host
+ * itself); an ask's answer goes back through `port`. Never throws: a refused call is
+ * answered with an error or reported (see the module comment for the checks).
+ */
+export function deliverInbound<C>(host: HostBinding, env: Envelope, port: InboundPort<C>, context: C): void {
+  if (env.kind !== EnvelopeKind.TELL && env.kind !== EnvelopeKind.ASK) {
+    const why = env.kind === 0 ? env.method : `an envelope of kind ${env.kind} is neither a tell nor an ask`;
+    refuseInbound(env, port, context, new ActorError(`host ${host.base} dropped an envelope: ${why}`, { code: 'MALFORMED' }));
+    return;
+  }
+  if (host.closed) {
+    refuseInbound(env, port, context, new HostDownError(`host ${host.base} is shut down; ${env.method}() not handled`));
+    return;
+  }
+  const t = host.target(env.target);
+  if (t === null) {
+    refuseInbound(
+      env,
+      port,
+      context,
+      new NotFoundError(`no actor '${env.target}' on host ${host.base} (${env.method}() not delivered); spawn it first or check the id`),
+    );
+    return;
+  }
+  const desc = t.address.desc;
+  const flags = own.call(desc.methods, env.method) ? desc.methods[env.method] : undefined;
+  if (typeof flags !== 'number') {
+    refuseInbound(
+      env,
+      port,
+      context,
+      new ActorError(`${desc.name} (${t.address.url}) has no @Tell or @Ask method '${env.method}'`, { code: 'UNKNOWN_METHOD' }),
+    );
+    return;
+  }
+  const where = `${desc.name}.${env.method}`;
+  const size = (env.args?.byteLength ?? 0) + (env.ctorArgs?.byteLength ?? 0);
+  if (size > port.maxMessageSize) {
+    refuseInbound(
+      env,
+      port,
+      context,
+      new ActorError(`${where}: the message is ${size} bytes, over the ${port.maxMessageSize}-byte limit of host ${host.base}; send less data per message`, {
+        code: 'TOO_LARGE',
+      }),
+    );
+    return;
+  }
+  const decode = { owner: t.cell, timeout: host.options.timeout ?? 10 };
+  let args: unknown[];
+  try {
+    if (t.address === host.address && env.method === 'spawn') {
+      args = spawnArgs(host, env, decode);
+    } else {
+      const a = unpackValue(env.args, decode);
+      if (!Array.isArray(a)) throw new ActorError(`malformed message to ${where}: the arguments are not a list`, { code: 'MALFORMED' });
+      args = a;
+    }
+  } catch (e) {
+    refuseInbound(env, port, context, toError(e));
+    return;
+  }
+  const reply =
+    env.kind === EnvelopeKind.ASK && env.id !== 0 && port.canAnswer(context)
+      ? new InboundReply(port, context, env.id, (flags & REF) !== 0, where)
+      : null;
+  if (t.cell !== null) t.cell.enqueue(env.method, args, reply);
+  else t.channel.send(t.address, env.method, args, reply);
+}
+
+/**
+ * The arguments of a spawn to the host: [id, class] are read and the class checked (and
+ * loaded) first; the constructor arguments are decoded only after that.
+ */
+function spawnArgs(host: HostBinding, env: Envelope, decode: { owner: ActorCell | null; timeout: number }): unknown[] {
+  if (host.options.remoteSpawn === false) {
+    throw new ActorError(`host ${host.base} refuses remote spawn (created with remoteSpawn: false)`, { code: 'SPAWN_REFUSED' });
+  }
+  const head = unpackValue(env.args, { owner: null });
+  if (!Array.isArray(head) || head.length > 2) {
+    throw new ActorError(`malformed message to ${host.base}: spawn expects [id, class] before the constructor arguments`, { code: 'MALFORMED' });
+  }
+  const [id, klass] = head as [unknown, unknown];
+  if (typeof klass !== 'string' && !(klass instanceof ClassRef)) {
+    throw new ActorError(`spawn('${String(id)}', ...) on ${host.base}: expected an @Actor class or 'module/Class', got ${klass === null ? 'null' : typeof klass}`, {
+      code: 'MALFORMED',
+    });
+  }
+  const { klass: resolved } = resolveSpawnClass(klass, host.options.moduleRoot ?? process.cwd());
+  const ctor = unpackValue(env.ctorArgs, decode);
+  if (ctor !== undefined && !Array.isArray(ctor)) {
+    throw new ActorError(`malformed message to ${host.base}: the constructor arguments of spawn are not a list`, { code: 'MALFORMED' });
+  }
+  return ctor === undefined ? [id, resolved] : [id, resolved, ...(ctor as unknown[])];
+}
