@@ -18,7 +18,8 @@ import { REF } from '../actor/metadata';
 import type { ActorCell } from '../actor/cell';
 import { ClassRef } from '../wire/codec';
 import { EnvelopeKind, packError, packValueText, unpackValue, type Envelope, type PackedValue } from '../wire/envelope';
-import { resolveSpawnClass } from './resolve-class';
+import { resolveRemoteSpawnClass } from './resolve-class';
+import { splitUrl } from '../wire/codec';
 import type { HostBinding } from './registry';
 
 /** The kinds of the envelope that answers an ask. */
@@ -151,9 +152,15 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
     if (t.address === host.address && env.method === 'spawn') {
       args = spawnArgs(host, env, decode);
     } else {
+      if (t.address === host.address && env.method === 'stopActor' && host.options.remoteStop !== true) {
+        throw new ActorError(`host ${host.base} does not let peers stop its actors; create it with { remoteStop: true } to allow it`, {
+          code: 'STOP_REFUSED',
+        });
+      }
       const a = unpackValue(env.args, decode);
       if (!Array.isArray(a)) throw new ActorError(`malformed message to ${where}: the arguments are not a list`, { code: 'MALFORMED' });
       args = a;
+      if (t.address === host.address && env.method === 'lookupUrl') checkPeerLookup(host, a[0]);
     }
   } catch (e) {
     refuseInbound(env, port, context, toError(e));
@@ -168,13 +175,29 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
 }
 
 /**
+ * A peer may look up actors of this host only: a host never connects somewhere because a
+ * peer named the place (no probing of other addresses through it).
+ */
+function checkPeerLookup(host: HostBinding, url: unknown): void {
+  if (typeof url !== 'string') return; // the Host actor answers a bad argument itself
+  let base: string;
+  try {
+    base = splitUrl(url).base;
+  } catch {
+    return;
+  }
+  if (base !== host.base) {
+    throw new ActorError(`host ${host.base} looks up only its own actors for peers; ask the host at ${base} directly`, { code: 'LOOKUP_REFUSED' });
+  }
+}
+
+/**
  * The arguments of a spawn to the host: [id, class] are read and the class checked (and
  * loaded) first; the constructor arguments are decoded only after that.
  */
 function spawnArgs(host: HostBinding, env: Envelope, decode: { owner: ActorCell | null; timeout: number }): unknown[] {
-  if (host.options.remoteSpawn === false) {
-    throw new ActorError(`host ${host.base} refuses remote spawn (created with remoteSpawn: false)`, { code: 'SPAWN_REFUSED' });
-  }
+  // refused before anything of the message is decoded when the host takes no remote spawn
+  if (host.options.remoteSpawn === false) resolveRemoteSpawnClass(null, host.options, host.base);
   const head = unpackValue(env.args, { owner: null });
   if (!Array.isArray(head) || head.length > 2) {
     throw new ActorError(`malformed message to ${host.base}: spawn expects [id, class] before the constructor arguments`, { code: 'MALFORMED' });
@@ -185,7 +208,7 @@ function spawnArgs(host: HostBinding, env: Envelope, decode: { owner: ActorCell 
       code: 'MALFORMED',
     });
   }
-  const { klass: resolved } = resolveSpawnClass(klass, host.options.moduleRoot ?? process.cwd());
+  const { klass: resolved } = resolveRemoteSpawnClass(klass, host.options, host.base);
   const ctor = unpackValue(env.ctorArgs, decode);
   if (ctor !== undefined && !Array.isArray(ctor)) {
     throw new ActorError(`malformed message to ${host.base}: the constructor arguments of spawn are not a list`, { code: 'MALFORMED' });
