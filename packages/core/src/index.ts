@@ -33,5 +33,5 @@ export {
   type TransportServer,
   type HostBinding,
 } from './host/registry';
-export { setContext, getContext, createHost, getHost, shutdown, serveForever, sleep } from './host/api';
+export { setContext, getContext, createHost, getHost, shutdown, serveForever, sleep, type ContextName } from './host/api';
 export type { HostOptions, HostProxy, Class } from './host/types';

@@ -44,6 +44,7 @@ export {
   type Resolver,
 } from './actor/proxy';
 export { ActorCell } from './actor/cell';
+export { spawnCell } from './actor/spawn-cell';
 export { currentCell, enterCell } from './actor/current';
 export { Future } from './future';
 export { Mailbox } from './mailbox';
@@ -97,7 +98,9 @@ export {
   registerRuntime,
   registerTransport,
   getRuntime,
+  findRuntime,
   hasRuntime,
+  registeredContexts,
   getTransport,
   type Runtime,
   type RuntimePlugin,
@@ -110,6 +113,6 @@ export {
 export { router, Router, FailingChannel } from './host/router';
 export { Host, LocalHost, HOST_DESCRIPTION } from './host/host';
 export { resolveClassSpec, resolveClassRef, resolveSpawnClass, parseClassSpec, type ResolvedClass } from './host/resolve-class';
-export { setContext, getContext, createHost, getHost, getLocalHost, shutdown, serveForever, sleep } from './host/api';
+export { setContext, getContext, createHost, getHost, getLocalHost, shutdown, serveForever, sleep, type ContextName } from './host/api';
 export type { HostOptions, HostProxy, Class } from './host/types';
 export { adopt, isForeign } from './wire/realm';
