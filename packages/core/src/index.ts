@@ -12,6 +12,10 @@ export {
   TimeoutError,
   FutureError,
   IntervalError,
+  type ActorErrorCode,
+  type ActorErrorOptions,
+  type CloseCode,
+  type ErrorCode,
 } from './errors';
 export { Actor, Tell, Ask, Ref, Parallel, type ActorMethodDecorator } from './actor/decorators';
 export type { ActorDescription } from './actor/metadata';

@@ -14,6 +14,10 @@ export {
   IntervalError,
   actorErrorClasses,
   toError,
+  type ActorErrorCode,
+  type ActorErrorOptions,
+  type CloseCode,
+  type ErrorCode,
 } from './errors';
 export { Actor, Tell, Ask, Ref, Parallel, type ActorMethodDecorator } from './actor/decorators';
 export {
