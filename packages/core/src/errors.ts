@@ -2,11 +2,92 @@
  * The errors of tsactor. Every class keeps its class name as `name` and a stable
  * `code`, so it can be rebuilt on the far side of a thread or host boundary.
  */
-export class ActorError extends Error {
-  /** A stable, machine-readable code (for example `'NOT_FOUND'`). */
-  readonly code: string;
 
-  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+/**
+ * The codes of the Close frame by which a host ends or refuses a connection (a refusal
+ * reaches the connecting side as a HostError with that code).
+ */
+export type CloseCode =
+  // the first frame was not a Hello
+  | 'PROTOCOL'
+  // the peer speaks another wire version
+  | 'VERSION'
+  // the shared token is missing or wrong
+  | 'UNAUTHENTICATED'
+  // the host was shut down
+  | 'SHUTDOWN';
+
+/** The `code` of every error that tsactor's packages raise. */
+export type ActorErrorCode =
+  // the error classes' own codes
+  | 'ACTOR_ERROR'
+  | 'ALREADY_EXISTS'
+  | 'NOT_FOUND'
+  | 'HOST_DOWN'
+  | 'HOST_ERROR'
+  | 'TIMEOUT'
+  | 'FUTURE_ERROR'
+  | 'INTERVAL_ERROR'
+  // hosts, contexts and the plugin registries
+  | 'ADDRESS_IN_USE'
+  | 'BAD_OPTION'
+  | 'BAD_URL'
+  | 'CONNECT_FAILED'
+  | 'CONTEXT_TAKEN'
+  | 'HOST_CLOSED'
+  | 'HOST_EXISTS'
+  | 'HOST_IN_WORKER'
+  | 'LISTEN_FAILED'
+  | 'NO_HOST'
+  | 'SCHEME_TAKEN'
+  | 'TLS_REQUIRED'
+  | 'UNKNOWN_CONTEXT'
+  | 'UNKNOWN_SCHEME'
+  // actor classes, methods and spawning
+  | 'BAD_CLASS_SPEC'
+  | 'BAD_DEFINITION'
+  | 'CLASS_LOAD_FAILED'
+  | 'CLASS_NOT_EXPORTED'
+  | 'NOT_AN_ACTOR_METHOD'
+  | 'REF_REQUIRED'
+  | 'SPAWN_FAILED'
+  | 'SPAWN_REFUSED'
+  | 'UNKNOWN_METHOD'
+  // what a peer may do (trust options)
+  | 'LOOKUP_REFUSED'
+  | 'PROTECTED_MODE'
+  | 'STOP_REFUSED'
+  // values and frames on the wire
+  | 'MALFORMED'
+  | 'NOT_SERIALIZABLE'
+  | 'TOO_LARGE'
+  // the AMQP broker
+  | 'BAD_BROKER_URL'
+  | 'BROKER_AUTH'
+  | 'BROKER_UNREACHABLE'
+  | CloseCode;
+
+/**
+ * The type of {@link ActorError.code}: one of tsactor's codes ({@link ActorErrorCode}), or
+ * any other string. An application or a third-party runtime or transport may give its own
+ * errors codes of its own, and an error that crossed a thread or host boundary keeps the
+ * code it was raised with, whoever raised it.
+ */
+export type ErrorCode = ActorErrorCode | (string & {});
+
+/** The options of an ActorError. */
+export interface ActorErrorOptions {
+  /** the error that caused this one */
+  cause?: unknown;
+  /** its code (default: the class's own) */
+  code?: ErrorCode;
+}
+
+export class ActorError extends Error {
+  /** A stable, machine-readable code (for example `'NOT_FOUND'`); see {@link ActorErrorCode}. */
+  readonly code: ErrorCode;
+
+  constructor(message: string, options?: ActorErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = options?.code ?? 'ACTOR_ERROR';
     Object.defineProperty(this, 'name', {
@@ -41,7 +122,7 @@ export class HostDownError extends ActorError {
 
 /** A problem with a host itself: a URL in use, an unknown scheme, a closed host. */
 export class HostError extends ActorError {
-  constructor(message: string, options?: { cause?: unknown; code?: string }) {
+  constructor(message: string, options?: ActorErrorOptions) {
     super(message, { code: 'HOST_ERROR', ...options });
   }
 }

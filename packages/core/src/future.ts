@@ -9,9 +9,18 @@ import { timeouts, type Deadline } from './timeouts';
 import type { ActorCell } from './actor/cell';
 import { currentCell } from './actor/current';
 
+/*
+ * The state of a future. Plain number constants with literal types (not an enum object):
+ * every ask compares them, however the module is compiled.
+ */
+/** no answer yet */
 const PENDING = 0;
+/** answered with a value */
 const OK = 1;
+/** answered with an error */
 const FAILED = 2;
+/** The state of a future. */
+type FutureState = typeof PENDING | typeof OK | typeof FAILED;
 
 class Waiter implements Deadline {
   settled = false;
@@ -31,7 +40,7 @@ class Waiter implements Deadline {
 }
 
 export class Future<R = unknown> implements PromiseLike<R>, Reply {
-  private state = PENDING;
+  private state: FutureState = PENDING;
   private value: unknown = undefined;
   /** the first waiter, and those after it (most futures have one: no array for it) */
   private waiter: Waiter | null = null;

@@ -12,6 +12,10 @@ export {
   TimeoutError,
   FutureError,
   IntervalError,
+  type ActorErrorCode,
+  type ActorErrorOptions,
+  type CloseCode,
+  type ErrorCode,
 } from './errors';
 export { Actor, Tell, Ask, Ref, Parallel, type ActorMethodDecorator } from './actor/decorators';
 export type { ActorDescription } from './actor/metadata';
@@ -33,5 +37,5 @@ export {
   type TransportServer,
   type HostBinding,
 } from './host/registry';
-export { setContext, getContext, createHost, getHost, shutdown, serveForever, sleep } from './host/api';
+export { setContext, getContext, createHost, getHost, shutdown, serveForever, sleep, type ContextName } from './host/api';
 export type { HostOptions, HostProxy, Class } from './host/types';

@@ -14,6 +14,10 @@ export {
   IntervalError,
   actorErrorClasses,
   toError,
+  type ActorErrorCode,
+  type ActorErrorOptions,
+  type CloseCode,
+  type ErrorCode,
 } from './errors';
 export { Actor, Tell, Ask, Ref, Parallel, type ActorMethodDecorator } from './actor/decorators';
 export {
@@ -44,6 +48,7 @@ export {
   type Resolver,
 } from './actor/proxy';
 export { ActorCell } from './actor/cell';
+export { spawnCell } from './actor/spawn-cell';
 export { currentCell, enterCell } from './actor/current';
 export { Future } from './future';
 export { Mailbox } from './mailbox';
@@ -97,7 +102,9 @@ export {
   registerRuntime,
   registerTransport,
   getRuntime,
+  findRuntime,
   hasRuntime,
+  registeredContexts,
   getTransport,
   type Runtime,
   type RuntimePlugin,
@@ -130,6 +137,6 @@ export {
   type RemoteSpawnPolicy,
 } from './host/resolve-class';
 export { isLoopback, authenticatesPeers, checkProtectedMode, stacksFor } from './host/trust';
-export { setContext, getContext, createHost, getHost, getLocalHost, shutdown, serveForever, sleep } from './host/api';
+export { setContext, getContext, createHost, getHost, getLocalHost, shutdown, serveForever, sleep, type ContextName } from './host/api';
 export type { HostOptions, HostProxy, Class } from './host/types';
 export { adopt, isForeign } from './wire/realm';

@@ -9,15 +9,21 @@ import { getHandle } from './actor/proxy';
 import type { HostProxy } from './host/types';
 import { router } from './host/router';
 
+/** What a timer is attached to: the host whose shutdown cancels it. */
 interface TimerSet {
   readonly timers: Set<{ cancel(): void }>;
 }
 
+/** Attaches `t` to the host of this process at `hostUrl` (its URL or base URL), if there is one. */
 function attach(hostUrl: string | undefined, t: { cancel(): void }): TimerSet | undefined {
   if (hostUrl === undefined) return undefined;
-  const h = [...router.hosts.values()].find((x) => x.url === hostUrl || x.base === hostUrl) as unknown as TimerSet | undefined;
-  h?.timers.add(t);
-  return h;
+  for (const h of router.hosts.values()) {
+    if (h.url === hostUrl || h.base === hostUrl) {
+      h.timers.add(t);
+      return h;
+    }
+  }
+  return undefined;
 }
 
 /** A repeating call started by {@link interval}. */

@@ -1,1 +1,1 @@
-export { asyncRuntime, spawnCell } from './async-runtime';
+export { asyncRuntime } from './async-runtime';

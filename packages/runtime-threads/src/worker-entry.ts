@@ -19,6 +19,7 @@ import {
   reportError,
   router,
   setErrorHandler,
+  spawnCell,
   toError,
   type ActorAddress,
   type ActorCell,
@@ -26,7 +27,6 @@ import {
   type EncodeOptions,
   type Reply,
 } from '@tsactor/core/internal';
-import { spawnCell } from '@tsactor/runtime-async';
 import { loadClass } from './class-locator';
 import { Link, LinkChannel, LinkReply, encodeArgs, encodeOptions, failMessage, wireDesc, type LinkHandler } from './link';
 import type {

@@ -34,11 +34,22 @@ import { connectPath } from './service';
 import { settings, grpcOptions } from './config';
 import { Outbox, heartbeat, type Beating } from './outbox';
 
+/*
+ * The lifecycle of a channel: IDLE -> CONNECTING -> READY, back to DOWN when the connection
+ * is lost (the next send connects again after the backoff), CLOSED for good.
+ */
+/** never connected */
 const IDLE = 0;
+/** the stream is open, the peer's Welcome has not come yet */
 const CONNECTING = 1;
+/** welcomed: messages flow */
 const READY = 2;
+/** the connection was lost; a send after `retryAt` connects again */
 const DOWN = 3;
+/** closed for good (closeAll, or the sending host shut down) */
 const CLOSED = 4;
+/** The state of a channel. */
+type ChannelState = typeof IDLE | typeof CONNECTING | typeof READY | typeof DOWN | typeof CLOSED;
 
 function methodOf(reply: Reply): string {
   return reply instanceof Future ? (reply as unknown as { _method: string })._method : 'an ask';
@@ -63,7 +74,7 @@ export function parseBase(base: string): { scheme: 'grpc' | 'grpcs'; authority: 
 export const channels = new Set<GrpcChannel>();
 
 export class GrpcChannel implements ActorChannel, Beating {
-  private state = IDLE;
+  private state: ChannelState = IDLE;
   private client: grpc.Client | null = null;
   private call: grpc.ClientDuplexStream<Buffer, Buffer> | null = null;
   private readonly outbox = new Outbox(null);
@@ -371,7 +382,8 @@ export class GrpcChannel implements ActorChannel, Beating {
     if (this.state === CLOSED) return;
     if (this.state === CONNECTING && this.outbox.queued > 0) {
       await new Promise<void>((resolve) => this.settledWaiters.push(resolve));
-      if ((this.state as number) === CLOSED) return;
+      // closed meanwhile by another close() (read through `alive`: the check above narrowed `state`)
+      if (!this.alive) return;
     }
     const wasOpen = this.state === READY;
     if (wasOpen) this.outbox.flushNow();

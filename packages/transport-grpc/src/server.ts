@@ -50,16 +50,21 @@ const INBOUND_IDLE_FACTOR = 10;
  */
 const ASKS_PER_TURN = 64;
 
+/** waiting for the peer's Hello */
 const OPENING = 0;
+/** welcomed: messages flow */
 const OPEN = 1;
+/** closed for good */
 const CLOSED = 2;
+/** The state of an inbound connection. */
+type ConnectionState = typeof OPENING | typeof OPEN | typeof CLOSED;
 
 /**
  * One peer's stream. As the {@link InboundPort} of core's delivery it answers asks on the
  * stream (the context is unused: null).
  */
 class InboundConnection implements Beating, InboundPort<null> {
-  private state = OPENING;
+  private state: ConnectionState = OPENING;
   private readonly outbox: Outbox;
   private lastRx = performance.now();
   /** envelopes received and not yet delivered (a frame's remainder after ASKS_PER_TURN asks) */
@@ -80,6 +85,11 @@ class InboundConnection implements Beating, InboundPort<null> {
     call.on('close', () => this.close(null));
     call.on('drain', () => this.outbox.drained());
     heartbeat.add(this);
+  }
+
+  /** The state read afresh (after a call that may change it, where `state` is narrowed). */
+  private isOpen(): boolean {
+    return this.state === OPEN;
   }
 
   get maxMessageSize(): number {
@@ -131,7 +141,7 @@ class InboundConnection implements Beating, InboundPort<null> {
         return;
       }
       this.accept(frame);
-      if ((this.state as number) !== OPEN) return;
+      if (!this.isOpen()) return;
     }
     const batch = frame.batch;
     if (this.inboxHead < this.inbox.length) {

@@ -16,18 +16,38 @@ import { makeProxy, remakeRefs, type Proxy } from './proxy';
 import type { LazyActorFields } from './actor-base';
 import type { HostProxy } from '../host/types';
 
-const IDLE = 0;
-const QUEUED = 1;
-const BLOCKED = 2;
-const STOPPED = 3;
-
-/** The reply slot of a future callback message. */
-const CALLBACK: Reply = { resolve() {}, reject() {} };
-/**
- * The reply slot of a tell of exactly one argument, whose args slot holds that argument
- * itself: a tell of one argument to an actor on this thread allocates no array.
+/*
+ * The lifecycle of a cell. Plain number constants with literal types (not an enum object):
+ * the hot paths compare small integers, however the module is compiled.
  */
-const ONE_ARG: Reply = { resolve() {}, reject() {} };
+/** no messages to handle, not scheduled */
+const IDLE = 0;
+/** scheduled on the dispatcher: has messages to handle */
+const QUEUED = 1;
+/** inside a method that holds the mailbox until its promise settles */
+const BLOCKED = 2;
+/** stopped for good: messages are refused */
+const STOPPED = 3;
+/** The state of a cell. */
+type CellState = typeof IDLE | typeof QUEUED | typeof BLOCKED | typeof STOPPED;
+
+/*
+ * What a mailbox entry is, stored in the entry beside its reply slot (a small integer: no
+ * allocation, no marker objects). Only an ASK has a reply; the others hold null there.
+ */
+/** a tell: the args slot holds the arguments */
+const TELL = 0;
+/** an ask: the reply slot holds where the answer goes */
+const ASK = 1;
+/**
+ * a tell of exactly one argument to a method known to the actor, whose args slot holds
+ * that argument itself: a tell of one argument to an actor on this thread allocates no array
+ */
+const TELL_ONE = 2;
+/** a future callback: the args slot holds [future]; any method of the actor may be named */
+const CALLBACK = 3;
+/** The kind of a mailbox entry. */
+type MessageKind = typeof TELL | typeof ASK | typeof TELL_ONE | typeof CALLBACK;
 
 /** An ask to a @Ref method: proxies in its answer are re-made for the asking actor. */
 function remakeResultRefs(reply: Future<unknown>): void {
@@ -46,10 +66,10 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 /** A cell is also the SpawnedActor a runtime returns for it (no wrapper object or closures per actor). */
 export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActorFields {
   queued = false;
-  private state = IDLE;
+  private state: CellState = IDLE;
   private idleWaiters: Array<() => void> | null = null;
   /** made on the first message: an idle actor costs no mailbox */
-  private mailbox: Mailbox<Reply> | null = null;
+  private mailbox: Mailbox<Reply, MessageKind> | null = null;
   /** asks whose async methods are still running (rejected if the host shuts down) */
   private inflight: Set<Reply> | null = null;
 
@@ -119,16 +139,21 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       args = remakeRefs(args, this) as unknown[];
       if (reply instanceof Future) remakeResultRefs(reply);
     }
-    this.enqueue(method, args, reply);
+    this.put(method, args, reply, reply === null ? TELL : ASK);
   }
 
   /** Delivery of a message whose arguments are ready as they are (decoded by a transport). */
   enqueue(method: string, args: unknown[], reply: Reply | null): void {
+    this.put(method, args, reply, reply === null ? TELL : ASK);
+  }
+
+  /** Queues a message of any kind (`reply` is null unless it is an ASK), or refuses it once stopped. */
+  private put(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
     if (this.state === STOPPED) {
-      this.refuse(method, reply, this.stoppedError(method));
+      this.refuse(method, reply, kind, this.stoppedError(method));
       return;
     }
-    (this.mailbox ??= new Mailbox<Reply>(4)).push(method, args, reply);
+    (this.mailbox ??= new Mailbox<Reply, MessageKind>(4)).push(method, args, reply, kind);
     if (this.state === IDLE) {
       this.state = QUEUED;
       this.dispatcher.schedule(this);
@@ -146,13 +171,13 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       this.deliver(method, [arg], null, flags);
       return;
     }
-    // the args slot holds the argument itself; the ONE_ARG reply slot says so
-    this.enqueue(method, arg as unknown[], ONE_ARG);
+    // the args slot holds the argument itself; the TELL_ONE kind says so
+    this.put(method, arg as unknown[], null, TELL_ONE);
   }
 
   /** @internal queues a future callback: `method` is called with the future. */
   callback(method: string, future: Future<unknown>): void {
-    this.enqueue(method, [future], CALLBACK);
+    this.put(method, [future], null, CALLBACK);
   }
 
   run(budget: number): number {
@@ -189,9 +214,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     this.state = STOPPED;
     if (this.idleWaiters !== null) this.notifyIdle();
     let droppedTells = 0;
-    this.mailbox?.drainAll((method, _args, reply) => {
-      if (reply === null || reply === CALLBACK || reply === ONE_ARG) droppedTells++;
-      else reply.reject(this.stoppedError(method, reason));
+    this.mailbox?.drainAll((method, _args, reply, kind) => {
+      if (kind === ASK && reply !== null) reply.reject(this.stoppedError(method, reason));
+      else droppedTells++;
     });
     if (reason === 'shutdown' && this.inflight !== null) {
       for (const r of this.inflight) r.reject(this.stoppedError('?', reason));
@@ -211,22 +236,22 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       : new NotFoundError(`actor ${this.url} was stopped; ${method}() was not handled`);
   }
 
-  private refuse(method: string, reply: Reply | null, error: Error): void {
-    if (reply !== null && reply !== CALLBACK && reply !== ONE_ARG) reply.reject(error);
-    else reportError(error, { actor: this.url, method, kind: 'tell' });
+  /** A message that is not handled: an ask rejects with `error`; for the others it is reported. */
+  private refuse(method: string, reply: Reply | null, kind: MessageKind, error: Error): void {
+    if (kind === ASK && reply !== null) reply.reject(error);
+    else reportError(error, { actor: this.url, method, kind: kind === CALLBACK ? 'callback' : 'tell' });
   }
 
   /** handles one message (a method, not a closure per cell: an idle actor stays small) */
-  private invoke(method: string, args: unknown[], reply: Reply | null): void {
-    // a one-argument tell names a method of the actor (checked by tell1): no lookup of its flags
-    const one = reply === ONE_ARG;
-    let flags: number | undefined;
-    if (one) reply = null;
-    else flags = this.def.methods[method];
-    if (flags === undefined && !one && reply !== CALLBACK) {
+  private invoke(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
+    // a one-argument tell names a method of the actor (checked by tell1): no lookup of its
+    // flags; a callback may name any method of the actor
+    const flags = kind === TELL_ONE ? undefined : this.def.methods[method];
+    if (flags === undefined && (kind === TELL || kind === ASK)) {
       this.refuse(
         method,
         reply,
+        kind,
         new ActorError(`${this.def.name} (${this.url}) has no @Tell or @Ask method '${method}'`, {
           code: 'UNKNOWN_METHOD',
         }),
@@ -235,20 +260,20 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     }
     const fn = (this.instance as Record<string, unknown>)[method];
     if (typeof fn !== 'function') {
-      this.refuse(method, reply, new ActorError(`${this.def.name}.${method} is not a function`, { code: 'UNKNOWN_METHOD' }));
+      this.refuse(method, reply, kind, new ActorError(`${this.def.name}.${method} is not a function`, { code: 'UNKNOWN_METHOD' }));
       return;
     }
     const prev = enterCell(this);
     let result: unknown;
     try {
-      result = one ? fn.call(this.instance, args) : fn.apply(this.instance, args);
+      result = kind === TELL_ONE ? fn.call(this.instance, args) : fn.apply(this.instance, args);
     } catch (e) {
       enterCell(prev);
-      this.fail(method, reply, e);
+      this.fail(method, reply, kind, e);
       return;
     }
     enterCell(prev);
-    if (isThenable(result)) this.later(result, method, reply, one ? this.def.methods[method] : flags);
+    if (isThenable(result)) this.later(result, method, reply, kind, kind === TELL_ONE ? this.def.methods[method] : flags);
     else if (reply !== null) reply.resolve(result);
   }
 
@@ -256,12 +281,12 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    * A method returned a promise: answer when it settles (in its own function, so that
    * invoke itself makes no closures and allocates no context per message).
    */
-  private later(result: PromiseLike<unknown>, method: string, reply: Reply | null, flags: number | undefined): void {
-    if (reply !== null && reply !== CALLBACK) (this.inflight ??= new Set()).add(reply);
+  private later(result: PromiseLike<unknown>, method: string, reply: Reply | null, kind: MessageKind, flags: number | undefined): void {
+    if (reply !== null) (this.inflight ??= new Set()).add(reply);
     if (flags !== undefined && flags & PARALLEL) {
       result.then(
         (v) => this.finish(reply, v),
-        (e) => this.fail(method, reply, e),
+        (e) => this.fail(method, reply, kind, e),
       );
     } else {
       this.state = BLOCKED;
@@ -271,7 +296,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
           this.unblock();
         },
         (e) => {
-          this.fail(method, reply, e);
+          this.fail(method, reply, kind, e);
           this.unblock();
         },
       );
@@ -284,12 +309,13 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     reply.resolve(value);
   }
 
-  private fail(method: string, reply: Reply | null, error: unknown): void {
-    if (reply !== null && reply !== CALLBACK) {
+  /** A method threw or its promise rejected: an ask rejects with the error; for the others it is reported. */
+  private fail(method: string, reply: Reply | null, kind: MessageKind, error: unknown): void {
+    if (kind === ASK && reply !== null) {
       if (this.inflight !== null) this.inflight.delete(reply);
       reply.reject(error);
     } else {
-      reportError(error, { actor: this.url, method, kind: reply === CALLBACK ? 'callback' : 'tell' });
+      reportError(error, { actor: this.url, method, kind: kind === CALLBACK ? 'callback' : 'tell' });
     }
   }
 

@@ -4,28 +4,37 @@
 import { HostError } from '../errors';
 import { splitUrl } from '../wire/codec';
 import { setResolver } from '../actor/proxy';
-import { getRuntime, getTransport, transportSchemes } from './registry';
+import { findRuntime, getRuntime, getTransport, registeredContexts, transportSchemes } from './registry';
 import { LocalHost } from './host';
 import { router } from './router';
 import type { HostOptions, HostProxy } from './types';
 
 setResolver(router.resolve);
 
-const CONTEXTS: Record<string, string> = {
-  async: 'async',
-  green_thread: 'async',
-  threads: 'threads',
-  thread: 'threads',
-};
+/**
+ * The name of a context: one of the built-in ones ('async', alias 'green_thread';
+ * 'threads', alias 'thread') or the name or an alias of any runtime registered with
+ * {@link registerRuntime}.
+ */
+export type ContextName = 'async' | 'threads' | 'green_thread' | 'thread' | (string & {});
+
+const HOW_TO_REGISTER = "import 'tsactor' (which registers 'async' and 'threads') or register the runtime with registerRuntime()";
+
+/** The context name of the runtime registered under `name` (a name or an alias). */
+function resolveContext(name: string, what: string): string {
+  const plugin = typeof name === 'string' ? findRuntime(name) : undefined;
+  if (plugin === undefined) {
+    throw new HostError(`${what} is not a registered context; registered: ${registeredContexts()}. Use one of those, or ${HOW_TO_REGISTER}`, {
+      code: 'UNKNOWN_CONTEXT',
+    });
+  }
+  return plugin.name;
+}
 
 function contextFromEnv(): string | undefined {
   const v = process.env.TSACTOR_CONTEXT;
   if (v === undefined || v === '') return undefined;
-  const resolved = CONTEXTS[v];
-  if (resolved === undefined) {
-    throw new HostError(`TSACTOR_CONTEXT='${v}' is not a context; use 'async' or 'threads'`, { code: 'UNKNOWN_CONTEXT' });
-  }
-  return resolved;
+  return resolveContext(v, `TSACTOR_CONTEXT='${v}'`);
 }
 
 let context = 'async';
@@ -33,27 +42,26 @@ let context = 'async';
 /**
  * Chooses where the actors of hosts created from now on run: 'async' (alias
  * 'green_thread', the default) on the event loop, 'threads' (alias 'thread') on a pool of
- * worker threads. The environment variable TSACTOR_CONTEXT, when set, overrides the choice
+ * worker threads, or any other runtime registered with {@link registerRuntime}, by its
+ * name or an alias. An unknown name throws HostError (code 'UNKNOWN_CONTEXT') listing the
+ * registered ones. The environment variable TSACTOR_CONTEXT, when set, overrides the choice
  * (to run a whole program under another runtime without editing it).
  */
-export function setContext(name: 'async' | 'threads' | 'green_thread' | 'thread' = 'async'): void {
-  const resolved = contextFromEnv() ?? CONTEXTS[name as string];
-  if (resolved === undefined) {
-    throw new HostError(`unknown context '${String(name)}'; use 'async' (or 'green_thread') or 'threads' (or 'thread')`, {
-      code: 'UNKNOWN_CONTEXT',
-    });
-  }
+export function setContext(name: ContextName = 'async'): void {
+  const resolved = resolveContext(name, `context ${typeof name === 'string' ? `'${name}'` : String(name)}`);
+  // a bad TSACTOR_CONTEXT is reported here, where the program chooses its context
+  contextFromEnv();
   context = resolved;
 }
 
-/** The current context name ('async' or 'threads'). */
+/** The current context name ('async', 'threads', or that of another registered runtime). */
 export function getContext(): string {
   return contextFromEnv() ?? context;
 }
 
 function hostByUrl(url: string): LocalHost | undefined {
   const { base } = splitUrl(url);
-  return router.hosts.get(base) as LocalHost | undefined;
+  return router.hosts.get(base);
 }
 
 /**
@@ -107,13 +115,13 @@ export async function createHost(url: string = 'local://local:6666/host', option
 
 /** The main host: the oldest one still running, or null. */
 export function getHost(): HostProxy | null {
-  const h = router.mainHost() as LocalHost | undefined;
+  const h = router.mainHost();
   return h === undefined ? null : (h.proxy() as unknown as HostProxy);
 }
 
 /** @internal the LocalHost of a URL (or the main one) */
 export function getLocalHost(url?: string): LocalHost | undefined {
-  return url === undefined ? (router.mainHost() as LocalHost | undefined) : hostByUrl(url);
+  return url === undefined ? router.mainHost() : hostByUrl(url);
 }
 
 /**
@@ -123,7 +131,7 @@ export function getLocalHost(url?: string): LocalHost | undefined {
 export async function shutdown(url?: string): Promise<void> {
   let hosts: LocalHost[];
   if (url === undefined) {
-    hosts = [...router.hosts.values()] as LocalHost[];
+    hosts = [...router.hosts.values()];
   } else {
     const h = hostByUrl(url);
     if (h === undefined) throw new HostError(`no host is running at ${url}`, { code: 'NO_HOST' });

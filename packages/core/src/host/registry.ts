@@ -92,42 +92,70 @@ export interface TransportPlugin {
 const runtimes = new Map<string, RuntimePlugin>();
 const transports = new Map<string, TransportPlugin>();
 
-/** Registers a runtime under its context name and aliases. */
+/**
+ * Registers a runtime under its context name and aliases, which setContext() and
+ * TSACTOR_CONTEXT then accept. A name that another runtime has already is refused
+ * (HostError, code 'CONTEXT_TAKEN'), and then none of the plugin's names is registered.
+ */
 export function registerRuntime(plugin: RuntimePlugin): void {
-  for (const name of [plugin.name, ...(plugin.aliases ?? [])]) {
+  const names = [plugin.name, ...(plugin.aliases ?? [])];
+  for (const name of names) {
     const existing = runtimes.get(name);
     if (existing !== undefined && existing !== plugin) {
-      throw new HostError(`a runtime is already registered for context '${name}'`);
+      throw new HostError(`a runtime is already registered for context '${name}'; give the runtime '${plugin.name}' another name or alias`, {
+        code: 'CONTEXT_TAKEN',
+      });
     }
-    runtimes.set(name, plugin);
   }
+  for (const name of names) runtimes.set(name, plugin);
 }
 
-/** Registers a transport under its URL schemes. */
+/**
+ * Registers a transport under its URL schemes. A scheme that another transport serves
+ * already is refused (HostError, code 'SCHEME_TAKEN'), and then none of its schemes is registered.
+ */
 export function registerTransport(plugin: TransportPlugin): void {
   for (const scheme of plugin.schemes) {
     const existing = transports.get(scheme);
     if (existing !== undefined && existing !== plugin) {
-      throw new HostError(`a transport is already registered for scheme '${scheme}://'`);
+      throw new HostError(`a transport is already registered for scheme '${scheme}://'`, { code: 'SCHEME_TAKEN' });
     }
-    transports.set(scheme, plugin);
   }
+  for (const scheme of plugin.schemes) transports.set(scheme, plugin);
 }
 
+/** The runtime registered under `name` (a context name or alias); HostError UNKNOWN_CONTEXT when there is none. */
 export function getRuntime(name: string): RuntimePlugin {
   const r = runtimes.get(name);
   if (r === undefined) {
-    const known = [...runtimes.keys()].join(', ') || 'none';
     throw new HostError(
-      `no runtime for context '${name}' (registered: ${known}); import 'tsactor', which registers 'async' and 'threads'`,
+      `no runtime for context '${name}' (registered: ${registeredContexts()}); import 'tsactor', which registers 'async' and 'threads'`,
       { code: 'UNKNOWN_CONTEXT' },
     );
   }
   return r;
 }
 
+/** The runtime registered under `name` (a context name or alias), or undefined. */
+export function findRuntime(name: string): RuntimePlugin | undefined {
+  return runtimes.get(name);
+}
+
 export function hasRuntime(name: string): boolean {
   return runtimes.has(name);
+}
+
+/**
+ * The registered contexts, each name with its aliases (for error messages), e.g.
+ * `'async' (or 'green_thread'), 'threads' (or 'thread')`; 'none' when nothing is registered.
+ */
+export function registeredContexts(): string {
+  const names: string[] = [];
+  for (const plugin of new Set(runtimes.values())) {
+    const aliases = plugin.aliases ?? [];
+    names.push(aliases.length === 0 ? `'${plugin.name}'` : `'${plugin.name}' (or ${aliases.map((a) => `'${a}'`).join(', ')})`);
+  }
+  return names.length === 0 ? 'none' : names.join(', ');
 }
 
 export function getTransport(scheme: string): TransportPlugin | undefined {

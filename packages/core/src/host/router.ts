@@ -9,6 +9,7 @@ import type { ActorAddress, ActorChannel, Reply } from '../channel';
 import { failCall } from './outbound';
 import { isHostAddress } from './host-address';
 import { getTransport, allTransports, transportSchemes, type HostBinding } from './registry';
+import type { LocalHost } from './host';
 
 /** A channel that can deliver nothing: asks reject with the error, tells are reported. */
 export class FailingChannel implements ActorChannel {
@@ -30,7 +31,7 @@ function schemeOf(base: string): string {
 
 export class Router {
   /** hosts of this process, by base URL */
-  readonly hosts = new Map<string, RoutedHost>();
+  readonly hosts = new Map<string, LocalHost>();
   private readonly outbound = new Map<string, ActorChannel>();
   /** bases of hosts of this process that were shut down (their calls fail at once) */
   readonly closed = new Set<string>();
@@ -38,7 +39,7 @@ export class Router {
   fallback: ((addr: ActorAddress, from: string | null) => ActorChannel | null) | null = null;
 
   /** the main host: the oldest one still running */
-  mainHost(): RoutedHost | undefined {
+  mainHost(): LocalHost | undefined {
     return this.hosts.values().next().value;
   }
 

@@ -1,0 +1,113 @@
+/**
+ * The kinds of mailbox entries of a cell (tell, ask, one-argument tell, future callback):
+ * each is handled, refused and dropped as its kind says.
+ */
+import { ActorCell, ActorError, Actor, Ask, Future, NotFoundError, Tell, getActorDefinition, setErrorHandler, type ErrorHandler } from '@tsactor/core/internal';
+
+@Actor
+class Subject {
+  readonly calls: unknown[][] = [];
+  private release: () => void = () => undefined;
+  @Tell async hold(): Promise<void> {
+    await new Promise<void>((resolve) => (this.release = resolve));
+  }
+  @Tell one(x: unknown): void {
+    this.calls.push(['one', x]);
+  }
+  @Tell two(x: unknown, y: unknown): void {
+    this.calls.push(['two', x, y]);
+  }
+  @Ask get(): number {
+    return this.calls.length;
+  }
+  /** not @Tell or @Ask: only a future callback may call it */
+  done(f: Future<unknown>): void {
+    this.calls.push(['done', f]);
+  }
+  free(): void {
+    this.release();
+  }
+}
+
+function subjectCell(): { cell: ActorCell; actor: Subject } {
+  const cell = new ActorCell('s', 'local://t:2/s', getActorDefinition(Subject), 'local://t:2/');
+  const actor = new Subject();
+  cell.instance = actor;
+  return { cell, actor };
+}
+
+const target = { url: 'local://t:2/s', base: 'local://t:2/', id: 's', desc: getActorDefinition(Subject) };
+
+/** lets the dispatcher drain the mailboxes */
+const drain = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('ActorCell mailbox entries', () => {
+  let reports: Array<[string, string, string]>;
+  let previous: ErrorHandler;
+  beforeEach(() => {
+    reports = [];
+    previous = setErrorHandler((e, info) => reports.push([e.message, info.kind, info.method]));
+  });
+  afterEach(() => {
+    setErrorHandler(previous);
+  });
+
+  it('handles tells of any arity, asks and callbacks in order; a callback may name an undecorated method', async () => {
+    const { cell, actor } = subjectCell();
+    const ask = new Future<number>(target.url, 'get', 10, null);
+    const cb = new Future<number>(target.url, 'get', 10, cell);
+    cell.tell1('one', 1, undefined);
+    cell.send(target, 'two', [2, 3], null);
+    cell.callback('done', cb);
+    cell.send(target, 'get', [], ask);
+    await drain();
+    expect(await ask).toBe(3);
+    expect(actor.calls).toEqual([['one', 1], ['two', 2, 3], ['done', cb]]);
+    expect(reports).toEqual([]);
+  });
+
+  it('refuses a tell or an ask of an undecorated method: the ask rejects, the tell is reported', async () => {
+    const { cell, actor } = subjectCell();
+    const ask = new Future<void>(target.url, 'done', 10, null);
+    cell.send(target, 'done', [], ask);
+    cell.send(target, 'free', [], null);
+    await drain();
+    const e = await ask.exception();
+    expect(e).toBeInstanceOf(ActorError);
+    expect((e as ActorError).code).toBe('UNKNOWN_METHOD');
+    expect(reports).toEqual([[expect.stringContaining("has no @Tell or @Ask method 'free'"), 'tell', 'free']]);
+    expect(actor.calls).toEqual([]);
+  });
+
+  it('on stop, rejects the queued asks and counts the queued tells, one-argument tells and callbacks as dropped', async () => {
+    const { cell, actor } = subjectCell();
+    cell.tell1('hold', undefined, undefined);
+    await drain(); // hold() now holds the mailbox
+    const ask = new Future<number>(target.url, 'get', 10, null);
+    cell.send(target, 'get', [], ask);
+    cell.tell1('one', 1, undefined);
+    cell.send(target, 'two', [2, 3], null);
+    cell.callback('done', new Future<number>(target.url, 'get', 10, cell));
+    cell.stop('stopped');
+    expect(await ask.exception()).toBeInstanceOf(NotFoundError);
+    expect(reports).toEqual([['3 queued tell(s) to local://t:2/s were not handled: the actor was stopped', 'internal', 'stop']]);
+    actor.free();
+    await drain();
+    expect(actor.calls).toEqual([]);
+  });
+
+  it('after stop, refuses each kind as its kind says: asks reject, tells and callbacks are reported as such', async () => {
+    const { cell } = subjectCell();
+    cell.stop('stopped');
+    const ask = new Future<number>(target.url, 'get', 10, null);
+    cell.send(target, 'get', [], ask);
+    cell.tell1('one', 1, undefined);
+    cell.send(target, 'two', [2, 3], null);
+    const cb = new Future<number>(target.url, 'get', 10, cell);
+    cb.addCallback('done');
+    cb.resolve(1);
+    expect(await ask.exception()).toBeInstanceOf(NotFoundError);
+    expect(reports.map(([, kind, method]) => `${kind} ${method}`)).toEqual(['tell one', 'tell two', 'callback done']);
+    expect(reports.every(([m]) => m.includes('was stopped'))).toBe(true);
+  });
+});
