@@ -175,4 +175,27 @@ describe.each([
     expect(reports.filter((r) => r.info.kind === 'internal')).toHaveLength(1);
   });
 
+
+  it('stops the intervals and timers aimed at its actors, on the main thread and in the other workers', async () => {
+    const { h, crasher, bystander, agent } = await setup();
+    const iv = interval(h, 0.005, bystander, 'poke');
+    const tm = later(60, bystander, 'poke');
+    await agent.aimAt(bystander, 'poke', 0.005, 60);
+    expect(await agent.aimedRunning()).toBe(2);
+    expect(iv.active).toBe(true);
+    const pending = bystander.withTimeout(null).never();
+    kill(crasher);
+    expect(await rejection(pending)).toBeInstanceOf(HostDownError);
+
+    expect(iv.active).toBe(false);
+    expect(tm.pending).toBe(false);
+    expect(await agent.aimedRunning()).toBe(0);
+    // nothing more is sent at the lost actor (each send would be reported) while the agent's clock ticks
+    const tellReports = (): number => reports.filter((r) => r.info.kind === 'tell').length;
+    const before = tellReports();
+    await agent.startTicking(0.01);
+    expect(await agent.waitTicks(10)).toBeGreaterThanOrEqual(10);
+    expect(tellReports()).toBe(before);
+  });
+
 });
