@@ -119,8 +119,8 @@ class Slot {
   /** ids of the actors placed on it */
   readonly actors = new Set<string>();
   alive = true;
-  /** true once its thread has started running (a worker that dies before is not replaced at once) */
-  online = false;
+  /** true once it has posted a message (a worker that dies before, e.g. at boot, is not replaced at once) */
+  answered = false;
   /** the uncaught error it died of, if any */
   error: Error | null = null;
   /** a 'quiesce' call under way, shared by all the actors of the worker */
@@ -261,8 +261,8 @@ export class ThreadRuntime implements Runtime, LinkHandler {
       else worker.unref();
     };
     worker.on('message', (batch: unknown[]) => link.receive(batch));
-    worker.once('online', () => {
-      slot.online = true;
+    worker.once('message', () => {
+      slot.answered = true;
     });
     worker.on('error', (e: Error) => {
       slot.error ??= e;
@@ -305,8 +305,8 @@ export class ThreadRuntime implements Runtime, LinkHandler {
       if (s !== null && s.alive) s.link.notify('peerDown', down);
     }
     reportError(error, { actor: this.host.url, method: `worker thread ${slot.index}`, kind: 'internal' });
-    // a worker that died before it ran (e.g. it could not load its entry) is started again by the next spawn on its slot
-    if (slot.online && this.slots[slot.index] === slot) this.slots[slot.index] = this.start(slot.index);
+    // one that never answered (e.g. it could not load its entry) is started again by the next spawn on its slot, not in a loop
+    if (slot.answered && this.slots[slot.index] === slot) this.slots[slot.index] = this.start(slot.index);
   }
 
   private stop(id: string, reason: 'stopped' | 'shutdown'): Promise<void> | void {
