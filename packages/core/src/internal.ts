@@ -55,7 +55,7 @@ export { Mailbox } from './mailbox';
 export { Dispatcher, dispatcher, type Runnable } from './dispatcher';
 export { TimeoutQueue, timeouts, type Deadline } from './timeouts';
 export { setErrorHandler, reportError, type ActorAddress, type ActorChannel, type Reply, type ErrorHandler } from './channel';
-export { interval, later, Interval, Timer } from './interval';
+export { interval, later, cancelTimersOf, Interval, Timer } from './interval';
 export {
   registerClass,
   encodeValue,

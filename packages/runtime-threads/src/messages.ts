@@ -49,6 +49,8 @@ export interface ConnectPayload {
 export interface PeerDownPayload {
   readonly index: number;
   readonly message: string;
+  /** the ids of the actors that lived on it (gone: routes to them and timers aimed at them end) */
+  readonly ids: readonly string[];
 }
 
 /** main -> worker 'unplace': an actor was stopped (forget the route to it) */
@@ -63,5 +65,4 @@ export interface LocatePayload {
 
 export type LocateAnswer =
   | { readonly where: 'worker'; readonly index: number; readonly handle: number }
-  | { readonly where: 'none' }
-  | { readonly where: 'dead'; readonly message: string };
+  | { readonly where: 'none' };

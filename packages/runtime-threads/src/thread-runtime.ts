@@ -32,7 +32,7 @@ import {
 } from '@tsactor/core/internal';
 import { locateClass } from './class-locator';
 import { Link, LinkChannel, LinkReply, encodeOptions, type LinkHandler, type ReportInfo } from './link';
-import type { LocateAnswer, LocatePayload, SpawnAnswer, SpawnPayload, StopPayload, WorkerInit } from './messages';
+import type { LocateAnswer, LocatePayload, PeerDownPayload, SpawnAnswer, SpawnPayload, StopPayload, WorkerInit } from './messages';
 import { isThreadsWorker } from './worker-state';
 
 /** the plain-JavaScript shim every worker starts with (see boot/worker.js) */
@@ -119,6 +119,8 @@ class Slot {
   /** ids of the actors placed on it */
   readonly actors = new Set<string>();
   alive = true;
+  /** true once it has posted a message (a worker that dies before, e.g. at boot, is not replaced at once) */
+  answered = false;
   /** the uncaught error it died of, if any */
   error: Error | null = null;
   /** a 'quiesce' call under way, shared by all the actors of the worker */
@@ -259,6 +261,9 @@ export class ThreadRuntime implements Runtime, LinkHandler {
       else worker.unref();
     };
     worker.on('message', (batch: unknown[]) => link.receive(batch));
+    worker.once('message', () => {
+      slot.answered = true;
+    });
     worker.on('error', (e: Error) => {
       slot.error ??= e;
     });
@@ -266,6 +271,12 @@ export class ThreadRuntime implements Runtime, LinkHandler {
     return slot;
   }
 
+  /**
+   * A worker died: asks pending on it reject with HostDownError, its actors are forgotten
+   * (the host frees their ids and cancels the timers aimed at them; later messages to them
+   * fail with NotFoundError), the other workers drop their routes to them, the death is
+   * reported once, and a fresh worker takes the slot.
+   */
   private exited(slot: Slot, code: number): void {
     if (!slot.alive) return;
     slot.alive = false;
@@ -274,16 +285,28 @@ export class ThreadRuntime implements Runtime, LinkHandler {
       slot.error !== null
         ? `an uncaught ${slot.error.name || 'error'}: ${slot.error.message}`
         : `it exited with code ${code}, e.g. through process.exit()`;
-    const lost = listIds([...slot.actors]);
+    const ids = [...slot.actors];
+    slot.actors.clear();
     const error = new HostDownError(
-      `worker thread ${slot.index} of host ${this.host.url} died (${why}); ${lost} on it are gone and calls to them fail with HostDownError; stop them with stopActor() to reuse their ids`,
+      `worker thread ${slot.index} of host ${this.host.url} died (${why}); ${listIds(ids)} on it ${ids.length === 1 ? 'is' : 'are'} gone: ` +
+        `calls pending on them failed with HostDownError, later calls fail with NotFoundError, and their ids are free to spawn again`,
       slot.error !== null ? { cause: slot.error } : undefined,
     );
     slot.link.fail(error);
+    for (const id of ids) {
+      const p = this.placed.get(id);
+      if (p === undefined || p.slot !== slot) continue;
+      this.placed.delete(id);
+      p.channel.alive = false;
+      this.host.lost(id, p.channel);
+    }
+    const down: PeerDownPayload = { index: slot.index, message: error.message, ids };
     for (const s of this.slots) {
-      if (s !== null && s.alive) s.link.notify('peerDown', { index: slot.index, message: error.message });
+      if (s !== null && s.alive) s.link.notify('peerDown', down);
     }
     reportError(error, { actor: this.host.url, method: `worker thread ${slot.index}`, kind: 'internal' });
+    // one that never answered (e.g. it could not load its entry) is started again by the next spawn on its slot, not in a loop
+    if (slot.answered && this.slots[slot.index] === slot) this.slots[slot.index] = this.start(slot.index);
   }
 
   private stop(id: string, reason: 'stopped' | 'shutdown'): Promise<void> | void {
@@ -367,9 +390,6 @@ export class ThreadRuntime implements Runtime, LinkHandler {
   private locate(id: string): LocateAnswer {
     const p = this.placed.get(id);
     if (p === undefined) return { where: 'none' };
-    if (!p.slot.alive) {
-      return { where: 'dead', message: `worker thread ${p.slot.index} of host ${this.host.url}, where '${id}' lived, died` };
-    }
     return { where: 'worker', index: p.slot.index, handle: p.channel.handle };
   }
 }

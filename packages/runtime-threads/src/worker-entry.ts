@@ -13,6 +13,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import {
   AlreadyExistsError,
   HostDownError,
+  cancelTimersOf,
   HOST_DESCRIPTION,
   NotFoundError,
   decodeValue,
@@ -140,6 +141,7 @@ function control(name: string, payload: unknown): unknown {
         stopped.set(handle, p.id);
         if (stopped.size > 4096) stopped.delete(stopped.keys().next().value!);
       }
+      cancelTimersOf(init.hostBase + p.id);
       cell?.stop(p.reason);
       return null;
     }
@@ -156,18 +158,28 @@ function control(name: string, payload: unknown): unknown {
       const p = payload as PeerDownPayload;
       const link = peers.get(p.index);
       if (link !== undefined) peerGone(p.index, link, p.message);
+      for (const id of p.ids) forget(id);
       return null;
     }
     case 'unplace': {
-      const p = payload as UnplacePayload;
-      const r = routes.get(p.id);
-      routes.delete(p.id);
-      if (r instanceof LinkChannel) r.alive = false;
+      forget((payload as UnplacePayload).id);
       return null;
     }
     default:
       throw new HostDownError(`unknown control message '${name}' for a worker of ${init.hostUrl}`);
   }
+}
+
+/**
+ * An actor of another worker ended (stopped, or its worker died): the route to it is
+ * dropped (the next message asks the main thread again, which knows it no more, or knows
+ * where an actor spawned since with that id lives), and this thread's timers aimed at it end.
+ */
+function forget(id: string): void {
+  const r = routes.get(id);
+  routes.delete(id);
+  if (r instanceof LinkChannel) r.alive = false;
+  cancelTimersOf(init.hostBase + id);
 }
 
 function addPeer(index: number, port: MessagePort): void {
@@ -232,10 +244,6 @@ class PendingRoute implements ActorChannel {
   private settle(answer: LocateAnswer): void {
     if (answer.where === 'none') {
       this.fail(new NotFoundError(`no actor '${this.id}' on host ${init.hostBase}; spawn it first or check the id`));
-      return;
-    }
-    if (answer.where === 'dead') {
-      this.fail(new HostDownError(answer.message));
       return;
     }
     const q = this.queue;

@@ -1,10 +1,25 @@
 /**
  * A worker that dies (an actor calls process.exit, or an error escapes in a timer) does not
  * take the host down: asks pending on its actors reject promptly with HostDownError, from the
- * main thread and from other workers; the other workers' actors go on; the failure is
- * reported once; stopping the lost actors frees their ids, and a new worker takes the slot.
+ * main thread and from other workers; later calls to them fail with NotFoundError; the other
+ * workers' actors go on; the failure is reported once; the lost actors are unregistered
+ * (their ids are free), the intervals and timers aimed at them stop, and a fresh worker
+ * takes the slot.
  */
-import { HostDownError, createHost, setContext, setErrorHandler, shutdown, type ErrorHandler, type HostProxy } from 'tsactor';
+import {
+  HostDownError,
+  NotFoundError,
+  createHost,
+  interval,
+  later,
+  setContext,
+  setErrorHandler,
+  shutdown,
+  type ErrorHandler,
+  type HostProxy,
+} from 'tsactor';
+import { getLocalHost } from '@tsactor/core/internal';
+import { ThreadRuntime } from '@tsactor/runtime-threads';
 import { Agent, Counter, Crasher } from './fixtures/actors';
 
 const PROMPT_MS = 2000;
@@ -42,6 +57,12 @@ async function promptly(p: PromiseLike<unknown>): Promise<{ ok: boolean; value: 
   } finally {
     clearTimeout(timer);
   }
+}
+
+function runtimeOf(host: HostProxy): ThreadRuntime {
+  const local = getLocalHost(host.getUrl());
+  if (local === undefined || !(local.runtime instanceof ThreadRuntime)) throw new Error('not a threads host');
+  return local.runtime;
 }
 
 async function rejection(p: PromiseLike<unknown>): Promise<Error> {
@@ -86,25 +107,42 @@ describe.each([
     expect(e1.message).toMatch(why);
     const e2 = await rejection(fromWorker);
     expect(e2).toBeInstanceOf(HostDownError);
-    // new asks fail at once too, from both sides
-    expect(await rejection(bystander.thread())).toBeInstanceOf(HostDownError);
-    expect(await rejection(agent.waitOn(crasher))).toBeInstanceOf(HostDownError);
-    // a tell does not throw
+    // the actors are gone: new asks fail at once with NotFoundError, from both sides
+    const e3 = await rejection(bystander.thread());
+    expect(e3).toBeInstanceOf(NotFoundError);
+    expect(e3.message).toContain("'bystander'");
+    expect(await rejection(agent.waitOn(crasher))).toBeInstanceOf(NotFoundError);
+    expect(await rejection(agent.waitOn(bystander))).toBeInstanceOf(NotFoundError);
+    // a tell does not throw; it is reported
     expect(() => crasher.exit(0)).not.toThrow();
+    agent.pokeOther(crasher);
+    // the agent's ask follows its tell to the crasher
+    expect(await rejection(agent.waitOn(crasher))).toBeInstanceOf(NotFoundError);
+    const tells = reports.filter((r) => r.info.kind === 'tell');
+    expect(tells.map((r) => [r.error.constructor, r.info.actor, r.info.method])).toEqual([
+      [NotFoundError, crasher.getUrl(), 'exit'],
+      [NotFoundError, crasher.getUrl(), 'poke'],
+    ]);
   });
 
-  it('keeps the other workers and the host working, reports the death once, and lets the lost ids be reused', async () => {
+  it('keeps the other workers and the host working, reports the death once, unregisters the lost actors and replaces the worker', async () => {
     const { h, crasher, bystander, counter, agent } = await setup();
+    const runtime = runtimeOf(h);
     const oldThread = await crasher.thread();
+    const survivor = await counter.thread();
+    expect(runtime.workerThreadIds()).toEqual([oldThread, survivor]);
     const pending = bystander.withTimeout(null).never();
+    // the agent's worker learns where the bystander lives
+    const fromWorker = agent.withTimeout(null).waitOn(bystander);
+    await agent.thread();
     kill(crasher);
-    await rejection(pending);
+    expect(await rejection(pending)).toBeInstanceOf(HostDownError);
+    expect(await rejection(fromWorker)).toBeInstanceOf(HostDownError);
 
     // the other worker's actors go on, and so does the host
     counter.add('still here');
     expect(await counter.received()).toEqual(['still here']);
     expect(await agent.sendMany(counter, 3)).toEqual(['still here', 0, 1, 2]);
-    expect(await h.hasActor('crasher')).toBe(true);
 
     const deaths = reports.filter((r) => r.info.kind === 'internal' && r.error instanceof HostDownError);
     expect(deaths).toHaveLength(1);
@@ -113,17 +151,51 @@ describe.each([
     expect(deaths[0]!.error.message).toContain("'crasher', 'bystander'");
     expect(deaths[0]!.info.actor).toBe(h.getUrl());
 
-    // stopping the lost actors frees their ids; a new worker takes the slot
-    await h.stopActor('crasher');
-    await h.stopActor('bystander');
-    const fresh = await h.spawn('fresh', Counter);
-    const newThread = await fresh.thread();
-    expect(newThread).not.toBe(oldThread);
-    expect(newThread).not.toBe(await counter.thread());
-    // the surviving worker reaches the actors of the new one
-    expect(await agent.sendMany(fresh, 2)).toEqual([0, 1]);
+    // the lost actors are unregistered: their ids are free, stopping them finds nothing
+    expect(await h.hasActor('crasher')).toBe(false);
+    expect(await h.hasActor('bystander')).toBe(false);
+    expect(await h.hasActor('counter')).toBe(true);
+    expect(await rejection(h.stopActor('crasher'))).toBeInstanceOf(NotFoundError);
+
+    // a fresh worker has taken the slot: the pool keeps its size
+    const threads = runtime.workerThreadIds();
+    expect(threads).toHaveLength(2);
+    expect(threads[1]).toBe(survivor);
+    expect(threads[0]).not.toBe(oldThread);
+    expect(threads[0]).toBeGreaterThan(0);
+
+    // new spawns land on it (round robin: slot 0 is next), the lost ids among them
+    const reborn = await h.spawn('bystander', Counter);
+    expect(await reborn.thread()).toBe(threads[0]);
     const again = await h.spawn('crasher', Crasher);
-    expect(await again.thread()).toBe(await agent.thread());
+    expect(await again.thread()).toBe(survivor);
+    // the surviving worker dropped its route to the old 'bystander' and finds the new one
+    expect(await agent.sendMany(reborn, 2)).toEqual([0, 1]);
+    expect(await agent.sendMany(counter, 1)).toEqual(['still here', 0, 1, 2, 0]);
     expect(reports.filter((r) => r.info.kind === 'internal')).toHaveLength(1);
   });
+
+
+  it('stops the intervals and timers aimed at its actors, on the main thread and in the other workers', async () => {
+    const { h, crasher, bystander, agent } = await setup();
+    const iv = interval(h, 0.005, bystander, 'poke');
+    const tm = later(60, bystander, 'poke');
+    await agent.aimAt(bystander, 'poke', 0.005, 60);
+    expect(await agent.aimedRunning()).toBe(2);
+    expect(iv.active).toBe(true);
+    const pending = bystander.withTimeout(null).never();
+    kill(crasher);
+    expect(await rejection(pending)).toBeInstanceOf(HostDownError);
+
+    expect(iv.active).toBe(false);
+    expect(tm.pending).toBe(false);
+    expect(await agent.aimedRunning()).toBe(0);
+    // nothing more is sent at the lost actor (each send would be reported) while the agent's clock ticks
+    const tellReports = (): number => reports.filter((r) => r.info.kind === 'tell').length;
+    const before = tellReports();
+    await agent.startTicking(0.01);
+    expect(await agent.waitTicks(10)).toBeGreaterThanOrEqual(10);
+    expect(tellReports()).toBe(before);
+  });
+
 });

@@ -12,6 +12,7 @@ import { resolveSpawnClass } from './resolve-class';
 import type { HostOptions } from './types';
 import type { Runtime, SpawnedActor, TransportServer } from './registry';
 import { router, type RoutedHost } from './router';
+import { cancelTimersOf } from '../interval';
 
 /** The Host actor: what a HostProxy calls. */
 export class Host {
@@ -196,7 +197,15 @@ export class LocalHost implements RoutedHost {
     const e = this.actors.get(id);
     if (e === undefined) throw new NotFoundError(`no actor '${id}' on host ${this.url} to stop`);
     this.actors.delete(id);
+    cancelTimersOf(e.address.url);
     await e.actor.stop('stopped');
+  }
+
+  lost(id: string, channel: ActorChannel): void {
+    const e = this.actors.get(id);
+    if (e === undefined || e.actor.channel !== channel) return;
+    this.actors.delete(id);
+    cancelTimersOf(e.address.url);
   }
 
   describe(id: string): ActorDescription {
@@ -218,7 +227,10 @@ export class LocalHost implements RoutedHost {
     for (const t of this.timers) t.cancel();
     this.timers.clear();
     const stops: Array<void | Promise<void>> = [];
-    for (const e of this.actors.values()) stops.push(e.actor.stop('shutdown'));
+    for (const e of this.actors.values()) {
+      cancelTimersOf(e.address.url);
+      stops.push(e.actor.stop('shutdown'));
+    }
     this.actors.clear();
     this.cell.stop('shutdown');
     const errors: unknown[] = [];

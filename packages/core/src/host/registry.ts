@@ -65,6 +65,8 @@ export interface HostBinding {
   readonly address: ActorAddress;
   /** one of the host's actors, or the host itself for '' or its own id; null when there is none */
   target(id: string): { channel: ActorChannel; address: ActorAddress; cell: ActorCell | null } | null;
+  /** the actor `id`, reached through `channel`, ended without stopActor (e.g. its worker thread died): its id is freed, its timers cancelled */
+  lost(id: string, channel: ActorChannel): void;
 }
 
 /** A host served over a network transport. */
