@@ -156,7 +156,7 @@ export class GrpcChannel implements ActorChannel, Beating {
       value: null,
       sender: '',
     };
-    const size = measureEnvelope(env);
+    const size = measureEnvelope(env, this.outbox.sizes);
     if (size > this.peerMax) {
       this.refuse(
         reply,
