@@ -17,7 +17,7 @@ export interface WireLimits {
   readonly maxNodes: number;
   /** the longest array, Map or Set in a value, in elements (1,000,000) */
   readonly maxArrayLength: number;
-  /** the longest string in a value, in UTF-16 code units (the byte budget) */
+  /** the longest string in a value, in UTF-16 code units (by default, maxMessageBytes) */
   readonly maxStringLength: number;
   /** the most envelopes in one frame (65,536) */
   readonly maxEnvelopes: number;
@@ -52,7 +52,9 @@ export function wireLimits(changes?: Partial<WireLimits>): WireLimits {
       throw new TypeError(`wire limits: ${k} must be a positive integer, got ${String(v)}`);
     }
   }
-  out = Object.freeze({ ...DEFAULT_WIRE_LIMITS, ...changes });
+  // strings may be as long as the bytes allow unless told otherwise
+  const strings = changes.maxStringLength ?? changes.maxMessageBytes ?? DEFAULT_WIRE_LIMITS.maxStringLength;
+  out = Object.freeze({ ...DEFAULT_WIRE_LIMITS, ...changes, maxStringLength: strings });
   memo.set(changes, out);
   return out;
 }
