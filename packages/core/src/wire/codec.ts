@@ -190,9 +190,9 @@ function encodeProps(obj: object, opts: EncodeOptions, depth: number, copy = fal
     const r = encodeValue(v, opts, depth + 1);
     if (out === null && r !== v) {
       out = {};
-      for (let j = 0; j < i; j++) out[keys[j]!] = (obj as Record<string, unknown>)[keys[j]!];
+      for (let j = 0; j < i; j++) setOwn(out, keys[j]!, (obj as Record<string, unknown>)[keys[j]!]);
     }
-    if (out !== null) out[k] = r;
+    if (out !== null) setOwn(out, k, r);
   }
   if (out === null && TAG in obj) out = { ...(obj as Record<string, unknown>) };
   if (out !== null && TAG in out) {
@@ -202,12 +202,18 @@ function encodeProps(obj: object, opts: EncodeOptions, depth: number, copy = fal
   return out ?? obj;
 }
 
+/** out[k] = v, except that a '__proto__' key stays an own property (assigning it would set the prototype). */
+function setOwn(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else out[k] = v;
+}
+
 function encodeError(e: Error, opts: EncodeOptions, depth: number): unknown {
   const props: Record<string, unknown> = {};
   for (const k of Object.keys(e)) {
     if (k === 'name' || k === 'message' || k === 'stack' || k === 'code') continue;
     try {
-      props[k] = encodeValue((e as unknown as Record<string, unknown>)[k], opts, depth + 1);
+      setOwn(props, k, encodeValue((e as unknown as Record<string, unknown>)[k], opts, depth + 1));
     } catch {
       // a property that cannot travel is left out of the error
     }
@@ -464,7 +470,7 @@ function decodeTagged(tag: unknown, rec: Record<string, unknown>, opts: DecodeOp
       const tagValue = inner[TAG];
       delete inner[TAG];
       const out = decodeValue(inner, opts) as Record<string, unknown>;
-      out[TAG] = tagValue;
+      out[TAG] = decodeValue(tagValue, opts);
       return out;
     }
     default:

@@ -395,12 +395,9 @@ function walkTagged(tag: unknown, rec: Record<string, unknown>, w: Walk, depth: 
     case 'esc': {
       const inner = rec.v;
       if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) throw malformed('an escaped object that is not an object');
-      const r = inner as Record<string, unknown>;
-      const tagValue = r[TAG];
-      delete r[TAG];
-      walkProps(r, w, depth);
-      r[TAG] = tagValue;
-      return r;
+      // the object's own tag key is data like its other keys (walkProps does not read it as a tag)
+      walkProps(inner as Record<string, unknown>, w, depth);
+      return inner;
     }
     default:
       throw malformed(`unknown value tag '${String(tag).slice(0, 64)}'`);
