@@ -456,7 +456,18 @@ export function unpackValue(bytes: Uint8Array | null, opts: DecodeOptions): unkn
   } else {
     throw malformed(`unknown value format 0x${head.toString(16)} (a peer of another wire version?)`);
   }
+  // the common message, an argument list of primitives, needs no walk state
+  if (Array.isArray(parsed) && parsed.length <= limits.maxArrayLength && flat(parsed, limits.maxStringLength)) return parsed;
   return walk(parsed, { opts, limits, blobs, nodes: 0 }, 0);
+}
+
+/** True when `list` holds only primitives (strings within `maxString`). */
+function flat(list: unknown[], maxString: number): boolean {
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i];
+    if (typeof x === 'object' ? x !== null : typeof x === 'string' && x.length > maxString) return false;
+  }
+  return true;
 }
 
 /** Reads an ERROR envelope's value back into an Error (a decoding failure becomes that error). */
