@@ -25,7 +25,7 @@ export type { ActorCell } from './actor/cell';
 export { Future } from './future';
 export { setErrorHandler, type ActorAddress, type ActorChannel, type Reply, type ErrorHandler } from './channel';
 export { interval, later, Interval, Timer } from './interval';
-export { registerClass } from './wire/codec';
+export { registerClass, type WireRevivable } from './wire/codec';
 export {
   registerRuntime,
   registerTransport,

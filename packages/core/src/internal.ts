@@ -38,6 +38,7 @@ export {
   getHandle,
   isProxy,
   remakeRefs,
+  isProxyMethodName,
   sendAsk,
   sendTell,
   PROXY,
@@ -67,27 +68,22 @@ export {
   TAG,
   type EncodeOptions,
   type DecodeOptions,
+  type WireRevivable,
 } from './wire/codec';
 export {
   WIRE_VERSION,
   EnvelopeKind,
+  EnvelopeSizes,
   encodeEnvelope,
   measureEnvelope,
-  writeMeasuredEnvelope,
+  writeEnvelope,
   putVarint,
+  varintSize,
   decodeEnvelope,
   encodeFrame,
   encodeBatch,
   batchEntrySize,
   decodeFrame,
-  serializeValue,
-  deserializeValue,
-  packValue,
-  packValueText,
-  unpackValue,
-  packError,
-  unpackError,
-  malformed,
   type Envelope,
   type OutgoingEnvelope,
   type PackedValue,
@@ -97,7 +93,10 @@ export {
   type Hello,
   type Welcome,
   type Close,
-} from './wire/envelope';
+} from './wire/frame';
+export { serializeValue, packValue, packValueText, unpackValue, packError, unpackError } from './wire/value';
+export { DEFAULT_WIRE_LIMITS, wireLimits,
+  limitsForSize, malformed, type WireLimits } from './wire/limits';
 export {
   registerRuntime,
   registerTransport,

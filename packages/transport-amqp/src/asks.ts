@@ -5,6 +5,7 @@
  * host's queue (every PROBE_INTERVAL while asks are pending) finds that nothing consumes it
  * any more (the host's process died).
  */
+import { MAX_MESSAGE_SIZE } from './limits';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import {
   ActorError,
@@ -16,6 +17,7 @@ import {
   toError,
   unpackError,
   unpackValue,
+  limitsForSize,
   type ActorCell,
   type Envelope,
   type Reply,
@@ -107,7 +109,7 @@ export class PendingAsks {
     for (const env of batch) {
       const a = this.take(env.id);
       if (a === undefined) continue; // timed out long ago, or failed on an outage
-      const opts = { owner: a.owner, timeout: a.decodeTimeout };
+      const opts = { owner: a.owner, timeout: a.decodeTimeout, limits: limitsForSize(MAX_MESSAGE_SIZE) };
       if (env.kind === EnvelopeKind.RESULT) {
         let value: unknown;
         try {

@@ -27,7 +27,7 @@ import {
 } from '@tsactor/core/internal';
 import { Dedup } from './dedup';
 import type { AmqpNode, Listener } from './connection';
-import { MAX_MESSAGE_SIZE } from './limits';
+import { MAX_BATCH_SIZE, MAX_MESSAGE_SIZE } from './limits';
 import { queueOf } from './names';
 import { bounded } from './fifo';
 
@@ -161,7 +161,7 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     const replyTo = msg.properties.replyTo as string | undefined;
     let batch: Envelope[];
     try {
-      if (msg.content.byteLength > MAX_MESSAGE_SIZE) throw new ActorError(`a message of ${msg.content.byteLength} bytes is larger than the ${MAX_MESSAGE_SIZE} bytes allowed`, { code: 'TOO_LARGE' });
+      if (msg.content.byteLength > MAX_BATCH_SIZE) throw new ActorError(`a message of ${msg.content.byteLength} bytes is larger than the ${MAX_BATCH_SIZE} bytes allowed`, { code: 'TOO_LARGE' });
       batch = decodeFrame(msg.content).batch;
     } catch (e) {
       reportError(toError(e), { actor: this.host.url, method: 'receive', kind: 'internal' });

@@ -9,5 +9,5 @@
 export { amqpTransport, amqpStats, waitForBroker } from './transport';
 export { setRabbitCredentials, brokerConfig, DEFAULT_AMQP_URL, type BrokerConfig } from './config';
 export { queueOf, QUEUE_PREFIX } from './names';
-export { MAX_MESSAGE_SIZE } from './limits';
+export { MAX_MESSAGE_SIZE, MAX_BATCH_SIZE } from './limits';
 export type { NodeStats } from './connection';

@@ -21,6 +21,8 @@ import {
   reportError,
   unpackError,
   unpackValue,
+  limitsForSize,
+  type WireLimits,
   toError,
   type ActorAddress,
   type ActorCell,
@@ -89,14 +91,14 @@ export class GrpcChannel implements ActorChannel, Beating {
   private downError: Error | null = null;
   private peerMax = settings.maxMessageSize;
   private readonly target: ReturnType<typeof parseBase>;
-  private readonly decodeOpts: { owner: null; timeout: number };
+  private readonly decodeOpts: { owner: null; timeout: number; limits: Partial<WireLimits> | undefined };
 
   constructor(
     readonly base: string,
     readonly from: HostBinding | null,
   ) {
     this.target = parseBase(base);
-    this.decodeOpts = { owner: null, timeout: from?.options.timeout ?? 10 };
+    this.decodeOpts = { owner: null, timeout: from?.options.timeout ?? 10, limits: limitsForSize(settings.maxMessageSize) };
     channels.add(this);
   }
 
@@ -144,7 +146,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     }
     const id = reply === null ? 0 : this.nextId++;
     env.id = id;
-    const size = measureEnvelope(env);
+    const size = measureEnvelope(env, this.outbox.sizes);
     if (size > this.peerMax) {
       this.refuse(
         reply,
@@ -269,7 +271,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     if (reply === undefined) return; // already rejected (connection failure) or unknown
     this.pending.delete(env.id);
     const owner = reply instanceof Future ? ((reply as unknown as { _owner?: ActorCell | null })._owner ?? null) : null;
-    const opts = owner === null ? this.decodeOpts : { owner, timeout: this.decodeOpts.timeout };
+    const opts = owner === null ? this.decodeOpts : { owner, timeout: this.decodeOpts.timeout, limits: this.decodeOpts.limits };
     if (env.kind === EnvelopeKind.ERROR) {
       reply.reject(unpackError(env.value, opts));
       return;

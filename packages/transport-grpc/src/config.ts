@@ -3,8 +3,10 @@
  * environment variable (read once, when the module loads), which is how the processes of a
  * cluster get the same values without code changes.
  */
+import { DEFAULT_WIRE_LIMITS } from '@tsactor/core/internal';
+
 export interface GrpcTransportSettings {
-  /** the largest encoded message (bytes) a host accepts and sends (TSACTOR_GRPC_MAX_MESSAGE_SIZE; 16 MiB) */
+  /** the largest encoded message (bytes) a host accepts and sends (TSACTOR_GRPC_MAX_MESSAGE_SIZE; 4 MiB) */
   maxMessageSize: number;
   /** a side with nothing to send pings its peer this often (TSACTOR_GRPC_HEARTBEAT_INTERVAL; 0.2 s) */
   heartbeatInterval: number;
@@ -29,7 +31,7 @@ function fromEnv(name: string, fallback: number): number {
 }
 
 export const settings: GrpcTransportSettings = {
-  maxMessageSize: fromEnv('TSACTOR_GRPC_MAX_MESSAGE_SIZE', 16 * 1024 * 1024),
+  maxMessageSize: fromEnv('TSACTOR_GRPC_MAX_MESSAGE_SIZE', DEFAULT_WIRE_LIMITS.maxMessageBytes),
   heartbeatInterval: fromEnv('TSACTOR_GRPC_HEARTBEAT_INTERVAL', 0.2),
   heartbeatTimeout: fromEnv('TSACTOR_GRPC_HEARTBEAT_TIMEOUT', 1),
   connectTimeout: fromEnv('TSACTOR_GRPC_CONNECT_TIMEOUT', 3),

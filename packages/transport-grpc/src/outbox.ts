@@ -5,7 +5,7 @@
  * starting when one reaches `settings.batchBytes`. When the stream asks to wait (write()
  * returned false), envelopes keep accumulating until 'drain'.
  */
-import { batchEntrySize, encodeFrame, putVarint, writeMeasuredEnvelope, type OutgoingEnvelope } from '@tsactor/core/internal';
+import { batchEntrySize, encodeFrame, putVarint, writeEnvelope, EnvelopeSizes, type OutgoingEnvelope } from '@tsactor/core/internal';
 import { settings } from './config';
 
 export interface FrameSink {
@@ -40,6 +40,9 @@ export class Outbox {
     if (sink !== null && this.queued > 0) this.schedule();
   }
 
+  /** Where callers measure the envelope they give to {@link add} next (measureEnvelope(e, outbox.sizes)). */
+  readonly sizes = new EnvelopeSizes();
+
   /** Appends an envelope just measured with measureEnvelope (`size` is what it returned). */
   add(e: OutgoingEnvelope, size: number, tell: boolean): void {
     const entry = batchEntrySize(size);
@@ -49,7 +52,7 @@ export class Outbox {
     }
     const buf = this.cur;
     buf[this.pos] = 0x0a; // field 1 (batch), length-delimited
-    const end = writeMeasuredEnvelope(buf, putVarint(buf, this.pos + 1, size), e);
+    const end = writeEnvelope(buf, putVarint(buf, this.pos + 1, size), e, this.sizes);
     this.pos = end;
     this.count++;
     this.queued++;

@@ -113,14 +113,14 @@ class InboundConnection implements Beating, InboundPort<null> {
   private send(kind: number, id: number, value: PackedValue): void {
     if (this.state !== OPEN) return;
     let env: OutgoingEnvelope = { kind, id, target: '', method: '', args: null, ctorArgs: null, value, sender: '' };
-    let size = measureEnvelope(env);
+    let size = measureEnvelope(env, this.outbox.sizes);
     if (size > settings.maxMessageSize) {
       const e = new ActorError(
         `the answer is ${size} bytes, over the ${settings.maxMessageSize}-byte limit of the connection; return less data per message`,
         { code: 'TOO_LARGE' },
       );
       env = { kind: EnvelopeKind.ERROR, id, target: '', method: '', args: null, ctorArgs: null, value: packError(e), sender: '' };
-      size = measureEnvelope(env);
+      size = measureEnvelope(env, this.outbox.sizes);
     }
     this.outbox.add(env, size, false);
   }

@@ -8,7 +8,7 @@ import { Future } from '../future';
 import type { ActorAddress, ActorChannel } from '../channel';
 import { currentCell } from './current';
 import { ActorCell } from './cell';
-import { ASK, TELL, type ActorDescription, methodKind } from './metadata';
+import { ASK, TELL, RESERVED_PROXY_NAMES, type ActorDescription, methodKind } from './metadata';
 
 /**
  * A proxy method: tells (declared to return void) return void, asks return a Future. A
@@ -168,11 +168,26 @@ function argsOf(a: IArguments): unknown[] {
 
 const prototypes = new WeakMap<ActorDescription, object>();
 
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/**
+ * True when `name` can be a method of a proxy: an identifier that is neither one of the
+ * proxy's own members (getId, getUrl, equals, toString, withTimeout), nor `then` (a proxy is
+ * not a thenable), nor a member of Object.prototype (`constructor`, `__proto__`, `valueOf` ...),
+ * nor `prototype`. Descriptions received from other threads and hosts are checked with it.
+ */
+export function isProxyMethodName(name: string): boolean {
+  return IDENTIFIER.test(name) && !RESERVED_PROXY_NAMES.has(name) && !(name in Object.prototype) && name !== 'prototype';
+}
+
 function prototypeFor(desc: ActorDescription): object {
   let proto = prototypes.get(desc);
   if (proto !== undefined) return proto;
   proto = Object.create(base) as object;
   for (const name of Object.keys(desc.methods)) {
+    // a description that did not come from a decorated class may name anything: such names
+    // never shadow the proxy's own members or make it a thenable
+    if (!isProxyMethodName(name)) continue;
     const flags = desc.methods[name]!;
     // a call without arguments allocates nothing for them (see NO_ARGS)
     const fn =
@@ -191,7 +206,7 @@ function prototypeFor(desc: ActorDescription): object {
     Object.defineProperty(proto, name, { value: fn, enumerable: false, writable: false });
   }
   for (const name of desc.plain ?? []) {
-    if (name in proto) continue;
+    if (name in proto || !isProxyMethodName(name)) continue;
     Object.defineProperty(proto, name, {
       value() {
         throw new ActorError(

@@ -17,7 +17,9 @@ import { reportError, type Reply } from '../channel';
 import { REF } from '../actor/metadata';
 import type { ActorCell } from '../actor/cell';
 import { ClassRef } from '../wire/codec';
-import { EnvelopeKind, packError, packValueText, unpackValue, type Envelope, type PackedValue } from '../wire/envelope';
+import { EnvelopeKind, type Envelope, type PackedValue } from '../wire/frame';
+import { packError, packValueText, unpackValue } from '../wire/value';
+import { limitsForSize, type WireLimits } from '../wire/limits';
 import { resolveRemoteSpawnClass } from './resolve-class';
 import { splitUrl } from '../wire/codec';
 import type { HostBinding } from './registry';
@@ -146,7 +148,7 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
     );
     return;
   }
-  const decode = { owner: t.cell, timeout: host.options.timeout ?? 10 };
+  const decode = { owner: t.cell, timeout: host.options.timeout ?? 10, limits: limitsForSize(port.maxMessageSize) };
   let args: unknown[];
   try {
     if (t.address === host.address && env.method === 'spawn') {
@@ -195,10 +197,10 @@ function checkPeerLookup(host: HostBinding, url: unknown): void {
  * The arguments of a spawn to the host: [id, class] are read and the class checked (and
  * loaded) first; the constructor arguments are decoded only after that.
  */
-function spawnArgs(host: HostBinding, env: Envelope, decode: { owner: ActorCell | null; timeout: number }): unknown[] {
+function spawnArgs(host: HostBinding, env: Envelope, decode: { owner: ActorCell | null; timeout: number; limits: Partial<WireLimits> | undefined }): unknown[] {
   // refused before anything of the message is decoded when the host takes no remote spawn
   if (host.options.remoteSpawn === false) resolveRemoteSpawnClass(null, host.options, host.base);
-  const head = unpackValue(env.args, { owner: null });
+  const head = unpackValue(env.args, { owner: null, limits: decode.limits });
   if (!Array.isArray(head) || head.length > 2) {
     throw new ActorError(`malformed message to ${host.base}: spawn expects [id, class] before the constructor arguments`, { code: 'MALFORMED' });
   }

@@ -5,7 +5,8 @@
 import { reportError, type ActorAddress, type Reply } from '../channel';
 import { toError } from '../errors';
 import { REF } from '../actor/metadata';
-import { EnvelopeKind, packValueText, type OutgoingEnvelope, type PackedValue } from '../wire/envelope';
+import { EnvelopeKind, type OutgoingEnvelope, type PackedValue } from '../wire/frame';
+import { packValueText } from '../wire/value';
 import { isHostAddress } from './host-address';
 
 const own = Object.prototype.hasOwnProperty;

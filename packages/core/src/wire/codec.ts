@@ -5,10 +5,12 @@
  * Plain data passes through without being copied.
  */
 import { types } from 'node:util';
-import { actorErrorClasses, ActorError } from '../errors';
-import { getHandle, makeProxy } from '../actor/proxy';
+import { actorErrorClasses, ActorError, toError } from '../errors';
+import { getHandle, makeProxy, isProxyMethodName } from '../actor/proxy';
 import type { ActorCell } from '../actor/cell';
-import { getActorClassByName, isActorClass, getActorDefinition, describe, type ActorDescription } from '../actor/metadata';
+import { isActorClass, getActorDefinition, describe, TELL, ASK, REF, PARALLEL, type ActorDescription } from '../actor/metadata';
+import { getTransport } from '../host/registry';
+import { malformed, type WireLimits } from './limits';
 
 /** The key of tagged objects in encoded values. */
 export const TAG = '__tsactor$';
@@ -21,6 +23,15 @@ const registeredNames = new WeakMap<Function, string>();
  * Registers error and message classes that must keep their class (instanceof, methods)
  * when they cross threads and hosts. Others arrive as plain data (errors: an Error with the
  * same name, message and stack).
+ *
+ * How an instance is rebuilt on the receiving side: when the class declares a static
+ * `fromWire(fields)` (see {@link WireRevivable}), it is called with the received fields (a
+ * plain object) and must return an instance of the class; it is the place to check what the
+ * constructor would check (a value it refuses is answered with a MALFORMED ActorError).
+ * A class without `fromWire` is taken as plain data with methods: the instance gets the
+ * class's prototype and the received fields as its own properties, and its constructor
+ * does not run. Errors are always rebuilt that way (name, message, stack, code, cause and
+ * fields); their constructors never run.
  */
 export function registerClass(...classes: Function[]): void {
   for (const klass of classes) {
@@ -30,6 +41,15 @@ export function registerClass(...classes: Function[]): void {
     registered.set(klass.name, klass);
     registeredNames.set(klass, klass.name);
   }
+}
+
+/**
+ * A registered class that checks what it receives: `fromWire` gets the fields of a received
+ * instance (own enumerable properties, already decoded) and returns the instance, or throws
+ * to refuse the value.
+ */
+export interface WireRevivable<T = unknown> {
+  fromWire(fields: Record<string, unknown>): T;
 }
 
 /** A class sent by value (an @Actor class passed to spawn on another thread or host). */
@@ -44,15 +64,16 @@ export class ClassRef {
   }
 }
 
-const builtinErrors: Record<string, ErrorConstructor> = {
-  Error,
-  TypeError,
-  RangeError,
-  SyntaxError,
-  ReferenceError,
-  EvalError,
-  URIError,
-};
+const builtinErrors: ReadonlyMap<string, Function> = new Map<string, Function>([
+  ['Error', Error],
+  ['TypeError', TypeError],
+  ['RangeError', RangeError],
+  ['SyntaxError', SyntaxError],
+  ['ReferenceError', ReferenceError],
+  ['EvalError', EvalError],
+  ['URIError', URIError],
+  ['AggregateError', AggregateError],
+]);
 
 export interface EncodeOptions {
   /** true when the method is @Ref: proxies are allowed and travel as references */
@@ -169,9 +190,9 @@ function encodeProps(obj: object, opts: EncodeOptions, depth: number, copy = fal
     const r = encodeValue(v, opts, depth + 1);
     if (out === null && r !== v) {
       out = {};
-      for (let j = 0; j < i; j++) out[keys[j]!] = (obj as Record<string, unknown>)[keys[j]!];
+      for (let j = 0; j < i; j++) setOwn(out, keys[j]!, (obj as Record<string, unknown>)[keys[j]!]);
     }
-    if (out !== null) out[k] = r;
+    if (out !== null) setOwn(out, k, r);
   }
   if (out === null && TAG in obj) out = { ...(obj as Record<string, unknown>) };
   if (out !== null && TAG in out) {
@@ -181,12 +202,18 @@ function encodeProps(obj: object, opts: EncodeOptions, depth: number, copy = fal
   return out ?? obj;
 }
 
+/** out[k] = v, except that a '__proto__' key stays an own property (assigning it would set the prototype). */
+function setOwn(out: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else out[k] = v;
+}
+
 function encodeError(e: Error, opts: EncodeOptions, depth: number): unknown {
   const props: Record<string, unknown> = {};
   for (const k of Object.keys(e)) {
     if (k === 'name' || k === 'message' || k === 'stack' || k === 'code') continue;
     try {
-      props[k] = encodeValue((e as unknown as Record<string, unknown>)[k], opts, depth + 1);
+      setOwn(props, k, encodeValue((e as unknown as Record<string, unknown>)[k], opts, depth + 1));
     } catch {
       // a property that cannot travel is left out of the error
     }
@@ -221,13 +248,41 @@ function encodeError(e: Error, opts: EncodeOptions, depth: number): unknown {
 }
 
 const descriptions = new Map<string, ActorDescription>();
+const ALL_FLAGS = TELL | ASK | REF | PARALLEL;
 
-/** One shared description object per distinct description, so proxy prototypes are reused. */
+function checkDescription(d: unknown): ActorDescription {
+  const bad = (why: string): ActorError => malformed(`an actor reference has an invalid description: ${why}`);
+  if (d === null || typeof d !== 'object') throw bad('not an object');
+  const { name, methods, plain } = d as Partial<ActorDescription>;
+  if (typeof name !== 'string' || name.length > 256) throw bad('its class name is not a string of at most 256 characters');
+  if (methods === null || typeof methods !== 'object' || Array.isArray(methods)) throw bad('its methods are not an object');
+  for (const m of Object.keys(methods)) {
+    if (!isProxyMethodName(m)) {
+      throw bad(`'${m.slice(0, 64)}' cannot be a proxy method (an identifier other than then, constructor, prototype, Object.prototype's members and the proxy's own methods)`);
+    }
+    const flags = (methods as Record<string, unknown>)[m];
+    if (typeof flags !== 'number' || (flags & ~ALL_FLAGS) !== 0 || !((flags & TELL) !== 0 !== ((flags & ASK) !== 0))) {
+      throw bad(`the flags of method '${m}' are not those of a @Tell or @Ask method`);
+    }
+  }
+  if (plain !== undefined) {
+    if (!Array.isArray(plain)) throw bad('its plain methods are not an array');
+    for (const m of plain as unknown[]) if (typeof m !== 'string' || !isProxyMethodName(m)) throw bad(`'${String(m).slice(0, 64)}' cannot be a proxy method name`);
+  }
+  return d as ActorDescription;
+}
+
+/**
+ * One shared description object per distinct description, so proxy prototypes are reused.
+ * A description seen for the first time is checked (see {@link isProxyMethodName}): a
+ * description that names a method a proxy cannot have throws ActorError (MALFORMED).
+ */
 export function internDescription(d: ActorDescription): ActorDescription {
   const plain = Array.isArray(d.plain) && d.plain.length > 0 ? d.plain.map(String) : undefined;
   const key = `${d.name}|${JSON.stringify(d.methods)}|${plain === undefined ? '' : plain.join(',')}`;
   let v = descriptions.get(key);
   if (v === undefined) {
+    checkDescription(d);
     v = Object.freeze(
       plain === undefined
         ? { name: String(d.name), methods: Object.freeze({ ...d.methods }) }
@@ -251,6 +306,106 @@ export interface DecodeOptions {
   readonly owner: ActorCell | null;
   /** default ask timeout for proxies made from references */
   readonly timeout?: number | null;
+  /**
+   * Budgets for values from a network peer (unpackValue, unpackError); the defaults are
+   * DEFAULT_WIRE_LIMITS. A transport passes its maximum message size as `maxMessageBytes`.
+   * Values from this process (decodeValue: threads, structured clone) are not budgeted.
+   */
+  readonly limits?: Partial<WireLimits>;
+}
+
+/**
+ * A proxy for a received reference ({ u: url, d: description }). `network`: it came from a
+ * peer, whose URL's scheme must be one this process can reach ('local' or a registered
+ * transport's).
+ */
+export function decodeRef(rec: Record<string, unknown>, opts: DecodeOptions, network: boolean): unknown {
+  const url = rec.u;
+  if (typeof url !== 'string' || url.length > 2048) throw malformed('an actor reference without a URL (or one over 2048 characters)');
+  const { base, id } = splitUrl(url);
+  if (network) {
+    const scheme = base.slice(0, base.indexOf(':'));
+    if (scheme !== 'local' && getTransport(scheme) === undefined) {
+      throw malformed(`the actor reference '${url}' has the scheme '${scheme}://', which no transport of this process serves`);
+    }
+  }
+  const desc = internDescription(checkDescription(rec.d));
+  return makeProxy({ url, base, id, desc }, { owner: opts.owner, timeout: opts.timeout === undefined ? 10 : opts.timeout });
+}
+
+/**
+ * An instance of the registered class `name` with the fields `props` (see
+ * {@link registerClass}); `props` itself when the class is not registered (here).
+ */
+export function reviveRegistered(name: unknown, props: Record<string, unknown>): unknown {
+  const klass = typeof name === 'string' ? registered.get(name) : undefined;
+  if (klass === undefined || isErrorClass(klass)) return props;
+  const fromWire = (klass as Partial<WireRevivable>).fromWire;
+  if (typeof fromWire === 'function') {
+    let out: unknown;
+    try {
+      out = fromWire.call(klass, props);
+    } catch (e) {
+      throw new ActorError(`malformed message: ${klass.name}.fromWire refused a received value: ${toError(e).message}`, {
+        code: 'MALFORMED',
+        cause: e,
+      });
+    }
+    if (!(out instanceof klass)) throw malformed(`${klass.name}.fromWire did not return a ${klass.name}`);
+    return out;
+  }
+  const o = Object.create(klass.prototype as object) as Record<string, unknown>;
+  for (const k of Object.keys(props)) defineField(o, k, props[k]);
+  return o;
+}
+
+function defineField(o: object, k: string, value: unknown): void {
+  Object.defineProperty(o, k, { value, writable: true, enumerable: true, configurable: true });
+}
+
+function isErrorClass(klass: Function): boolean {
+  return klass === Error || Object.prototype.isPrototypeOf.call(Error.prototype, klass.prototype);
+}
+
+/** The class of a received error: only tsactor's, the built-in ones and registered error classes. */
+function errorClass(name: string, registeredAs: unknown): Function {
+  if (typeof registeredAs === 'string') {
+    const k = registered.get(registeredAs);
+    if (k !== undefined && isErrorClass(k)) return k;
+  }
+  const known = actorErrorClasses.get(name) ?? builtinErrors.get(name);
+  if (known !== undefined) return known;
+  const k = registered.get(name);
+  return k !== undefined && isErrorClass(k) ? k : Error;
+}
+
+/** Fields an error's `p` may not set: those rebuilt from their own entries, and prototype keys. */
+const ERROR_OWN = new Set(['name', 'message', 'stack', 'code', 'cause', 'errors', '__proto__', 'constructor', 'prototype']);
+
+/**
+ * Rebuilds a received error ({ n: name, m: message, s: stack, c: code, x: cause, a: errors,
+ * p: fields, k: registered class }). `decode` decodes nested values; `maxStack` cuts longer
+ * stacks (network peers).
+ */
+export function rebuildError(rec: Record<string, unknown>, decode: (v: unknown) => unknown, maxStack: number): Error {
+  const name = typeof rec.n === 'string' ? rec.n.slice(0, 256) : 'Error';
+  const message = typeof rec.m === 'string' ? rec.m : String(rec.m ?? '');
+  const e = Object.create(errorClass(name, rec.k).prototype as object) as Error;
+  let stack = typeof rec.s === 'string' ? rec.s : `${name}: ${message}`;
+  if (stack.length > maxStack) stack = `${stack.slice(0, maxStack)}\n    ... (stack cut at ${maxStack} characters)`;
+  Object.defineProperty(e, 'message', { value: message, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(e, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
+  if (e.name !== name) Object.defineProperty(e, 'name', { value: name, writable: true, configurable: true, enumerable: false });
+  if (rec.c !== undefined) defineField(e, 'code', decode(rec.c));
+  if (rec.x !== undefined) Object.defineProperty(e, 'cause', { value: decode(rec.x), writable: true, configurable: true, enumerable: false });
+  if (rec.a !== undefined) defineField(e, 'errors', decode(rec.a));
+  const props = rec.p;
+  if (props !== null && typeof props === 'object') {
+    for (const k of Object.keys(props)) {
+      if (!ERROR_OWN.has(k)) defineField(e, k, decode((props as Record<string, unknown>)[k]));
+    }
+  }
+  return e;
 }
 
 /** Decodes a value produced by {@link encodeValue} (after a structured clone); may reuse its objects. */
@@ -288,31 +443,26 @@ export function decodeValue(value: unknown, opts: DecodeOptions): unknown {
   if (tag !== undefined) return decodeTagged(tag, rec, opts);
   for (const k of Object.keys(rec)) {
     const v = rec[k];
-    if (v !== null && typeof v === 'object') rec[k] = decodeValue(v, opts);
+    if (v !== null && typeof v === 'object') {
+      const r = decodeValue(v, opts);
+      if (r !== v) defineField(rec, k, r);
+    }
   }
   return rec;
 }
 
 function decodeTagged(tag: unknown, rec: Record<string, unknown>, opts: DecodeOptions): unknown {
   switch (tag) {
-    case 'ref': {
-      const url = String(rec.u);
-      const { base, id } = splitUrl(url);
-      const desc = internDescription(rec.d as ActorDescription);
-      return makeProxy({ url, base, id, desc }, { owner: opts.owner, timeout: opts.timeout === undefined ? 10 : opts.timeout });
-    }
+    case 'ref':
+      return decodeRef(rec, opts, false);
     case 'err':
-      return decodeError(rec, opts);
+      return rebuildError(rec, (v) => decodeValue(v, opts), Infinity);
     case 'buf': {
       const v = rec.v as Uint8Array;
       return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     }
-    case 'obj': {
-      const klass = registered.get(String(rec.c));
-      const props = decodeValue(rec.v, opts) as Record<string, unknown>;
-      if (klass === undefined) return props;
-      return Object.assign(Object.create(klass.prototype as object) as object, props);
-    }
+    case 'obj':
+      return reviveRegistered(rec.c, decodeValue(rec.v, opts) as Record<string, unknown>);
     case 'cls':
       return new ClassRef(String(rec.n), rec.f === undefined ? undefined : String(rec.f));
     case 'esc': {
@@ -320,35 +470,10 @@ function decodeTagged(tag: unknown, rec: Record<string, unknown>, opts: DecodeOp
       const tagValue = inner[TAG];
       delete inner[TAG];
       const out = decodeValue(inner, opts) as Record<string, unknown>;
-      out[TAG] = tagValue;
+      out[TAG] = decodeValue(tagValue, opts);
       return out;
     }
     default:
       throw new ActorError(`malformed message: unknown value tag '${String(tag)}'`, { code: 'MALFORMED' });
   }
-}
-
-function decodeError(rec: Record<string, unknown>, opts: DecodeOptions): Error {
-  const name = String(rec.n ?? 'Error');
-  const klass =
-    (rec.k !== undefined ? registered.get(String(rec.k)) : undefined) ??
-    actorErrorClasses.get(name) ??
-    builtinErrors[name] ??
-    registered.get(name) ??
-    (name === 'AggregateError' ? AggregateError : undefined);
-  const e = Object.create(((klass ?? Error) as Function).prototype as object) as Error;
-  Object.defineProperty(e, 'message', { value: String(rec.m ?? ''), writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(e, 'stack', { value: rec.s === undefined ? `${name}: ${String(rec.m)}` : String(rec.s), writable: true, configurable: true, enumerable: false });
-  if (e.name !== name) Object.defineProperty(e, 'name', { value: name, writable: true, configurable: true, enumerable: false });
-  if (rec.c !== undefined) (e as { code?: unknown }).code = rec.c;
-  if (rec.x !== undefined) Object.defineProperty(e, 'cause', { value: decodeValue(rec.x, opts), writable: true, configurable: true, enumerable: false });
-  if (rec.a !== undefined) (e as { errors?: unknown }).errors = decodeValue(rec.a, opts);
-  const props = rec.p as Record<string, unknown> | undefined;
-  if (props) for (const k of Object.keys(props)) (e as unknown as Record<string, unknown>)[k] = decodeValue(props[k], opts);
-  return e;
-}
-
-/** Resolves an @Actor class sent by value, on a thread or host that has it registered. */
-export function classByName(name: string): Function | undefined {
-  return getActorClassByName(name);
 }

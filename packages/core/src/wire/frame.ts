@@ -1,0 +1,482 @@
+/**
+ * The frames and envelopes of protos/tsactor.proto, encoded and decoded by hand (protobuf
+ * wire format, no dependency). Every network transport uses this module: a transport sends
+ * `encodeFrame(...)`/`encodeBatch(...)` buffers (or writes envelopes straight into a frame
+ * buffer with {@link measureEnvelope} and {@link writeEnvelope}) and reads them back with
+ * `decodeFrame`. The values inside envelopes are encoded by ./value.
+ */
+import { toError } from '../errors';
+import { DEFAULT_WIRE_LIMITS, malformed, tooLarge, type WireLimits } from './limits';
+
+export { malformed } from './limits';
+
+/** The version of the wire format (Hello.version, Welcome.version). */
+export const WIRE_VERSION = 2;
+
+/** Envelope kinds (enum Kind of the proto). */
+export const EnvelopeKind = { TELL: 1, ASK: 2, RESULT: 3, ERROR: 4 } as const;
+export type EnvelopeKindValue = (typeof EnvelopeKind)[keyof typeof EnvelopeKind];
+
+/** One message (message Envelope of the proto). Empty byte fields are null. */
+export interface Envelope {
+  kind: number;
+  id: number;
+  target: string;
+  method: string;
+  args: Uint8Array | null;
+  ctorArgs: Uint8Array | null;
+  value: Uint8Array | null;
+  sender: string;
+}
+
+/** The first frame a client sends on a stream (message Hello). */
+export interface Hello {
+  version: number;
+  from: string;
+  to: string;
+  token: string;
+}
+
+/** The server's answer to a Hello (message Welcome). */
+export interface Welcome {
+  version: number;
+  host: string;
+  maxMessageSize: number;
+}
+
+/** Why a side closes a stream (message Close). */
+export interface Close {
+  code: string;
+  message: string;
+}
+
+/** A decoded frame (message Frame of the proto). */
+export interface Frame {
+  batch: Envelope[];
+  hello: Hello | null;
+  welcome: Welcome | null;
+  ping: boolean;
+  close: Close | null;
+}
+
+/** What encodeFrame writes; `batch` holds envelopes already encoded by encodeEnvelope. */
+export interface FrameParts {
+  batch?: readonly Uint8Array[];
+  hello?: Hello;
+  welcome?: Welcome;
+  ping?: boolean;
+  close?: Close;
+}
+
+/** A value ready to be written: JSON text (written behind the 'J' byte) or its binary form. */
+export type PackedValue = string | Uint8Array;
+
+/** The byte written before JSON text given as a string in a {@link PackedValue}. */
+export const JSON_TAG = 0x4a; // 'J'
+
+/** An envelope to write; its value fields may be JSON text (see packValueText). */
+export interface OutgoingEnvelope {
+  kind: number;
+  id: number;
+  target: string;
+  method: string;
+  args: PackedValue | null;
+  ctorArgs: PackedValue | null;
+  value: PackedValue | null;
+  sender: string;
+}
+
+// ---------------------------------------------------------------- writing
+
+/** The number of bytes of `n` as a varint. */
+export function varintSize(n: number): number {
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x200000) return 3;
+  if (n < 0x10000000) return 4;
+  let size = 4;
+  n = Math.floor(n / 0x10000000);
+  while (n > 0) {
+    size++;
+    n = Math.floor(n / 128);
+  }
+  return size;
+}
+
+/** Writes a varint at `pos`; returns the position after it. */
+export function putVarint(buf: Buffer, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
+function putString(buf: Buffer, pos: number, field: number, s: string, len: number): number {
+  buf[pos++] = (field << 3) | 2;
+  pos = putVarint(buf, pos, len);
+  return pos + buf.write(s, pos, len, 'utf8');
+}
+
+function putBytes(buf: Buffer, pos: number, field: number, data: Uint8Array): number {
+  buf[pos++] = (field << 3) | 2;
+  pos = putVarint(buf, pos, data.byteLength);
+  buf.set(data, pos);
+  return pos + data.byteLength;
+}
+
+function putPacked(buf: Buffer, pos: number, field: number, p: PackedValue, len: number): number {
+  if (typeof p !== 'string') return putBytes(buf, pos, field, p);
+  buf[pos++] = (field << 3) | 2;
+  pos = putVarint(buf, pos, len);
+  buf[pos++] = JSON_TAG;
+  return pos + buf.write(p, pos, len - 1, 'utf8');
+}
+
+function putUint(buf: Buffer, pos: number, field: number, n: number): number {
+  if (n === 0) return pos;
+  buf[pos++] = field << 3;
+  return putVarint(buf, pos, n);
+}
+
+function packedLength(p: PackedValue | null): number {
+  if (p === null) return 0;
+  if (typeof p === 'string') return Buffer.byteLength(p, 'utf8') + 1;
+  return p.byteLength;
+}
+
+function lenField(len: number): number {
+  return len > 0 ? 1 + varintSize(len) + len : 0;
+}
+
+function strLength(s: string): number {
+  return s.length === 0 ? 0 : Buffer.byteLength(s, 'utf8');
+}
+
+/**
+ * What {@link measureEnvelope} measured: the encoded lengths of an envelope's fields and
+ * its total size. A writer keeps one and reuses it for every envelope (no allocation per
+ * message).
+ */
+export class EnvelopeSizes {
+  /** the envelope these sizes are of (null: none yet, or already written) */
+  envelope: OutgoingEnvelope | null = null;
+  target = 0;
+  method = 0;
+  sender = 0;
+  args = 0;
+  ctorArgs = 0;
+  value = 0;
+  /** the encoded size of the whole envelope */
+  total = 0;
+}
+
+/**
+ * The encoded size of an envelope. With `into`, the field lengths are kept there for
+ * {@link writeEnvelope} (which then does not measure again); without it nothing is kept.
+ */
+export function measureEnvelope(e: OutgoingEnvelope, into?: EnvelopeSizes): number {
+  const target = strLength(e.target);
+  const method = strLength(e.method);
+  const sender = strLength(e.sender);
+  const args = packedLength(e.args);
+  const ctorArgs = packedLength(e.ctorArgs);
+  const value = packedLength(e.value);
+  const total =
+    (e.kind !== 0 ? 1 + varintSize(e.kind) : 0) +
+    (e.id !== 0 ? 1 + varintSize(e.id) : 0) +
+    lenField(target) +
+    lenField(method) +
+    lenField(args) +
+    lenField(ctorArgs) +
+    lenField(value) +
+    lenField(sender);
+  if (into !== undefined) {
+    into.envelope = e;
+    into.target = target;
+    into.method = method;
+    into.sender = sender;
+    into.args = args;
+    into.ctorArgs = ctorArgs;
+    into.value = value;
+    into.total = total;
+  }
+  return total;
+}
+
+/**
+ * Writes an envelope at `pos` (the buffer must have `sizes.total` bytes free there); returns
+ * the position after it. `sizes` are the envelope's, from {@link measureEnvelope}; when they
+ * are of another envelope, it is measured again first.
+ */
+export function writeEnvelope(buf: Buffer, pos: number, e: OutgoingEnvelope, sizes: EnvelopeSizes): number {
+  if (sizes.envelope !== e) measureEnvelope(e, sizes);
+  sizes.envelope = null; // the sizes are used: a later envelope equal by identity is measured anew
+  pos = putUint(buf, pos, 1, e.kind);
+  pos = putUint(buf, pos, 2, e.id);
+  if (sizes.target > 0) pos = putString(buf, pos, 3, e.target, sizes.target);
+  if (sizes.method > 0) pos = putString(buf, pos, 4, e.method, sizes.method);
+  if (sizes.args > 0) pos = putPacked(buf, pos, 5, e.args!, sizes.args);
+  if (sizes.ctorArgs > 0) pos = putPacked(buf, pos, 6, e.ctorArgs!, sizes.ctorArgs);
+  if (sizes.value > 0) pos = putPacked(buf, pos, 7, e.value!, sizes.value);
+  if (sizes.sender > 0) pos = putString(buf, pos, 8, e.sender, sizes.sender);
+  return pos;
+}
+
+/** Encodes one envelope (message Envelope). */
+export function encodeEnvelope(e: Envelope | OutgoingEnvelope): Buffer {
+  const sizes = new EnvelopeSizes();
+  const buf = Buffer.allocUnsafe(measureEnvelope(e, sizes));
+  writeEnvelope(buf, 0, e, sizes);
+  return buf;
+}
+
+type SmallField = [field: number, type: 'u' | 's', value: number | string];
+
+function encodeSmall(fields: SmallField[]): Buffer {
+  let size = 0;
+  for (const [, t, v] of fields) {
+    if (t === 'u') size += v === 0 ? 0 : 1 + varintSize(v as number);
+    else size += lenField(strLength(v as string));
+  }
+  const buf = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const [f, t, v] of fields) {
+    if (t === 'u') pos = putUint(buf, pos, f, v as number);
+    else if ((v as string).length > 0) pos = putString(buf, pos, f, v as string, Buffer.byteLength(v as string, 'utf8'));
+  }
+  return buf;
+}
+
+/** The size of a batch frame entry holding an envelope of this encoded size. */
+export function batchEntrySize(envelopeBytes: number): number {
+  return 1 + varintSize(envelopeBytes) + envelopeBytes;
+}
+
+/** Encodes a frame (message Frame). */
+export function encodeFrame(parts: FrameParts): Buffer {
+  const subs: Array<[number, Uint8Array]> = [];
+  if (parts.hello) {
+    const h = parts.hello;
+    subs.push([2, encodeSmall([[1, 'u', h.version], [2, 's', h.from], [3, 's', h.to], [4, 's', h.token]])]);
+  }
+  if (parts.welcome) {
+    const h = parts.welcome;
+    subs.push([3, encodeSmall([[1, 'u', h.version], [2, 's', h.host], [3, 'u', h.maxMessageSize]])]);
+  }
+  if (parts.close) subs.push([5, encodeSmall([[1, 's', parts.close.code], [2, 's', parts.close.message]])]);
+  let size = parts.ping ? 2 : 0;
+  for (const e of parts.batch ?? []) size += batchEntrySize(e.byteLength);
+  for (const [, b] of subs) size += batchEntrySize(b.byteLength);
+  const buf = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (const e of parts.batch ?? []) pos = putBytes(buf, pos, 1, e);
+  for (const [f, b] of subs) pos = putBytes(buf, pos, f, b);
+  if (parts.ping) putUint(buf, pos, 4, 1);
+  return buf;
+}
+
+/** Encodes a frame that only carries envelopes (already encoded), in order. */
+export function encodeBatch(envelopes: readonly Uint8Array[]): Buffer {
+  return encodeFrame({ batch: envelopes });
+}
+
+// ---------------------------------------------------------------- reading
+
+class Reader {
+  pos: number;
+  constructor(
+    readonly buf: Buffer,
+    start: number,
+    readonly end: number,
+  ) {
+    this.pos = start;
+  }
+  varint(): number {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw malformed('truncated varint');
+      const b = this.buf[this.pos++]!;
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 128;
+    }
+    throw malformed('varint too long');
+  }
+  /** returns [start, end) of a length-delimited field */
+  span(): [number, number] {
+    const len = this.varint();
+    const start = this.pos;
+    const end = start + len;
+    if (end > this.end) throw malformed('a field runs past the end of the frame');
+    this.pos = end;
+    return [start, end];
+  }
+  string(): string {
+    const [s, e] = this.span();
+    return this.buf.toString('utf8', s, e);
+  }
+  bytes(): Uint8Array {
+    const [s, e] = this.span();
+    return this.buf.subarray(s, e);
+  }
+  skip(wire: number): void {
+    switch (wire) {
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2:
+        this.span();
+        return;
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        throw malformed(`unsupported wire type ${wire}`);
+    }
+    if (this.pos > this.end) throw malformed('a field runs past the end of the frame');
+  }
+}
+
+function decodeEnvelopeAt(buf: Buffer, start: number, end: number): Envelope {
+  const r = new Reader(buf, start, end);
+  const e: Envelope = { kind: 0, id: 0, target: '', method: '', args: null, ctorArgs: null, value: null, sender: '' };
+  while (r.pos < end) {
+    const key = r.varint();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    switch (field) {
+      case 1:
+        if (wire !== 0) throw malformed('Envelope.kind has the wrong wire type');
+        e.kind = r.varint();
+        break;
+      case 2:
+        if (wire !== 0) throw malformed('Envelope.id has the wrong wire type');
+        e.id = r.varint();
+        break;
+      case 3:
+        if (wire !== 2) throw malformed('Envelope.target has the wrong wire type');
+        e.target = r.string();
+        break;
+      case 4:
+        if (wire !== 2) throw malformed('Envelope.method has the wrong wire type');
+        e.method = r.string();
+        break;
+      case 5:
+        if (wire !== 2) throw malformed('Envelope.args has the wrong wire type');
+        e.args = r.bytes();
+        break;
+      case 6:
+        if (wire !== 2) throw malformed('Envelope.ctor_args has the wrong wire type');
+        e.ctorArgs = r.bytes();
+        break;
+      case 7:
+        if (wire !== 2) throw malformed('Envelope.value has the wrong wire type');
+        e.value = r.bytes();
+        break;
+      case 8:
+        if (wire !== 2) throw malformed('Envelope.sender has the wrong wire type');
+        e.sender = r.string();
+        break;
+      default:
+        r.skip(wire);
+    }
+  }
+  return e;
+}
+
+/** Decodes one envelope (message Envelope). Throws ActorError (MALFORMED). */
+export function decodeEnvelope(buf: Uint8Array): Envelope {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  return decodeEnvelopeAt(b, 0, b.byteLength);
+}
+
+function decodeSmall(buf: Buffer, start: number, end: number, strings: ReadonlySet<number>): Map<number, number | string> {
+  const r = new Reader(buf, start, end);
+  const out = new Map<number, number | string>();
+  while (r.pos < end) {
+    const key = r.varint();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (strings.has(field) && wire === 2) out.set(field, r.string());
+    else if (!strings.has(field) && wire === 0) out.set(field, r.varint());
+    else r.skip(wire);
+  }
+  return out;
+}
+
+const HELLO_STRINGS = new Set([2, 3, 4]);
+const WELCOME_STRINGS = new Set([2]);
+const CLOSE_STRINGS = new Set([1, 2]);
+
+/**
+ * Decodes a frame. Envelopes that are malformed on their own are returned as envelopes of
+ * kind 0 with the error message in `method` (so the receiver can answer the others); a
+ * frame whose structure is broken throws ActorError (MALFORMED), one over the budgets
+ * (envelopes per frame) ActorError (TOO_LARGE). The size of a frame is the transport's
+ * to bound (it reads it); the size of each value is checked when the value is decoded.
+ */
+export function decodeFrame(input: Uint8Array, limits: WireLimits = DEFAULT_WIRE_LIMITS): Frame {
+  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+
+  const frame: Frame = { batch: [], hello: null, welcome: null, ping: false, close: null };
+  const r = new Reader(buf, 0, buf.byteLength);
+  while (r.pos < buf.byteLength) {
+    const key = r.varint();
+    const field = Math.floor(key / 8);
+    const wire = key & 7;
+    if (field >= 1 && field <= 5 && field !== 4 && wire !== 2) throw malformed(`Frame field ${field} has the wrong wire type`);
+    switch (field) {
+      case 1: {
+        const [s, e] = r.span();
+        if (frame.batch.length >= limits.maxEnvelopes) {
+          throw tooLarge(`a frame of more than ${limits.maxEnvelopes} envelopes`, limits.maxEnvelopes, 'maxEnvelopes');
+        }
+        let env: Envelope;
+        try {
+          env = decodeEnvelopeAt(buf, s, e);
+        } catch (err) {
+          env = { kind: 0, id: 0, target: '', method: toError(err).message, args: null, ctorArgs: null, value: null, sender: '' };
+        }
+        frame.batch.push(env);
+        break;
+      }
+      case 2: {
+        const [s, e] = r.span();
+        const m = decodeSmall(buf, s, e, HELLO_STRINGS);
+        frame.hello = {
+          version: Number(m.get(1) ?? 0),
+          from: String(m.get(2) ?? ''),
+          to: String(m.get(3) ?? ''),
+          token: String(m.get(4) ?? ''),
+        };
+        break;
+      }
+      case 3: {
+        const [s, e] = r.span();
+        const m = decodeSmall(buf, s, e, WELCOME_STRINGS);
+        frame.welcome = { version: Number(m.get(1) ?? 0), host: String(m.get(2) ?? ''), maxMessageSize: Number(m.get(3) ?? 0) };
+        break;
+      }
+      case 4:
+        if (wire !== 0) throw malformed('Frame.ping has the wrong wire type');
+        frame.ping = r.varint() !== 0;
+        break;
+      case 5: {
+        const [s, e] = r.span();
+        const m = decodeSmall(buf, s, e, CLOSE_STRINGS);
+        frame.close = { code: String(m.get(1) ?? ''), message: String(m.get(2) ?? '') };
+        break;
+      }
+      default:
+        r.skip(wire);
+    }
+  }
+  return frame;
+}
+
