@@ -60,6 +60,7 @@ export type ActorErrorCode =
   // values and frames on the wire
   | 'MALFORMED'
   | 'NOT_SERIALIZABLE'
+  | 'TOO_DEEP'
   | 'TOO_LARGE'
   // the AMQP broker
   | 'BAD_BROKER_URL'

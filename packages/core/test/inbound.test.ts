@@ -74,6 +74,7 @@ function fakeHost(options: HostOptions = {}): { host: HostBinding & { closed: bo
     options,
     closed: false,
     address: hostAddress,
+    lost(): void {},
     target(id: string) {
       if (id === '') return { channel, address: hostAddress, cell };
       if (id === 'echo') return { channel, address: echo, cell };
@@ -94,7 +95,13 @@ interface Answer {
 class FakePort implements InboundPort<string> {
   readonly answers: Answer[] = [];
   readonly refusals: Array<{ env: Envelope; error: Error; context: string }> = [];
-  constructor(readonly maxMessageSize = 1 << 20) {}
+  constructor(
+    readonly maxMessageSize = 1 << 20,
+    private readonly trustedPeer = false,
+  ) {}
+  trusted(): boolean {
+    return this.trustedPeer;
+  }
   canAnswer(context: string): boolean {
     return context !== 'no-reply';
   }
@@ -305,7 +312,7 @@ describe('deliverInbound: remote spawn', () => {
     deliverInbound(host, spawn({ id: 1, args: garbage, ctorArgs: garbage }), port, 'ctx');
     const e = port.error(1) as ActorError;
     expect(e.code).toBe('SPAWN_REFUSED');
-    expect(e.message).toBe(`host ${BASE} refuses remote spawn (created with remoteSpawn: false)`);
+    expect(e.message).toBe(`host ${BASE} refuses remote spawn (it was created with remoteSpawn: false)`);
     expect(delivered).toHaveLength(0);
   });
 
@@ -314,6 +321,51 @@ describe('deliverInbound: remote spawn', () => {
     const port = new FakePort();
     deliverInbound(host, envelope({ id: 1, method: 'spawn' }), port, 'ctx');
     expect((port.error(1) as ActorError).code).toBe('UNKNOWN_METHOD');
+  });
+});
+
+describe('deliverInbound: what a peer may do', () => {
+  test('stopActor from a peer is refused unless the host has remoteStop: true', () => {
+    const closed = fakeHost();
+    const port = new FakePort();
+    deliverInbound(closed.host, envelope({ id: 1, target: '', method: 'stopActor', args: bytes(['echo']) }), port, 'ctx');
+    expect((port.error(1) as ActorError).code).toBe('STOP_REFUSED');
+    expect(port.error(1).message).toBe(`host ${BASE} does not let peers stop its actors; create it with { remoteStop: true } to allow it`);
+    expect(closed.delivered).toHaveLength(0);
+    const open = fakeHost({ remoteStop: true });
+    deliverInbound(open.host, envelope({ id: 2, target: '', method: 'stopActor', args: bytes(['echo']) }), port, 'ctx');
+    expect(open.delivered.map((d) => [d.method, d.args])).toEqual([['stopActor', ['echo']]]);
+  });
+
+  test("an untrusted peer may look up this host's actors only; a trusted one anything", () => {
+    const { host, delivered } = fakeHost();
+    const untrusted = new FakePort();
+    deliverInbound(host, envelope({ id: 1, target: '', method: 'lookupUrl', args: bytes([`${BASE}echo`]) }), untrusted, 'ctx');
+    deliverInbound(host, envelope({ id: 2, target: '', method: 'lookupUrl', args: bytes(['grpc://10.0.0.9:22/']) }), untrusted, 'ctx');
+    expect((untrusted.error(2) as ActorError).code).toBe('LOOKUP_REFUSED');
+    expect(untrusted.error(2).message).toMatch(/ask the host at grpc:\/\/10\.0\.0\.9:22\/ directly, or give both hosts the same \{ token \}/);
+    const trusted = new FakePort(1 << 20, true);
+    deliverInbound(host, envelope({ id: 3, target: '', method: 'lookupUrl', args: bytes(['grpc://10.0.0.9:22/']) }), trusted, 'ctx');
+    expect(delivered.map((d) => d.args[0])).toEqual([`${BASE}echo`, 'grpc://10.0.0.9:22/']);
+  });
+
+  test('errors reach untrusted peers without their stacks (unless exposeStacks), trusted peers with them', () => {
+    const thrown = new Error('boom');
+    const stackOf = (options: HostOptions, trusted: boolean): string => {
+      const { host, delivered } = fakeHost(options);
+      const port = new FakePort(1 << 20, trusted);
+      deliverInbound(host, envelope({ id: 1 }), port, 'ctx');
+      delivered[0]!.reply!.reject(thrown);
+      return port.error(1).stack ?? '';
+    };
+    expect(stackOf({}, false)).toBe('Error: boom');
+    expect(stackOf({}, true)).toContain(__filename);
+    expect(stackOf({ exposeStacks: true }, false)).toContain(__filename);
+    // refusals too
+    const { host } = fakeHost();
+    const port = new FakePort();
+    deliverInbound(host, envelope({ id: 1, target: 'nobody' }), port, 'ctx');
+    expect(port.error(1).stack).not.toMatch(/\n\s+at /);
   });
 });
 

@@ -14,7 +14,8 @@ export function twoHostSetup(nextUrl: () => string | Promise<string>, context: '
     const callerHost = await createHost(callerUrl);
     setContext(context);
     try {
-      await createHost(remoteUrl);
+      // the suite stops actors through the caller's proxy to this host: a peer's stopActor
+      await createHost(remoteUrl, { remoteStop: true });
     } finally {
       setContext('async');
     }

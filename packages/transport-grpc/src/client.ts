@@ -179,7 +179,9 @@ export class GrpcChannel implements ActorChannel, Beating {
     if (this.target.scheme === 'grpc') return grpc.credentials.createInsecure();
     const tls = this.from?.options.tls;
     const ca = tls?.ca ?? tls?.cert;
-    return grpc.credentials.createSsl(ca === undefined ? null : Buffer.from(ca));
+    // a host with its own certificate presents it (servers created with a CA require one)
+    const own = tls?.cert !== undefined && tls.key !== undefined ? { key: Buffer.from(tls.key), cert: Buffer.from(tls.cert) } : null;
+    return grpc.credentials.createSsl(ca === undefined ? null : Buffer.from(ca), own?.key ?? null, own?.cert ?? null);
   }
 
   private open(): void {

@@ -24,6 +24,8 @@ import {
   reportRefused,
   toError,
   tokenMatches,
+  checkProtectedMode,
+  isLoopback,
   type AnswerKind,
   type Envelope,
   type Frame,
@@ -72,6 +74,8 @@ class InboundConnection implements Beating, InboundPort<null> {
   private inboxHead = 0;
   /** the peer's base URL (from its Hello) */
   peer = '';
+  /** the peer proved the token or a client certificate, or connects from this machine (see InboundPort.trusted) */
+  private trustedPeer: boolean;
 
   constructor(
     private readonly host: HostBinding,
@@ -79,6 +83,7 @@ class InboundConnection implements Beating, InboundPort<null> {
     private readonly server: GrpcServer,
   ) {
     this.outbox = new Outbox({ write: (f) => call.write(f) });
+    this.trustedPeer = (host.options.tls?.ca !== undefined && host.options.tls.ca !== '') || isLoopback(peerHost(call.getPeer()));
     call.on('data', (buf: Buffer) => this.receive(buf));
     call.on('end', () => this.close(null));
     call.on('error', () => this.close(null));
@@ -98,6 +103,10 @@ class InboundConnection implements Beating, InboundPort<null> {
 
   canAnswer(): boolean {
     return true;
+  }
+
+  trusted(): boolean {
+    return this.trustedPeer;
   }
 
   answer(_context: null, id: number, kind: AnswerKind, value: PackedValue): void {
@@ -195,7 +204,7 @@ class InboundConnection implements Beating, InboundPort<null> {
   /** Tells the peer about a problem that no ask is waiting for (e.g. a malformed frame). */
   private notice(error: Error): void {
     reportError(error, { actor: this.host.base, method: 'receive', kind: 'internal' });
-    if (this.state === OPEN) this.send(EnvelopeKind.ERROR, 0, packError(error));
+    if (this.state === OPEN) this.send(EnvelopeKind.ERROR, 0, packError(error, 'receive', this.trustedPeer || this.host.options.exposeStacks === true));
   }
 
   private accept(frame: Frame): void {
@@ -214,6 +223,7 @@ class InboundConnection implements Beating, InboundPort<null> {
       );
       return;
     }
+    if (expected !== undefined && expected !== '') this.trustedPeer = true;
     this.state = OPEN;
     this.outbox.control({ welcome: { version: WIRE_VERSION, host: this.host.base, maxMessageSize: settings.maxMessageSize } });
   }
@@ -314,6 +324,13 @@ export class GrpcServer implements TransportServer {
   }
 }
 
+/** The host part of grpc-js's peer string ('ipv4:127.0.0.1:5000', 'ipv6:[::1]:5000', 'unix:…'). */
+function peerHost(peer: string): string {
+  const m = /^(?:ipv[46]:)?(\[[^\]]+\]|[^:]+(?:\.[^:]+)*|[0-9a-f:]+?)(?::\d+)?$/i.exec(peer);
+  if (peer.startsWith('unix:')) return 'localhost';
+  return m === null ? peer : m[1]!;
+}
+
 function serverCredentials(host: HostBinding, scheme: 'grpc' | 'grpcs'): grpc.ServerCredentials {
   if (scheme === 'grpc') return grpc.ServerCredentials.createInsecure();
   const tls = host.options.tls;
@@ -322,7 +339,9 @@ function serverCredentials(host: HostBinding, scheme: 'grpc' | 'grpcs'): grpc.Se
       code: 'TLS_REQUIRED',
     });
   }
-  return grpc.ServerCredentials.createSsl(null, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], false);
+  // with a CA, peers must present a client certificate it signed (mutual TLS)
+  const ca = tls.ca !== undefined && tls.ca !== '' ? Buffer.from(tls.ca) : null;
+  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], ca !== null);
 }
 
 function inUse(port: number, err: unknown): HostError {
@@ -345,6 +364,8 @@ function checkPortFree(hostname: string, port: number): Promise<void> {
 /** Starts serving a host at its grpc:// or grpcs:// URL. */
 export async function listen(host: HostBinding): Promise<GrpcServer> {
   const { scheme, authority, port, hostname } = parseBase(host.base);
+  // protected mode: no unauthenticated host on an address other machines can reach
+  checkProtectedMode(host.base, hostname, host.options);
   const creds = serverCredentials(host, scheme);
   await checkPortFree(hostname, port);
   const server = new grpc.Server(grpcOptions());

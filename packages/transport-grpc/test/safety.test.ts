@@ -53,14 +53,26 @@ async function pair(
 }
 
 describe('remote spawn', () => {
-  test("spawns by 'module/Class' under the module root, with constructor arguments", async () => {
+  test("by default ('registered') a peer spawns only classes the host has loaded, and nothing is loaded for it", async () => {
     const { remote } = await pair({ moduleRoot: FIXTURES });
+    const p = await remote.spawn<Peer>('by-name', 'Peer');
+    expect(await p.echo('loaded')).toBe('loaded');
+    const byClass = await remote.spawn<Peer>('by-class', Peer);
+    expect(await byClass.echo('by class')).toBe('by class');
+    const e = await errorOf(remote.spawn('never', 'spawnables/never-loaded/NeverLoaded'));
+    expect(e.code).toBe('SPAWN_REFUSED');
+    expect(e.message).toMatch(/has no @Actor class NeverLoaded loaded.*remoteSpawn: 'load'/);
+    expect((globalThis as Record<string, unknown>).__neverLoadedRan).toBeUndefined();
+  });
+
+  test("spawns by 'module/Class' under the module root, with constructor arguments (remoteSpawn: 'load')", async () => {
+    const { remote } = await pair({ moduleRoot: FIXTURES, remoteSpawn: 'load' });
     const w = await remote.spawn<Worker>('w1', 'spawnables/workers/Worker', 'hello');
     expect(await w.label()).toBe('hello');
   });
 
-  test('refuses absolute paths, .., classes without @Actor, missing modules and exports, with clear errors', async () => {
-    const { remote } = await pair({ moduleRoot: FIXTURES });
+  test("'load' refuses absolute paths, .., files that are not code, classes without @Actor, missing modules and exports", async () => {
+    const { remote } = await pair({ moduleRoot: FIXTURES, remoteSpawn: 'load' });
     const abs = await errorOf(remote.spawn('x1', `${FIXTURES}/spawnables/workers/Worker`));
     expect(abs).toBeInstanceOf(ActorError);
     expect(abs.code).toBe('SPAWN_REFUSED');
@@ -73,6 +85,11 @@ describe('remote spawn', () => {
     expect(plain.message).toMatch(/@Actor/);
     expect(await errorOf(remote.spawn('x4', 'spawnables/nothing/Worker'))).toBeInstanceOf(NotFoundError);
     expect(await errorOf(remote.spawn('x5', 'spawnables/workers/Nobody'))).toBeInstanceOf(NotFoundError);
+    // a file that is not code is never loaded, and the answer names no local path
+    const secret = await errorOf(remote.spawn('x6', 'spawnables/secret.env/X'));
+    expect(secret).toBeInstanceOf(NotFoundError);
+    expect(secret.message).not.toContain(FIXTURES);
+    expect(secret.message).not.toContain('PASSWORD');
     expect(await remote.hasActor('x3')).toBe(false);
   });
 
@@ -85,8 +102,22 @@ describe('remote spawn', () => {
     expect(e2.code).toBe('SPAWN_REFUSED');
   });
 
+  test('peers may not stop actors unless the host allows it (remoteStop)', async () => {
+    const closed = await pair();
+    await closed.remote.spawn('kept', Peer);
+    const e = await errorOf(closed.remote.stopActor('kept'));
+    expect(e.code).toBe('STOP_REFUSED');
+    expect(e.message).toMatch(/remoteStop: true/);
+    expect(await closed.remote.hasActor('kept')).toBe(true);
+    await shutdown();
+    const open = await pair({ remoteStop: true });
+    await open.remote.spawn('gone', Peer);
+    await open.remote.stopActor('gone');
+    expect(await open.remote.hasActor('gone')).toBe(false);
+  });
+
   test('the class is checked before the constructor arguments are decoded', async () => {
-    const { serverUrl } = await pair({ moduleRoot: FIXTURES });
+    const { serverUrl } = await pair({ moduleRoot: FIXTURES, remoteSpawn: 'load' });
     const raw = RawPeer.open(serverUrl.slice('grpc://'.length, -1));
     const garbage = Buffer.from([0x4a, 0x7b, 0x7b, 0x7b]); // 'J{{{': not JSON
     // a refused class with broken constructor arguments: the refusal, not a decoding error

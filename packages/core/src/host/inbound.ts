@@ -43,6 +43,17 @@ export interface InboundPort<C> {
   answer(context: C, id: number, kind: AnswerKind, value: PackedValue, where: string): void;
   /** A call that cannot be answered was refused (a tell, a malformed envelope): report it (see {@link reportRefused}). */
   refused(context: C, env: Envelope, error: Error): void;
+  /**
+   * True when the peer proved who it is (the host's token, a TLS client certificate) or
+   * reaches the host from this machine. Untrusted peers get errors without stacks (unless
+   * the host has `exposeStacks`) and may look up only this host's actors. Default: untrusted.
+   */
+  trusted?(context: C): boolean;
+}
+
+/** Whether errors answered to this peer keep their stacks. */
+function stacksTo<C>(host: HostBinding, port: InboundPort<C>, context: C): boolean {
+  return host.options.exposeStacks === true || (port.trusted?.(context) ?? false);
 }
 
 /** The answer slot of an ask received from a peer: packs the result and hands it to the port. */
@@ -54,6 +65,7 @@ class InboundReply<C> implements Reply {
     private readonly id: number,
     private readonly refs: boolean,
     private readonly where: string,
+    private readonly stacks: boolean,
   ) {}
 
   resolve(value: unknown): void {
@@ -63,7 +75,7 @@ class InboundReply<C> implements Reply {
     try {
       packed = packValueText(value, { refs: this.refs, where: `the result of ${this.where}` });
     } catch (e) {
-      this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(e, this.where), this.where);
+      this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(e, this.where, this.stacks), this.where);
       return;
     }
     this.port.answer(this.context, this.id, EnvelopeKind.RESULT, packed, this.where);
@@ -72,7 +84,7 @@ class InboundReply<C> implements Reply {
   reject(error: unknown): void {
     if (this.done) return;
     this.done = true;
-    this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(error, this.where), this.where);
+    this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(error, this.where, this.stacks), this.where);
   }
 }
 
@@ -88,10 +100,13 @@ export function reportRefused(host: HostBinding, env: Envelope, error: Error): v
   }
 }
 
-/** Refuses one received envelope: an ERROR answer to an ask that can be answered, else `port.refused`. */
-export function refuseInbound<C>(env: Envelope, port: InboundPort<C>, context: C, error: Error): void {
+/**
+ * Refuses one received envelope: an ERROR answer to an ask that can be answered, else
+ * `port.refused`. `stacks`: whether the answer keeps the error's stack (no, by default).
+ */
+export function refuseInbound<C>(env: Envelope, port: InboundPort<C>, context: C, error: Error, stacks = false): void {
   if (env.kind === EnvelopeKind.ASK && env.id !== 0 && port.canAnswer(context)) {
-    port.answer(context, env.id, EnvelopeKind.ERROR, packError(error, env.method), env.method);
+    port.answer(context, env.id, EnvelopeKind.ERROR, packError(error, env.method, stacks), env.method);
   } else {
     port.refused(context, env, error);
   }
@@ -162,23 +177,23 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
       const a = unpackValue(env.args, decode);
       if (!Array.isArray(a)) throw new ActorError(`malformed message to ${where}: the arguments are not a list`, { code: 'MALFORMED' });
       args = a;
-      if (t.address === host.address && env.method === 'lookupUrl') checkPeerLookup(host, a[0]);
+      if (t.address === host.address && env.method === 'lookupUrl' && port.trusted?.(context) !== true) checkPeerLookup(host, a[0]);
     }
   } catch (e) {
-    refuseInbound(env, port, context, toError(e));
+    refuseInbound(env, port, context, toError(e), stacksTo(host, port, context));
     return;
   }
   const reply =
     env.kind === EnvelopeKind.ASK && env.id !== 0 && port.canAnswer(context)
-      ? new InboundReply(port, context, env.id, (flags & REF) !== 0, where)
+      ? new InboundReply(port, context, env.id, (flags & REF) !== 0, where, stacksTo(host, port, context))
       : null;
   if (t.cell !== null) t.cell.enqueue(env.method, args, reply);
   else t.channel.send(t.address, env.method, args, reply);
 }
 
 /**
- * A peer may look up actors of this host only: a host never connects somewhere because a
- * peer named the place (no probing of other addresses through it).
+ * An untrusted peer may look up actors of this host only: a host never connects somewhere
+ * because such a peer named the place (no probing of other addresses through it).
  */
 function checkPeerLookup(host: HostBinding, url: unknown): void {
   if (typeof url !== 'string') return; // the Host actor answers a bad argument itself
@@ -189,7 +204,10 @@ function checkPeerLookup(host: HostBinding, url: unknown): void {
     return;
   }
   if (base !== host.base) {
-    throw new ActorError(`host ${host.base} looks up only its own actors for peers; ask the host at ${base} directly`, { code: 'LOOKUP_REFUSED' });
+    throw new ActorError(
+      `host ${host.base} looks up only its own actors for peers that did not prove the host's token; ask the host at ${base} directly, or give both hosts the same { token }`,
+      { code: 'LOOKUP_REFUSED' },
+    );
   }
 }
 

@@ -80,6 +80,11 @@ export interface EncodeOptions {
   readonly refs: boolean;
   /** 'Class.method', for error messages */
   readonly where: string;
+  /**
+   * false: errors travel without their stack (which names local files), only 'Name:
+   * message'; for peers that did not prove who they are (default true)
+   */
+  readonly stacks?: boolean;
 }
 
 /** The error raised when a proxy goes to a method that is not @Ref. */
@@ -222,7 +227,7 @@ function encodeError(e: Error, opts: EncodeOptions, depth: number): unknown {
     [TAG]: 'err',
     n: e.name,
     m: e.message,
-    s: e.stack,
+    s: opts.stacks === false ? `${e.name}: ${e.message}` : e.stack,
     p: props,
   };
   const registeredAs = registeredNames.get(e.constructor);

@@ -195,13 +195,16 @@ export function packValue(value: unknown, opts: EncodeOptions): Buffer {
   return serializeValue(encodeValue(value, opts));
 }
 
-/** The bytes of an error (for ERROR envelopes); never throws. */
-export function packError(error: unknown, where = 'error'): Buffer {
+/**
+ * The bytes of an error (for ERROR envelopes); never throws. `stacks` false leaves the
+ * stacks out (for peers that may not see local file paths).
+ */
+export function packError(error: unknown, where = 'error', stacks = true): Buffer {
   const e = toError(error);
   try {
-    return serializeValue(encodeValue(e, { refs: false, where }));
+    return serializeValue(encodeValue(e, { refs: false, where, stacks }));
   } catch {
-    return serializeValue(encodeValue(new ActorError(`${e.name}: ${e.message}`), { refs: false, where }));
+    return serializeValue(encodeValue(new ActorError(`${e.name}: ${e.message}`), { refs: false, where, stacks }));
   }
 }
 
