@@ -45,7 +45,7 @@ export {
 } from './actor/proxy';
 export { ActorCell } from './actor/cell';
 export { currentCell, enterCell } from './actor/current';
-export { Future } from './future';
+export { Future, askOwner, askTimeout, askMethod } from './future';
 export { Mailbox } from './mailbox';
 export { Dispatcher, dispatcher, type Runnable } from './dispatcher';
 export { TimeoutQueue, timeouts, type Deadline } from './timeouts';

@@ -20,7 +20,8 @@ import type { Channel, ChannelModel, ConfirmChannel, ConsumeMessage, Message } f
 import {
   ActorError,
   EnvelopeKind,
-  Future,
+  askOwner,
+  askTimeout,
   HostDownError,
   decodeFrame,
   encodeBatch,
@@ -94,12 +95,6 @@ interface PendingAsk {
   readonly decodeTimeout: number | null;
   /** performance.now() after which the entry is dropped */
   readonly expires: number;
-}
-
-/** The fields of a Future that an ask over the broker needs (its deadline, its actor). */
-interface FutureInternals {
-  readonly _timeout: number | null;
-  readonly _owner: ActorCell | null;
 }
 
 /** What the node needs of a served host. */
@@ -567,14 +562,13 @@ export class AmqpNode {
   /** Registers an ask; returns its id (for the envelope). */
   registerAsk(reply: Reply, queue: string, url: string, method: string, decodeTimeout: number | null): number {
     const id = ++this.askSeq;
-    const future = reply instanceof Future ? (reply as unknown as FutureInternals) : null;
-    const timeout = future === null ? null : future._timeout;
+    const timeout = askTimeout(reply);
     this.asks.set(id, {
       reply,
       queue,
       url,
       method,
-      owner: future === null ? null : future._owner,
+      owner: askOwner(reply),
       decodeTimeout,
       expires: timeout === null ? Infinity : performance.now() + timeout * 1000 + ASK_GRACE,
     });

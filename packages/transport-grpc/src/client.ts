@@ -9,7 +9,8 @@ import * as grpc from '@grpc/grpc-js';
 import {
   ActorError,
   EnvelopeKind,
-  Future,
+  askMethod,
+  askOwner,
   HostDownError,
   HostError,
   REF,
@@ -23,7 +24,6 @@ import {
   unpackValue,
   toError,
   type ActorAddress,
-  type ActorCell,
   type ActorChannel,
   type Frame,
   type OutgoingEnvelope,
@@ -42,7 +42,7 @@ const DOWN = 3;
 const CLOSED = 4;
 
 function methodOf(reply: Reply): string {
-  return reply instanceof Future ? (reply as unknown as { _method: string })._method : 'an ask';
+  return askMethod(reply, 'an ask');
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -281,7 +281,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     const reply = this.pending.get(env.id);
     if (reply === undefined) return; // already rejected (connection failure) or unknown
     this.pending.delete(env.id);
-    const owner = reply instanceof Future ? ((reply as unknown as { _owner?: ActorCell | null })._owner ?? null) : null;
+    const owner = askOwner(reply);
     const opts = owner === null ? this.decodeOpts : { owner, timeout: this.decodeOpts.timeout };
     if (env.kind === EnvelopeKind.ERROR) {
       reply.reject(unpackError(env.value, opts));
