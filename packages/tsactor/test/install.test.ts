@@ -201,6 +201,7 @@ const variants: Variant[] = [
   { name: 'ESM, compiled', dir: 'esm', command: (p) => [process.execPath, `dist/${p}.js`] },
   { name: 'CommonJS, ts-node', dir: 'cjs', command: (p) => [process.execPath, bin('ts-node', 'dist/bin.js'), `src/${p}.ts`] },
   { name: 'ESM, tsx', dir: 'esm', command: (p) => [process.execPath, bin('tsx', 'dist/cli.mjs'), `src/${p}.ts`] },
+  { name: 'CommonJS, tsx', dir: 'cjs', command: (p) => [process.execPath, bin('tsx', 'dist/cli.mjs'), `src/${p}.ts`] },
 ];
 
 function env(): NodeJS.ProcessEnv {
