@@ -151,21 +151,21 @@ class Proc {
   }
 }
 
-/** Runs a command to its end; returns its stdout, or throws with the command and its output. */
-function run(argv: readonly string[], cwd: string, ms = STEP_TIMEOUT, env = cleanEnv()): Promise<string> {
-  return new Proc(argv, cwd, env).done(ms);
+/** Runs a command to its end; returns the process, or throws with the command and its output. */
+async function run(argv: readonly string[], cwd: string, ms = STEP_TIMEOUT, env = cleanEnv()): Promise<Proc> {
+  const proc = new Proc(argv, cwd, env);
+  await proc.done(ms);
+  return proc;
 }
 
 /** Lines printed, without blank ones. */
 const lines = (out: string): string[] => out.split('\n').filter((l) => l.trim() !== '');
 
-/** Checks what a process printed, line for line; on a difference the error shows the whole output. */
-function expectLines(proc: Proc | string, expected: readonly string[]): void {
-  const out = typeof proc === 'string' ? proc : proc.stdout;
-  const got = lines(out);
+/** Checks what a process printed, line for line; on a difference the error shows the command and its output. */
+function expectLines(proc: Proc, expected: readonly string[]): void {
+  const got = lines(proc.stdout);
   if (got.length !== expected.length || got.some((l, i) => l !== expected[i])) {
-    const report = typeof proc === 'string' ? `--- stdout\n${out}` : proc.report('printed something else');
-    throw new Error(`expected the lines\n${expected.join('\n')}\n${report}`);
+    throw new Error(`expected the lines\n${expected.join('\n')}\n${proc.report('printed something else')}`);
   }
   expect(got).toEqual(expected);
 }
@@ -280,7 +280,7 @@ describe('tsactor installed from its packed packages', () => {
       if (tmp !== '') fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    test('the installed packages are the packed ones: the gRPC transport has its .proto and the threads runtime its boot', () => {
+    test('the installed packages ship what they load at run time: the .proto of the gRPC transport, the boot of the threads runtime', () => {
       expect(fs.existsSync(path.join(app, 'node_modules', '@tsactor', 'transport-grpc', 'proto', 'tsactor.proto'))).toBe(true);
       expect(fs.existsSync(path.join(app, 'node_modules', '@tsactor', 'runtime-threads', 'boot', 'worker.js'))).toBe(true);
       expect(fs.existsSync(path.join(app, 'node_modules', 'tsactor', 'dist', 'index.d.ts'))).toBe(true);
@@ -292,8 +292,8 @@ describe('tsactor installed from its packed packages', () => {
       test(
         'an async host and a threads host',
         async () => {
-          const out = await run(variant.command('local'), cwd(), RUN_TIMEOUT, env());
-          expectLines(out, ['async: total 5 on the main thread', 'threads: total 4 on a worker thread', 'local: done']);
+          const local = await run(variant.command('local'), cwd(), RUN_TIMEOUT, env());
+          expectLines(local, ['async: total 5 on the main thread', 'threads: total 4 on a worker thread', 'local: done']);
         },
         STEP_TIMEOUT,
       );
@@ -308,8 +308,8 @@ describe('tsactor installed from its packed packages', () => {
             ready = await server.line('server: ready', RUN_TIMEOUT);
             const pid = /on pid (\d+)/.exec(ready)?.[1];
             expect(ready).toBe(`server: ready on pid ${pid} (Greeter loaded)`);
-            const out = await run([...variant.command('client'), String(serverPort), String(clientPort)], cwd(), RUN_TIMEOUT, env());
-            expectLines(out, [
+            const client = await run([...variant.command('client'), String(serverPort), String(clientPort)], cwd(), RUN_TIMEOUT, env());
+            expectLines(client, [
               'client: total 42 on the main thread',
               `client: hello client from pid ${pid}`,
               'client: done',
