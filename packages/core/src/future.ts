@@ -211,3 +211,28 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
     }
   }
 }
+
+/**
+ * @internal For transports and runtimes: the actor that made the ask whose answer goes to
+ * `reply` (proxies in the answer belong to it), or null when there is none or `reply` is
+ * not a Future.
+ */
+export function askOwner(reply: Reply): ActorCell | null {
+  return reply instanceof Future ? reply._owner : null;
+}
+
+/**
+ * @internal For transports: the default timeout in seconds of the ask whose answer goes to
+ * `reply` (null: none, or `reply` is not a Future).
+ */
+export function askTimeout(reply: Reply): number | null {
+  return reply instanceof Future ? reply._timeout : null;
+}
+
+/**
+ * @internal For messages: the method asked for by the ask whose answer goes to `reply`, or
+ * `fallback` when `reply` is not a Future.
+ */
+export function askMethod(reply: Reply, fallback: string): string {
+  return reply instanceof Future ? reply._method : fallback;
+}

@@ -3,6 +3,7 @@
  * the main thread finds the module that exports the class, and the worker requires it.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ActorError, isActorClass } from '@tsactor/core/internal';
 
 /** Where a worker finds a class: `require(file)[exportName]` ('' for the module itself). */
@@ -53,12 +54,45 @@ function exportsOf(file: string): unknown {
 }
 
 /**
+ * True when `file` is an ES module for Node: .mjs/.mts, or .js/.ts/.tsx under a package.json
+ * with `"type": "module"`. Such a module was loaded by `import` (compiled ESM, tsx): it is not
+ * in require.cache, and requiring it here could load a second copy of it.
+ */
+function isEsModule(file: string): boolean {
+  const ext = path.extname(file);
+  if (ext === '.mjs' || ext === '.mts') return true;
+  if (ext !== '.js' && ext !== '.ts' && ext !== '.tsx') return false;
+  for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(path.join(dir, 'package.json'), 'utf8');
+    } catch {
+      text = undefined;
+    }
+    if (text !== undefined) {
+      try {
+        return (JSON.parse(text) as { type?: unknown } | null)?.type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
+/**
  * The module and export name under which `klass` can be loaded in a worker. `source` is the
  * file that defined it (recorded by @Actor); otherwise every loaded module is searched.
- * Throws an ActorError that says how to export the class when there is none.
+ * A class of an ES module is located by its name (its exports cannot be read here without
+ * loading it again; the worker checks the export when it loads the module). Throws an
+ * ActorError that says how to export the class when there is none.
  */
 export function locateClass(klass: Function, source: string | undefined): ClassLocation {
   if (source !== undefined) {
+    const cache = require.cache as Record<string, NodeJS.Module | undefined> | undefined;
+    if (cache?.[source] === undefined && klass.name !== '' && isEsModule(source)) {
+      return { file: source, exportName: klass.name };
+    }
     const key = keyOf(exportsOf(source), klass);
     if (key !== undefined) return { file: source, exportName: key };
   }
@@ -101,7 +135,12 @@ export function loadClass(loc: ClassLocation, className: string): Function {
       { code: 'CLASS_LOAD_FAILED', cause: e },
     );
   }
-  const klass = loc.exportName === '' ? exports : (exports as Record<string, unknown> | null)?.[loc.exportName];
+  let klass = loc.exportName === '' ? exports : (exports as Record<string, unknown> | null)?.[loc.exportName];
+  if (typeof klass !== 'function' && loc.exportName === className) {
+    // located by name in an ES module: it may be the default export
+    const fallback = (exports as Record<string, unknown> | null)?.default;
+    if (typeof fallback === 'function' && fallback.name === className) klass = fallback;
+  }
   if (typeof klass !== 'function') {
     throw new ActorError(
       `${className} cannot be loaded in a worker thread: ${loc.file} has no export '${loc.exportName}' there; export the class from its module (export class ${className} { ... })`,

@@ -24,7 +24,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import {
   ActorError,
-  Future,
+  askOwner,
   HostDownError,
   REF,
   decodeValue,
@@ -32,7 +32,6 @@ import {
   reportError,
   toError,
   type ActorAddress,
-  type ActorCell,
   type ActorChannel,
   type ActorDescription,
   type EncodeOptions,
@@ -412,8 +411,8 @@ export class Link {
     if (reply === undefined) return;
     this.pending.delete(rid);
     if (this.pending.size === 0) this.onBusy?.(false);
-    // the actor that asked: proxies in the answer belong to it (Future._owner is internal to core)
-    const owner = reply instanceof Future ? (reply as unknown as { _owner: ActorCell | null })._owner : null;
+    // the actor that asked: proxies in the answer belong to it
+    const owner = askOwner(reply);
     let v: unknown;
     try {
       v = decodeValue(this.adopted(value), { owner, timeout: this.timeout });

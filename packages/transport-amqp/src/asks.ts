@@ -10,7 +10,8 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import {
   ActorError,
   EnvelopeKind,
-  Future,
+  askOwner,
+  askTimeout,
   HostDownError,
   decodeFrame,
   reportError,
@@ -43,12 +44,6 @@ export interface PendingAsk {
   readonly expires: number;
 }
 
-/** The fields of a Future that an ask over the broker needs (its deadline, its actor). */
-interface FutureInternals {
-  readonly _timeout: number | null;
-  readonly _owner: ActorCell | null;
-}
-
 /** The asks of one broker connection waiting for their answer, and the probes of their hosts. */
 export class PendingAsks {
   private readonly asks = new Map<number, PendingAsk>();
@@ -68,14 +63,13 @@ export class PendingAsks {
   /** Registers an ask; returns its id (for the envelope). */
   register(reply: Reply, queue: string, url: string, method: string, decodeTimeout: number | null): number {
     const id = ++this.askSeq;
-    const future = reply instanceof Future ? (reply as unknown as FutureInternals) : null;
-    const timeout = future === null ? null : future._timeout;
+    const timeout = askTimeout(reply);
     this.asks.set(id, {
       reply,
       queue,
       url,
       method,
-      owner: future === null ? null : future._owner,
+      owner: askOwner(reply),
       decodeTimeout,
       expires: timeout === null ? Infinity : performance.now() + timeout * 1000 + ASK_GRACE,
     });

@@ -9,7 +9,8 @@ import * as grpc from '@grpc/grpc-js';
 import {
   ActorError,
   EnvelopeKind,
-  Future,
+  askMethod,
+  askOwner,
   HostDownError,
   HostError,
   WIRE_VERSION,
@@ -25,7 +26,6 @@ import {
   type WireLimits,
   toError,
   type ActorAddress,
-  type ActorCell,
   type ActorChannel,
   type Frame,
   type OutgoingEnvelope,
@@ -54,7 +54,7 @@ const CLOSED = 4;
 type ChannelState = typeof IDLE | typeof CONNECTING | typeof READY | typeof DOWN | typeof CLOSED;
 
 function methodOf(reply: Reply): string {
-  return reply instanceof Future ? (reply as unknown as { _method: string })._method : 'an ask';
+  return askMethod(reply, 'an ask');
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -272,7 +272,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     const reply = this.pending.get(env.id);
     if (reply === undefined) return; // already rejected (connection failure) or unknown
     this.pending.delete(env.id);
-    const owner = reply instanceof Future ? ((reply as unknown as { _owner?: ActorCell | null })._owner ?? null) : null;
+    const owner = askOwner(reply);
     const opts = owner === null ? this.decodeOpts : { owner, timeout: this.decodeOpts.timeout, limits: this.decodeOpts.limits };
     if (env.kind === EnvelopeKind.ERROR) {
       reply.reject(unpackError(env.value, opts));

@@ -1,6 +1,6 @@
 /**
  * @tsactor/transport-grpc: grpc:// and grpcs:// hosts. Every pair of hosts talks over one
- * long-lived bidirectional gRPC stream (protos/tsactor.proto, Transport.Connect) that
+ * long-lived bidirectional gRPC stream (tsactor.proto, Transport.Connect) that
  * carries their messages in order, in batches; answers come back on the same stream.
  *
  * `tsactor` registers this transport; a program that builds on @tsactor/core alone calls

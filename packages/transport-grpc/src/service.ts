@@ -1,21 +1,26 @@
 /**
- * The gRPC service of protos/tsactor.proto, loaded with @grpc/proto-loader. Frames are
- * encoded by core's hand-written codec (wire/envelope.ts, the same bytes protobuf would
- * write), so the service's (de)serializers are replaced by the identity on Buffers: a batch
- * of envelopes is written once, not copied into protobuf objects and back.
+ * The gRPC service of tsactor.proto, loaded with @grpc/proto-loader. Frames are encoded by
+ * core's hand-written codec (wire/envelope.ts, the same bytes protobuf would write), so the
+ * service's (de)serializers are replaced by the identity on Buffers: a batch of envelopes is
+ * written once, not copied into protobuf objects and back.
+ *
+ * The .proto ships inside this package (proto/tsactor.proto, beside src/ and dist/), so an
+ * installed package finds it; it is a copy of the repository's protos/tsactor.proto, which
+ * a test keeps identical.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
+/** The .proto this package ships: proto/tsactor.proto of the package (from src/ or dist/). */
+export const PROTO_FILE = path.join(__dirname, '..', 'proto', 'tsactor.proto');
+
 function protoFile(): string {
-  const candidates = [
-    path.join(__dirname, '..', '..', '..', 'protos', 'tsactor.proto'),
-    path.join(__dirname, '..', 'protos', 'tsactor.proto'),
-  ];
-  for (const c of candidates) if (fs.existsSync(c)) return c;
-  throw new Error(`protos/tsactor.proto not found (looked in ${candidates.join(', ')})`);
+  if (!fs.existsSync(PROTO_FILE)) {
+    throw new Error(`${PROTO_FILE} not found: @tsactor/transport-grpc is installed without its proto/ folder; reinstall the package`);
+  }
+  return PROTO_FILE;
 }
 
 const identity = (b: Buffer): Buffer => b;
@@ -25,7 +30,7 @@ function load(): { service: grpc.ServiceDefinition; connectPath: string; protobu
   const transport = def['tsactor.wire.v1.Transport'] as unknown as grpc.ServiceDefinition;
   const connect = transport.Connect as grpc.MethodDefinition<unknown, unknown>;
   if (connect === undefined || !connect.requestStream || !connect.responseStream) {
-    throw new Error('protos/tsactor.proto: Transport.Connect must be a bidirectional stream');
+    throw new Error(`${PROTO_FILE}: Transport.Connect must be a bidirectional stream`);
   }
   const method: grpc.MethodDefinition<Buffer, Buffer> = {
     ...(connect as unknown as grpc.MethodDefinition<Buffer, Buffer>),
