@@ -18,3 +18,8 @@ export {
   type MembershipOptions,
 } from './membership';
 export { owner } from './rendezvous';
+export { RedisMembership, type RedisMembershipOptions } from './redis-membership';
+export { PostgresMembership, type PostgresMembershipOptions } from './postgres-membership';
+export { SeedTable, type SeedTableOptions } from './seed-table';
+export { SeedMembership, type SeedMembershipOptions } from './seed-membership';
+export type { SeedLink, SeedRequest, SeedReplies, SeedMemberRow } from './seed-protocol';
