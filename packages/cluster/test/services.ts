@@ -25,10 +25,11 @@ const probes: Record<'Redis' | 'PostgreSQL', { script: string; url: string; star
     script: `
       const Redis = require(${JSON.stringify(require.resolve('ioredis', { paths: [PACKAGE_DIR] }))});
       const c = new Redis(process.argv[1], { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      c.on('error', () => {});
+      let last;
+      c.on('error', (e) => { last = e; });
       c.connect().then(() => c.ping()).then(
         () => { c.disconnect(); process.exit(0); },
-        (e) => { console.error(e.message); process.exit(1); });`,
+        (e) => { console.error((last || e).message); process.exit(1); });`,
   },
   PostgreSQL: {
     url: PG_URL,
@@ -54,7 +55,10 @@ function serviceStatus(service: keyof typeof probes): { ok: boolean; reason: str
   s =
     r.status === 0
       ? { ok: true, reason: '' }
-      : { ok: false, reason: `${service} is not answering at ${shown}: ${(r.stderr || r.error?.message || 'no answer').trim()}` };
+      : {
+          ok: false,
+          reason: `${service} is not answering at ${shown}: ${(r.stderr || r.error?.message || 'no answer').trim().replace(/\.$/, '')}`,
+        };
   status.set(service, s);
   return s;
 }
@@ -74,8 +78,8 @@ export function describeWithService(service: keyof typeof probes, name: string, 
       });
     });
   } else {
-    console.warn(
-      `SKIPPED '${name}': ${s.reason}. Start it with: ${probes[service].start}, to run these tests (under CI=true they fail instead).`,
+    process.stderr.write(
+      `\nSKIPPED '${name}': ${s.reason}. Start it with: ${probes[service].start}, to run these tests (under CI=true they fail instead).\n`,
     );
     describe.skip(name, fn);
   }
