@@ -42,6 +42,8 @@ export default tseslint.config(
       '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
       // Numbers and booleans print as expected in messages; objects, unknown and undefined do not.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // The same for `+`: `prefix + i` builds a name, as `${prefix}${i}` would.
+      '@typescript-eslint/restrict-plus-operands': ['error', { allowNumberAndString: true }],
       // The code handles methods as values on purpose: decorator metadata is keyed by the function
       // (`addMethodFlags(Host.prototype.spawn, …)`), built-ins are kept to be `.call`ed later
       // (`Object.prototype.toString`, `Error.prepareStackTrace`), and nact's API is a set of functions.
@@ -49,6 +51,8 @@ export default tseslint.config(
       // `void` is the return type that proxies and type tests check for (`[R] extends [void]`,
       // `const t: void = p.tell(1)`); the code has no `T | void` unions for the rule to catch.
       '@typescript-eslint/no-invalid-void-type': 'off',
+      // Passing a caught value on as it is (`catch (e) { reject(e) }`) is allowed, as `throw e` is.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       // `_`-prefixed parameters and variables are kept on purpose (interface shape, type tests).
       '@typescript-eslint/no-unused-vars': [
         'error',
