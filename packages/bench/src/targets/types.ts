@@ -41,13 +41,6 @@ export function now(): number {
   return performance.now();
 }
 
-/** Runs `fn` and returns its duration in ms. */
-export async function timed(fn: () => unknown): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
 /** A full GC when the process runs with --expose-gc (twice, to collect what finalizers freed). */
 export async function fullGc(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
