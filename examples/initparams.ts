@@ -30,10 +30,8 @@ async function main(): Promise<void> {
   setContext();
   const h = await createHost();
 
-  const params = ['hi', 'you'];
-  void params;
-  // const t = await h.spawn('t', Someclass, ...params);
-  const t = await h.spawn('t', Someclass, ...['hi', 'you']);
+  const params: [string, string] = ['hi', 'you'];
+  const t = await h.spawn('t', Someclass, ...params);
 
   t.showThings();
 

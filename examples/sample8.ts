@@ -38,7 +38,7 @@ async function main(): Promise<void> {
 
   // const ask = e1.raiseSomething();
   const ask = e1.saySomething();
-  console.log(`Future: ${ask}`);
+  console.log(`Future: ${String(ask)}`);
   await sleep(0.1);
   if (ask.done()) {
     console.log(`Exception: ${await ask.exception()}`);

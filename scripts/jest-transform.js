@@ -6,10 +6,8 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const base = ts.parseConfigFileTextToJson(
-  'tsconfig.base.json',
-  fs.readFileSync(path.join(__dirname, '..', 'tsconfig.base.json'), 'utf8'),
-).config.compilerOptions;
+const base = ts.parseConfigFileTextToJson('tsconfig.base.json', fs.readFileSync(path.join(__dirname, '..', 'tsconfig.base.json'), 'utf8'))
+  .config.compilerOptions;
 const { options } = ts.convertCompilerOptionsFromJson(
   { ...base, composite: false, declaration: false, declarationMap: false, sourceMap: false, inlineSourceMap: true, inlineSources: true },
   process.cwd(),

@@ -25,13 +25,13 @@ export class Registry {
 
   @Ask
   @Ref
-  bind(name: string, actor: Proxy<unknown>): void {
+  async bind(name: string, actor: Proxy<unknown>): Promise<void> {
     console.log('server registred', name);
     this.actors.set(name, actor);
   }
 
   @Ask
-  unbind(name: string): void {
+  async unbind(name: string): Promise<void> {
     if (this.actors.has(name)) {
       this.actors.delete(name);
     } else {

@@ -229,7 +229,7 @@ function runChild(sample: Sample, context: string, started: () => void): Promise
       timedOut = true;
       child.kill('SIGKILL');
     }, CHILD_DEADLINE_MS);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       started();
       const wanted = sample.interruptAfter;
@@ -241,7 +241,7 @@ function runChild(sample: Sample, context: string, started: () => void): Promise
         }
       }
     });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
     child.on('error', (e) => {
@@ -280,7 +280,7 @@ beforeAll(() => {
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b'], { cwd: ROOT, stdio: 'pipe' });
   } catch (e) {
     const out = e as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`\`tsc -b\` failed, so the samples cannot run:\n${out.stdout ?? ''}${out.stderr ?? ''}`);
+    throw new Error(`\`tsc -b\` failed, so the samples cannot run:\n${out.stdout?.toString() ?? ''}${out.stderr?.toString() ?? ''}`);
   }
   // then start every run, longest samples first, all contexts together
   for (const sample of SAMPLES) {
@@ -298,18 +298,22 @@ afterAll(killAll);
 const TEST_TIMEOUT_MS = 120_000;
 
 describe.each(CONTEXTS)('samples under TSACTOR_CONTEXT=%s', (context) => {
-  test.each(SAMPLES.map((s) => [s.name, s] as const))('%s', async (_name, sample) => {
-    const r = await results.get(`${context}/${sample.name}`)!;
-    const lines = splitLines(r.stdout);
-    // one assertion for the exit, so a failure shows everything the sample printed
-    expect({ code: r.code, signal: r.signal, timedOut: r.timedOut, stderr: r.stderr, stdout: lines }).toEqual({
-      code: 0,
-      signal: null,
-      timedOut: false,
-      stderr: '',
-      stdout: sample.exact ?? lines,
-    });
-    if (sample.interruptAfter !== undefined) expect(r.interrupted).toBe(true);
-    sample.check?.(lines);
-  }, TEST_TIMEOUT_MS);
+  test.each(SAMPLES.map((s) => [s.name, s] as const))(
+    '%s',
+    async (_name, sample) => {
+      const r = await results.get(`${context}/${sample.name}`)!;
+      const lines = splitLines(r.stdout);
+      // one assertion for the exit, so a failure shows everything the sample printed
+      expect({ code: r.code, signal: r.signal, timedOut: r.timedOut, stderr: r.stderr, stdout: lines }).toEqual({
+        code: 0,
+        signal: null,
+        timedOut: false,
+        stderr: '',
+        stdout: sample.exact ?? lines,
+      });
+      if (sample.interruptAfter !== undefined) expect(r.interrupted).toBe(true);
+      sample.check?.(lines);
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -45,7 +45,9 @@ class WordCounter extends t.ActorBase {
     const counts = new Map();
     for (const w of line.toLowerCase().match(/[a-z']+/g) ?? []) counts.set(w, (counts.get(w) ?? 0) + 1);
     this.lines++;
-    console.log(`round ${round}: ${this.id} counted ${[...counts.values()].reduce((a, b) => a + b, 0)} words, reporting to ${aggregator.getUrl()}`);
+    console.log(
+      `round ${round}: ${this.id} counted ${[...counts.values()].reduce((a, b) => a + b, 0)} words, reporting to ${aggregator.getUrl()}`,
+    );
     aggregator.add(round, this.url, counts);
   }
   linesSoFar() {

@@ -11,7 +11,7 @@ import { PLANS, measure, withTimeout, type ChildOptions } from './runner';
 export type { ChildOptions };
 
 function send(msg: unknown): Promise<void> {
-  return new Promise((resolve) => process.send!(msg as never, undefined, undefined, () => resolve()));
+  return new Promise((resolve) => process.send!(msg, undefined, undefined, () => resolve()));
 }
 
 function progress(text: string): void {
@@ -57,6 +57,6 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (e: unknown) => {
-  await send({ type: 'fatal', error: String((e as Error)?.stack ?? e) }).catch(() => undefined);
+  await send({ type: 'fatal', error: e instanceof Error ? (e.stack ?? e.message) : String(e) }).catch(() => undefined);
   process.exit(1);
 });

@@ -23,7 +23,7 @@ import { TARGETS, FAMILIES } from './targets';
 import { WORKLOADS, WORKLOAD_IDS, workloadInfo, type WorkloadId } from './workloads';
 import type { CellResult, Results, TargetRecord } from './results';
 import type { ChildOptions } from './runner';
-import { evaluateGoals, toMarkdown, toReadmeSection, toSvg, ratio } from './report';
+import { evaluateGoals, toMarkdown, toReadmeSection, toSvg } from './report';
 import { fmt } from './stats';
 
 interface Args {
@@ -94,7 +94,9 @@ function parseArgs(argv: string[]): Args {
         a.from = value();
         break;
       default:
-        throw new Error(`unknown option ${arg}; options: --quick --reps N --time MS --targets a,b --workloads a,b --out DIR --profile --list --from FILE`);
+        throw new Error(
+          `unknown option ${arg}; options: --quick --reps N --time MS --targets a,b --workloads a,b --out DIR --profile --list --from FILE`,
+        );
     }
   }
   if (a.reps === 0) a.reps = a.quick ? 3 : 5;
@@ -105,7 +107,7 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-const isTTY = process.stdout.isTTY === true;
+const isTTY = process.stdout.isTTY;
 function line(s: string): void {
   process.stdout.write(s + '\n');
 }
@@ -157,33 +159,44 @@ function runTarget(targetId: string, opts: ChildOptions, a: Args, budgetMs: numb
       line(`    ${targetId}: no answer within ${Math.round(budgetMs / 1000)} s; killing it`);
       child.kill('SIGKILL');
     }, budgetMs);
-    child.on('message', (m: { type: string; available?: boolean; reason?: string; workloads?: WorkloadId[]; text?: string; result?: CellResult; error?: string }) => {
-      switch (m.type) {
-        case 'target':
-          report.available = m.available!;
-          report.reason = m.reason;
-          expected = m.workloads ?? [];
-          if (!m.available) line(`    not available: ${m.reason}`);
-          break;
-        case 'progress':
-          current = m.text ?? '';
-          status(`    ${current.padEnd(16)} …`);
-          break;
-        case 'result':
-          clearStatus();
-          report.cells.push(m.result!);
-          line(`    ${m.result!.workload.padEnd(16)} ${describeCell(m.result!)}`);
-          current = '';
-          break;
-        case 'fatal':
-          clearStatus();
-          line(`    ${targetId} crashed: ${m.error}`);
-          break;
-        case 'done':
-          done = true;
-          break;
-      }
-    });
+    child.on(
+      'message',
+      (m: {
+        type: string;
+        available?: boolean;
+        reason?: string;
+        workloads?: WorkloadId[];
+        text?: string;
+        result?: CellResult;
+        error?: string;
+      }) => {
+        switch (m.type) {
+          case 'target':
+            report.available = m.available!;
+            report.reason = m.reason;
+            expected = m.workloads ?? [];
+            if (!m.available) line(`    not available: ${m.reason}`);
+            break;
+          case 'progress':
+            current = m.text ?? '';
+            status(`    ${current.padEnd(16)} …`);
+            break;
+          case 'result':
+            clearStatus();
+            report.cells.push(m.result!);
+            line(`    ${m.result!.workload.padEnd(16)} ${describeCell(m.result!)}`);
+            current = '';
+            break;
+          case 'fatal':
+            clearStatus();
+            line(`    ${targetId} crashed: ${m.error}`);
+            break;
+          case 'done':
+            done = true;
+            break;
+        }
+      },
+    );
     child.on('exit', (code, signal) => {
       clearInterval(ticker);
       clearTimeout(timer);
@@ -261,7 +274,15 @@ async function main(): Promise<void> {
     const tt = Date.now();
     const r = await runTarget(t.id, opts, a, budgetMs);
     line(`    (${((Date.now() - tt) / 1000).toFixed(1)} s)`);
-    targets.push({ id: t.id, label: t.label, framework: t.framework, family: t.family, note: t.note, available: r.available, reason: r.reason });
+    targets.push({
+      id: t.id,
+      label: t.label,
+      framework: t.framework,
+      family: t.family,
+      note: t.note,
+      available: r.available,
+      reason: r.reason,
+    });
     cells.push(...r.cells);
     if (r.available) {
       for (const w of a.workloads) {
@@ -304,12 +325,13 @@ async function main(): Promise<void> {
   const failed = cells.filter((c) => c.status === 'failed');
   if (a.quick) line('  (quick run: rough figures; the ratios of slow cross-process targets especially. Use a full run for figures.)');
   line('');
-  line(`${failed.length === 0 ? 'no failures' : `${failed.length} failure(s)`}; ${Math.round(results.meta.durationS)} s; written to ${path.relative(process.cwd(), a.out) || '.'}/results.{json,md,svg} and performance.md`);
-  void ratio;
+  line(
+    `${failed.length === 0 ? 'no failures' : `${failed.length} failure(s)`}; ${Math.round(results.meta.durationS)} s; written to ${path.relative(process.cwd(), a.out) || '.'}/results.{json,md,svg} and performance.md`,
+  );
   process.exitCode = failed.length > 0 ? 1 : 0;
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`bench: ${(e as Error).message ?? String(e)}\n`);
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(2);
 });

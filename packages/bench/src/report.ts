@@ -81,7 +81,17 @@ export function evaluateGoals(cells: readonly CellResult[], targets: readonly Ta
         why.push(whyMissing(cells, targets, g.extra.target, g.extra.workload));
       }
     }
-    return { name: g.name, ours: g.ours, peer: g.peer, workload: g.workload, ratio: r, goal: g.goal, met, extra, why: why.filter(Boolean).join('; ') || undefined };
+    return {
+      name: g.name,
+      ours: g.ours,
+      peer: g.peer,
+      workload: g.workload,
+      ratio: r,
+      goal: g.goal,
+      met,
+      extra,
+      why: why.filter(Boolean).join('; ') || undefined,
+    };
   });
 }
 
@@ -108,7 +118,7 @@ function ratioText(r: number | null): string {
 function goalRows(goals: readonly RatioGoal[]): string[] {
   const lines = ['| target | measured | met |', '| --- | --- | --- |'];
   for (const g of goals) {
-    let measured = g.ratio === null ? 'not measured' : `${ratioText(g.ratio)}`;
+    let measured = g.ratio === null ? 'not measured' : ratioText(g.ratio);
     if (g.extra !== undefined) measured += `; ${g.extra.value === null ? '?' : fmt(g.extra.value)} ${g.extra.what}`;
     const met = g.met === null ? `not measured${g.why ? ` (${g.why})` : ''}` : g.met ? 'yes' : `**no**${shortfall(g)}`;
     lines.push(`| ${g.name} | ${measured} | ${met} |`);
@@ -119,7 +129,8 @@ function goalRows(goals: readonly RatioGoal[]): string[] {
 function shortfall(g: RatioGoal): string {
   const parts: string[] = [];
   if (g.ratio !== null && g.ratio < g.goal) parts.push(`${((1 - g.ratio / g.goal) * 100).toFixed(0)}% short of ${ratioText(g.goal)}`);
-  if (g.extra !== undefined && g.extra.met === false && g.extra.value !== null) parts.push(`${fmt(g.extra.value)} > ${g.extra.max} ${g.extra.what}`);
+  if (g.extra !== undefined && g.extra.met === false && g.extra.value !== null)
+    parts.push(`${fmt(g.extra.value)} > ${g.extra.max} ${g.extra.what}`);
   return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
 
@@ -241,11 +252,16 @@ export function toSvg(res: Results): string {
   for (const w of WORKLOADS) {
     const rows = order
       .map((t) => ({ t, c: cellOf(res.cells, t.id, w.id) }))
-      .filter((r): r is { t: TargetRecord; c: CellResult } => r.c !== undefined && r.c.status !== 'unmapped' && r.c.status !== 'unavailable' && r.t.available);
+      .filter(
+        (r): r is { t: TargetRecord; c: CellResult } =>
+          r.c !== undefined && r.c.status !== 'unmapped' && r.c.status !== 'unavailable' && r.t.available,
+      );
     if (rows.length === 0) continue;
     const values = rows.filter((r) => r.c.status === 'ok' && r.c.value! > 0).map((r) => r.c.value!);
     y += 14;
-    parts.push(`<text x="10" y="${y}" font-size="13" font-weight="bold">${esc(w.title)} — ${esc(w.unit)}${w.higherIsBetter ? ' (higher is better)' : ' (lower is better)'}</text>`);
+    parts.push(
+      `<text x="10" y="${y}" font-size="13" font-weight="bold">${esc(w.title)} — ${esc(w.unit)}${w.higherIsBetter ? ' (higher is better)' : ' (lower is better)'}</text>`,
+    );
     y += 8;
     const lo = values.length > 0 ? Math.pow(10, Math.floor(Math.log10(Math.min(...values)))) : 1;
     const hi = values.length > 0 ? Math.pow(10, Math.ceil(Math.log10(Math.max(...values)) + 1e-9)) : 10;
@@ -267,20 +283,26 @@ export function toSvg(res: Results): string {
     for (let d = 0; d <= decades; d++) {
       const gx = labelW + (d / decades) * plotW;
       parts.push(`<line x1="${gx.toFixed(1)}" y1="${top - 2}" x2="${gx.toFixed(1)}" y2="${y}" stroke="#ccc" stroke-width="0.5"/>`);
-      parts.push(`<text x="${gx.toFixed(1)}" y="${y + 10}" font-size="9" text-anchor="middle" fill="#555">${esc(fmt(lo * Math.pow(10, d)))}</text>`);
+      parts.push(
+        `<text x="${gx.toFixed(1)}" y="${y + 10}" font-size="9" text-anchor="middle" fill="#555">${esc(fmt(lo * Math.pow(10, d)))}</text>`,
+      );
     }
     y += 18;
   }
   const missing = res.targets.filter((t) => !t.available);
   if (missing.length > 0) {
     y += 4;
-    parts.push(`<text x="10" y="${y}" font-size="11" fill="#b91c1c">not available in this run: ${esc(missing.map((t) => `${t.label} (${t.reason ?? '?'})`).join('; '))}</text>`);
+    parts.push(
+      `<text x="10" y="${y}" font-size="11" fill="#b91c1c">not available in this run: ${esc(missing.map((t) => `${t.label} (${t.reason ?? '?'})`).join('; '))}</text>`,
+    );
     y += 10;
   }
   let lx = 10;
   y += 6;
   for (const [fw, color] of Object.entries(COLORS)) {
-    parts.push(`<rect x="${lx}" y="${y}" width="12" height="12" fill="${color}"/><text x="${lx + 16}" y="${y + 10}" font-size="11">${fw}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${y}" width="12" height="12" fill="${color}"/><text x="${lx + 16}" y="${y + 10}" font-size="11">${fw}</text>`,
+    );
     lx += 110;
   }
   y += 24;

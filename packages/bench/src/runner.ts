@@ -76,15 +76,18 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   return Promise.race([
     p,
     new Promise<T>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s (messages lost or stuck)`)),
-        ms,
-      );
+      timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s (messages lost or stuck)`)), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }
 
-export async function measure(impl: TargetImpl, target: string, w: WorkloadId, o: ChildOptions, spawnRate: number | undefined): Promise<CellResult> {
+export async function measure(
+  impl: TargetImpl,
+  target: string,
+  w: WorkloadId,
+  o: ChildOptions,
+  spawnRate: number | undefined,
+): Promise<CellResult> {
   const plan = PLANS[w];
   const runTimeout = o.quick ? 30_000 : 120_000;
   const run = (n: number): Promise<Timed> => withTimeout(plan.run(impl, n), runTimeout, `${w} with n=${n}`);
@@ -138,4 +141,3 @@ export async function measure(impl: TargetImpl, target: string, w: WorkloadId, o
     ...(p50s.length > 0 ? { p50: median(p50s), p99: median(p99s) } : {}),
   };
 }
-

@@ -3,15 +3,7 @@
  * this file names them, says what one operation is and how the figure reads.
  */
 
-export type WorkloadId =
-  | 'pingpong'
-  | 'counting'
-  | 'threadring'
-  | 'forkjoin'
-  | 'ask-latency'
-  | 'ask-throughput'
-  | 'spawn'
-  | 'memory';
+export type WorkloadId = 'pingpong' | 'counting' | 'threadring' | 'forkjoin' | 'ask-latency' | 'ask-throughput' | 'spawn' | 'memory';
 
 export interface WorkloadInfo {
   readonly id: WorkloadId;
@@ -85,7 +77,8 @@ export const WORKLOADS: readonly WorkloadInfo[] = [
     title: 'memory per idle actor',
     unit: 'bytes/actor',
     higherIsBetter: false,
-    description: 'heap growth after spawning M idle actors and a full GC, divided by M (the heap of the process or thread the actors live in)',
+    description:
+      'heap growth after spawning M idle actors and a full GC, divided by M (the heap of the process or thread the actors live in)',
   },
 ];
 

@@ -138,14 +138,21 @@ describe('runner', () => {
     let inFlight = 0;
     let most = 0;
     const answers: number[] = [];
-    await pipelined(100, 8, (i) => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      return new Promise<number>((resolve) => setImmediate(() => {
-        inFlight--;
-        resolve(i);
-      }));
-    }, (i, v) => answers.push(v - i));
+    await pipelined(
+      100,
+      8,
+      (i) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        return new Promise<number>((resolve) =>
+          setImmediate(() => {
+            inFlight--;
+            resolve(i);
+          }),
+        );
+      },
+      (i, v) => answers.push(v - i),
+    );
     expect(most).toBe(8);
     expect(answers).toHaveLength(100);
     expect(answers.every((d) => d === 0)).toBe(true);

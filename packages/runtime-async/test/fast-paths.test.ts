@@ -59,14 +59,7 @@ describe('async runtime fast paths', () => {
       a.one(undefined);
       a.one(null);
       expect(await a.count()).toBe(6);
-      expect(log).toEqual([
-        ['one', 1, 1],
-        ['none'],
-        ['one', arr, 1],
-        ['two', 3, 4],
-        ['one', undefined, 1],
-        ['one', null, 1],
-      ]);
+      expect(log).toEqual([['one', 1, 1], ['none'], ['one', arr, 1], ['two', 3, 4], ['one', undefined, 1], ['one', null, 1]]);
       expect(log[2]![1]).toBe(arr);
     } finally {
       await shutdown(url);

@@ -267,7 +267,7 @@ export class Faulty {
 
   @Tell async boomLater(message: string): Promise<void> {
     this.handled++;
-    await null;
+    await Promise.resolve();
     throw new RangeError(message);
   }
 
@@ -283,7 +283,7 @@ export class Faulty {
   }
 
   @Ask async rejectBuiltin(name: BuiltinErrorName, message: string): Promise<never> {
-    await null;
+    await Promise.resolve();
     throw new BUILTIN_ERRORS[name](message);
   }
 
@@ -296,7 +296,7 @@ export class Faulty {
   }
 
   @Ask async rejectNamed(message: string, retryable: boolean): Promise<never> {
-    await null;
+    await Promise.resolve();
     throw new NamedFailure(message, retryable);
   }
 
@@ -334,7 +334,7 @@ export class Caller extends ActorBase {
   }
 
   /** a callback on a future whose ask fails gets the error through exception() */
-  @Ask @Ref failingCallback(faulty: Proxy<Faulty>): void {
+  @Ask @Ref async failingCallback(faulty: Proxy<Faulty>): Promise<void> {
     faulty.throwBuiltin('RangeError', 'for the callback').addCallback('onFailure');
   }
 
@@ -348,19 +348,19 @@ export class Caller extends ActorBase {
     }
   }
 
-  async onDone(f: Future<unknown>): Promise<void> {
+  async onDone(f: Future): Promise<void> {
     this.push({ callback: 'onDone', done: f.done(), running: f.running(), value: await f.result() });
   }
 
-  first(f: Future<unknown>): void {
+  first(f: Future): void {
     this.push({ callback: 'first', done: f.done() });
   }
 
-  async second(f: Future<unknown>): Promise<void> {
+  async second(f: Future): Promise<void> {
     this.push({ callback: 'second', value: await f.result() });
   }
 
-  async onFailure(f: Future<unknown>): Promise<void> {
+  async onFailure(f: Future): Promise<void> {
     const e = await f.exception();
     this.push({ callback: 'onFailure', name: e?.name, message: e?.message, isRangeError: e instanceof RangeError });
   }

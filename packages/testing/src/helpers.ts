@@ -50,6 +50,7 @@ export function valueOf<T>(o: Outcome<T> | 'timer'): T {
 
 function safeString(v: unknown): string {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON.stringify returns undefined for undefined, functions and symbols, though its type says string
     return JSON.stringify(v) ?? String(v);
   } catch {
     return String(v);

@@ -69,6 +69,6 @@ describe("the 'tsactor' package", () => {
       return v;
     });
     expect(done).toBe(false);
-    expect(await p).toBeUndefined();
+    await expect(p).resolves.toBeUndefined();
   });
 });

@@ -18,6 +18,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.send?.({ type: 'error', error: String((e as Error)?.stack ?? e) });
+  process.send?.({ type: 'error', error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   process.exit(1);
 });

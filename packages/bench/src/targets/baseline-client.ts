@@ -111,12 +111,16 @@ export abstract class StreamBaseline implements TargetImpl {
     return sequentialAsks(n, (i) => this.call(OP.ECHO, i));
   }
 
-
   async askThroughput(n: number, window: number): Promise<Timed> {
     const t0 = now();
-    await pipelined(n, window, (i) => this.call(OP.ECHO, i), (i, v) => {
-      if (v !== i) throw new LostMessagesError(`ask ${i} answered ${v}`);
-    });
+    await pipelined(
+      n,
+      window,
+      (i) => this.call(OP.ECHO, i),
+      (i, v) => {
+        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${v}`);
+      },
+    );
     return { ms: now() - t0 };
   }
 }

@@ -23,7 +23,7 @@ export function serviceDefinition(): grpcTypes.ServiceDefinition {
       responseDeserialize: id,
       originalName: 'stream',
     },
-  } as unknown as grpcTypes.ServiceDefinition;
+  };
 }
 
 export class GrpcStreamTarget extends StreamBaseline {
@@ -36,7 +36,7 @@ export class GrpcStreamTarget extends StreamBaseline {
     const grpc = require('@grpc/grpc-js') as typeof grpcTypes;
     this.child = await ChildSide.start(path.join(__dirname, 'baseline-grpc-server.js'), []);
     const address = await this.child.ready;
-    const Client = grpc.makeGenericClientConstructor(serviceDefinition() as never, 'Bench');
+    const Client = grpc.makeGenericClientConstructor(serviceDefinition(), 'Bench');
     this.client = new Client(address, grpc.credentials.createInsecure());
     const call = (this.client as unknown as { stream(): grpcTypes.ClientDuplexStream<Buffer, Buffer> }).stream();
     this.stream = call;

@@ -70,7 +70,7 @@ export class BaselineServer {
         this.counters[a]!++;
         break;
       case OP.TAKE:
-        this.out.send(OP.REPLY, a, this.counters[b]!);
+        this.out.send(OP.REPLY, a, this.counters[b]);
         this.counters[b] = 0;
         break;
       case OP.ECHO:

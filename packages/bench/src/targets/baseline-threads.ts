@@ -99,13 +99,17 @@ export class PostMessageTarget implements TargetImpl {
     return sequentialAsks(n, (i) => w.call('echo', i));
   }
 
-
   async askThroughput(n: number, window: number): Promise<Timed> {
     const w = this.sides[0]!;
     const t0 = now();
-    await pipelined(n, window, (i) => w.call('echo', i), (i, v) => {
-      if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
-    });
+    await pipelined(
+      n,
+      window,
+      (i) => w.call('echo', i),
+      (i, v) => {
+        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
+      },
+    );
     return { ms: now() - t0 };
   }
 }

@@ -14,10 +14,12 @@ export class ChildSide {
     /** the URL (or other string) the child reported when ready */
     readonly ready: Promise<string>,
   ) {
-    this.exit = new Promise<void>((resolve) => proc.once('exit', () => {
-      this.exited = true;
-      resolve();
-    }));
+    this.exit = new Promise<void>((resolve) =>
+      proc.once('exit', () => {
+        this.exited = true;
+        resolve();
+      }),
+    );
   }
 
   /** Forks `script` (with --expose-gc) and waits for its ready message (at most `timeoutMs`). */
@@ -112,8 +114,8 @@ export function onParentStop(stop: () => Promise<void> | void): void {
       .catch(() => undefined)
       .finally(() => process.exit(0));
   };
-  process.on('message', (m: { type?: string }) => {
-    if (m?.type === 'stop') go();
+  process.on('message', (m: unknown) => {
+    if (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'stop') go();
   });
   process.on('disconnect', go);
   process.on('SIGTERM', go);

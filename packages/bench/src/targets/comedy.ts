@@ -245,13 +245,17 @@ export class ComedyTarget implements TargetImpl {
     return sequentialAsks(n, (i) => echo.sendAndReceive('echo', i));
   }
 
-
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = await this.cached('echo', () => this.child('echo'));
     const t0 = now();
-    await pipelined(n, window, (i) => echo.sendAndReceive('echo', i), (i, v) => {
-      if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
-    });
+    await pipelined(
+      n,
+      window,
+      (i) => echo.sendAndReceive('echo', i),
+      (i, v) => {
+        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
+      },
+    );
     return { ms: now() - t0 };
   }
 

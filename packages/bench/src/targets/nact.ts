@@ -49,11 +49,11 @@ export class NactTarget implements TargetImpl {
     const { spawn, dispatch } = this.nact;
     return spawn(
       this.system,
-      ((state: number, msg: CounterMsg) => {
+      (state: number, msg: CounterMsg) => {
         if (msg.t === 'inc') return state + 1;
         dispatch(msg.sender!, state);
         return 0;
-      }) as never,
+      },
       `counter${++this.seq}`,
       { initialState: 0 },
     );
@@ -61,24 +61,22 @@ export class NactTarget implements TargetImpl {
 
   private echo(): NactRef {
     const { spawnStateless, dispatch } = this.nact;
-    return spawnStateless(this.system, ((msg: { x: number; sender: NactRef }) => dispatch(msg.sender, msg.x)) as never, `echo${++this.seq}`);
+    return spawnStateless(this.system, (msg: { x: number; sender: NactRef }) => dispatch(msg.sender, msg.x), `echo${++this.seq}`);
   }
 
   async pingpong(n: number): Promise<Timed> {
     const { spawn, dispatch, query } = this.nact;
     const { ping, pong } = this.cached('pingpong', () => {
-      let pongs = 0;
       const pong = spawn(
         this.system,
-        ((state: number, msg: { t: string; left?: number; from?: NactRef; sender?: NactRef }) => {
+        (state: number, msg: { t: string; left?: number; from?: NactRef; sender?: NactRef }) => {
           if (msg.t === 'ping') {
             dispatch(msg.from!, { t: 'pong', left: msg.left });
             return state + 1;
           }
-          pongs = state;
           dispatch(msg.sender!, state);
           return 0;
-        }) as never,
+        },
         `pong${++this.seq}`,
         { initialState: 0 },
       );
@@ -90,7 +88,7 @@ export class NactTarget implements TargetImpl {
       }
       const ping = spawn(
         this.system,
-        ((s: PingState, msg: { t: string; n?: number; left?: number; sender?: NactRef }, ctx: { self: NactRef }) => {
+        (s: PingState, msg: { t: string; n?: number; left?: number; sender?: NactRef }, ctx: { self: NactRef }) => {
           if (msg.t === 'run') {
             dispatch(pong, { t: 'ping', left: msg.n, from: ctx.self });
             return { left: msg.n!, got: 0, bad: 0, sender: msg.sender! };
@@ -104,11 +102,10 @@ export class NactTarget implements TargetImpl {
           }
           dispatch(s.sender!, bad === 0 ? got : -bad);
           return { left: 0, got, bad, sender: null };
-        }) as never,
+        },
         `ping${++this.seq}`,
         { initialState: { left: 0, got: 0, bad: 0, sender: null } },
       );
-      void pongs;
       return { ping, pong };
     });
     const t0 = now();
@@ -148,14 +145,18 @@ export class NactTarget implements TargetImpl {
     return sequentialAsks(n, (i) => query(echo, (sender) => ({ x: i, sender }), FOREVER));
   }
 
-
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = this.cached('echo', () => this.echo());
     const { query } = this.nact;
     const t0 = now();
-    await pipelined(n, window, (i) => query(echo, (sender) => ({ x: i, sender }), FOREVER), (i, v) => {
-      if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
-    });
+    await pipelined(
+      n,
+      window,
+      (i) => query(echo, (sender) => ({ x: i, sender }), FOREVER),
+      (i, v) => {
+        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
+      },
+    );
     return { ms: now() - t0 };
   }
 
@@ -168,7 +169,7 @@ export class NactTarget implements TargetImpl {
       }
       const sink = spawn(
         this.system,
-        ((s: SinkState, msg: { t: string; sender?: NactRef }) => {
+        (s: SinkState, msg: { t: string; sender?: NactRef }) => {
           if (msg.t === 'wait') {
             if (s.finished > 0) {
               dispatch(msg.sender!, true);
@@ -181,7 +182,7 @@ export class NactTarget implements TargetImpl {
             return { finished: s.finished, waiter: null };
           }
           return { finished: s.finished + 1, waiter: null };
-        }) as never,
+        },
         `sink${++this.seq}`,
         { initialState: { finished: 0, waiter: null } },
       );
@@ -194,7 +195,7 @@ export class NactTarget implements TargetImpl {
         ring.push(
           spawn(
             this.system,
-            ((s: NodeState, msg: { t: string; next?: NactRef; hops?: number; sender?: NactRef }) => {
+            (s: NodeState, msg: { t: string; next?: NactRef; hops?: number; sender?: NactRef }) => {
               if (msg.t === 'token') {
                 if (msg.hops === 0) dispatch(sink, { t: 'done' });
                 else dispatch(s.next!, { t: 'token', hops: msg.hops! - 1 });
@@ -203,7 +204,7 @@ export class NactTarget implements TargetImpl {
               if (msg.t === 'link') return { next: msg.next!, seen: s.seen };
               dispatch(msg.sender!, s.seen);
               return { next: s.next, seen: 0 };
-            }) as never,
+            },
             `ring${++this.seq}`,
             { initialState: { next: null, seen: 0 } },
           ),
@@ -240,7 +241,7 @@ export class NactTarget implements TargetImpl {
   private async check(parent: NactRef, sample: NactRef[], n: number): Promise<void> {
     const { query } = this.nact;
     for (const ref of sample) expectEqual('a spawned actor answers', await query(ref, (sender) => ({ sender }), FOREVER), 1);
-    expectEqual('actors spawned', (parent as unknown as { children: Map<string, unknown> }).children?.size ?? n, n);
+    expectEqual('actors spawned', (parent as unknown as { children?: Map<string, unknown> }).children?.size ?? n, n);
   }
 
   async spawn(n: number): Promise<Timed> {

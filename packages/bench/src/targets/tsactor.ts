@@ -63,7 +63,7 @@ export class TsactorTarget implements TargetImpl {
       this.local = await createHost(hostUrl(scheme, await freePort(), 'driver'), { timeout: 60 });
       this.child = await ChildSide.start(path.join(__dirname, 'tsactor-remote.js'), [scheme]);
       const remoteUrl = await this.child.ready;
-      this.remote = await this.local.lookupUrl<never>(remoteUrl) as unknown as HostProxy;
+      this.remote = await this.local.lookupUrl<never>(remoteUrl);
       this.control = (await this.remote.lookupUrl(remoteUrl + 'control')) as unknown as Proxy<Control>;
       expectEqual('remote control answers', (await this.control.heap()) > 0, true);
     }
@@ -85,7 +85,7 @@ export class TsactorTarget implements TargetImpl {
     const id = `${klass.name.toLowerCase()}${++this.seq}`;
     const h = this.host(where);
     const spec = h === this.local ? klass : `tsactor-actors/${klass.name}`;
-    return (await h.spawn<T>(id, spec as never)) as Proxy<T>;
+    return await h.spawn<T>(id, spec);
   }
 
   private async cached<T>(key: string, make: () => Promise<T>): Promise<T> {
@@ -161,13 +161,17 @@ export class TsactorTarget implements TargetImpl {
     return sequentialAsks(n, (i) => echo.echo(i));
   }
 
-
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = await this.cached('echo', () => this.spawnOne('remote', Echo));
     const t0 = now();
-    await pipelined(n, window, (i) => echo.echo(i), (i, v) => {
-      if (v !== i) throw new LostMessagesError(`ask ${i} answered ${v}`);
-    });
+    await pipelined(
+      n,
+      window,
+      (i) => echo.echo(i),
+      (i, v) => {
+        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${v}`);
+      },
+    );
     return { ms: now() - t0 };
   }
 
@@ -188,7 +192,7 @@ export class TsactorTarget implements TargetImpl {
     const h = this.host(where);
     const step = Math.max(1, Math.floor(n / 50));
     for (let i = 0; i < n; i += step) {
-      const p = (await h.lookup<Idle>(prefix + i)) as Proxy<Idle>;
+      const p = await h.lookup<Idle>(prefix + i);
       expectEqual(`spawned actor ${prefix + i} answers`, await p.ping(), 1);
     }
     expectEqual(`last spawned actor exists`, await h.hasActor(prefix + (n - 1)), true);

@@ -41,13 +41,6 @@ export function now(): number {
   return performance.now();
 }
 
-/** Runs `fn` and returns its duration in ms. */
-export async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return performance.now() - t0;
-}
-
 /** A full GC when the process runs with --expose-gc (twice, to collect what finalizers freed). */
 export async function fullGc(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -63,7 +56,12 @@ export function heapUsed(): number {
 }
 
 /** Sends `total` asks keeping `window` in flight; `ask(i)` starts ask i and resolves with its answer. */
-export function pipelined<T>(total: number, window: number, ask: (i: number) => PromiseLike<T>, check: (i: number, v: T) => void): Promise<void> {
+export function pipelined<T>(
+  total: number,
+  window: number,
+  ask: (i: number) => PromiseLike<T>,
+  check: (i: number, v: T) => void,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let sent = 0;
     let answered = 0;
@@ -84,7 +82,7 @@ export function pipelined<T>(total: number, window: number, ask: (i: number) => 
           if (sent < total) next();
           else if (answered === total) resolve();
         },
-        (e) => {
+        (e: unknown) => {
           if (!failed) {
             failed = true;
             reject(e);
