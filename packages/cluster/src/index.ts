@@ -3,20 +3,10 @@
  * or in seed members, activation leases with fencing epochs for virtual actors, and
  * deterministic placement by rendezvous hashing.
  */
-export {
-  ClusterArgumentError,
-  ClusterCapacityError,
-  MembershipClosedError,
-  MembershipUnavailableError,
-} from './errors';
+export { ClusterArgumentError, ClusterCapacityError, MembershipClosedError, MembershipUnavailableError } from './errors';
 export { leaseStatus, type MemberInfo, type MemberRecord, type MemberStatus } from './member';
 export type { ActivationLease, AcquireResult, MembershipProvider, Unsubscribe } from './provider';
-export {
-  Membership,
-  type LeaseLostReason,
-  type MembershipEvents,
-  type MembershipOptions,
-} from './membership';
+export { Membership, type LeaseLostReason, type MembershipEvents, type MembershipOptions } from './membership';
 export { owner } from './rendezvous';
 export { RedisMembership, type RedisMembershipOptions } from './redis-membership';
 export { PostgresMembership, type PostgresMembershipOptions } from './postgres-membership';

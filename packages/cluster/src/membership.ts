@@ -73,10 +73,8 @@ export class Membership extends EventEmitter<MembershipEvents> {
     super();
     this.ttlMs = ttlMs(options.ttl ?? 10, 'membership ttl');
     this.renewMs = Math.max(1, Math.floor(this.ttlMs / 3));
-    this.refreshMs =
-      options.refreshInterval === undefined ? this.renewMs : ttlMs(options.refreshInterval, 'refreshInterval');
-    this.marginMs =
-      options.margin === undefined ? Math.floor(this.ttlMs / 10) : Math.min(ttlMs(options.margin, 'margin'), this.ttlMs);
+    this.refreshMs = options.refreshInterval === undefined ? this.renewMs : ttlMs(options.refreshInterval, 'refreshInterval');
+    this.marginMs = options.margin === undefined ? Math.floor(this.ttlMs / 10) : Math.min(ttlMs(options.margin, 'margin'), this.ttlMs);
   }
 
   /** The live members as last read (status `'up'` or `'suspect'`), sorted by URL. */

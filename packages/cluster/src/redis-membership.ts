@@ -83,13 +83,11 @@ export class RedisMembership implements MembershipProvider {
     const sentAt = Date.now();
     const inc = Number(
       await this.call('join', () =>
-        JOIN.run(this.client, [this.memberKey(m.url), this.keys.members, this.keys.incarnation], [
-          m.url,
-          ms,
-          JSON.stringify(m.kinds),
-          this.keys.channel,
-          this.maxMembers,
-        ]),
+        JOIN.run(
+          this.client,
+          [this.memberKey(m.url), this.keys.members, this.keys.incarnation],
+          [m.url, ms, JSON.stringify(m.kinds), this.keys.channel, this.maxMembers],
+        ),
       ),
     );
     if (inc < 0) {
@@ -114,15 +112,11 @@ export class RedisMembership implements MembershipProvider {
   async leave(url: string, incarnation: number): Promise<void> {
     checkUrl(url);
     checkCounter(incarnation, 'incarnation');
-    await this.call('leave', () =>
-      LEAVE.run(this.client, [this.memberKey(url), this.keys.members], [incarnation, url, this.keys.channel]),
-    );
+    await this.call('leave', () => LEAVE.run(this.client, [this.memberKey(url), this.keys.members], [incarnation, url, this.keys.channel]));
   }
 
   async list(): Promise<MemberRecord[]> {
-    const flat = (await this.call('list', () =>
-      LIST.run(this.client, [this.keys.members], [`${this.prefix}m:`]),
-    )) as unknown[];
+    const flat = (await this.call('list', () => LIST.run(this.client, [this.keys.members], [`${this.prefix}m:`]))) as unknown[];
     const now = Date.now();
     const out: MemberRecord[] = [];
     for (let i = 0; i + 2 < flat.length; i += 3) {
@@ -226,9 +220,7 @@ export class RedisMembership implements MembershipProvider {
     this.assertOpen('destroy');
     let cursor = '0';
     do {
-      const [next, keys] = await this.call('destroy', () =>
-        this.client.scan(cursor, 'MATCH', `tsactor:{${this.name}}:*`, 'COUNT', 500),
-      );
+      const [next, keys] = await this.call('destroy', () => this.client.scan(cursor, 'MATCH', `tsactor:{${this.name}}:*`, 'COUNT', 500));
       if (keys.length > 0) await this.call('destroy', () => this.client.del(...keys));
       cursor = next;
     } while (cursor !== '0');

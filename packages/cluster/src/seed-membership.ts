@@ -193,7 +193,7 @@ export class SeedMembership implements MembershipProvider {
       );
     }
     if (typeof reply !== 'object' || reply === null) throw badReply(what);
-    return reply as Partial<Record<keyof SeedReplies[K], unknown>>;
+    return reply;
   }
 
   private assertOpen(what: string): void {
@@ -204,7 +204,9 @@ export class SeedMembership implements MembershipProvider {
 }
 
 function badReply(what: string): MembershipUnavailableError {
-  return new MembershipUnavailableError(`the seed answered ${what} with a reply of the wrong shape; check that it runs the same tsactor version`);
+  return new MembershipUnavailableError(
+    `the seed answered ${what} with a reply of the wrong shape; check that it runs the same tsactor version`,
+  );
 }
 
 function num(v: unknown): number {

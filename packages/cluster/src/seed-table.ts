@@ -228,10 +228,13 @@ export class SeedTable {
     if (this.closed || this.members.size === 0) return;
     let next = Infinity;
     for (const row of this.members.values()) next = Math.min(next, row.expiresAt);
-    this.expiryTimer = setTimeout(() => {
-      this.expireMembers(Date.now());
-      this.scheduleExpiry();
-    }, Math.max(0, next - Date.now()) + 1);
+    this.expiryTimer = setTimeout(
+      () => {
+        this.expireMembers(Date.now());
+        this.scheduleExpiry();
+      },
+      Math.max(0, next - Date.now()) + 1,
+    );
     this.expiryTimer.unref();
   }
 }

@@ -43,12 +43,7 @@ export function checkUrl(url: unknown, what = 'member URL'): string {
 
 /** An identity: a non-empty string without whitespace, at most {@link MAX_IDENTITY_LENGTH} long. */
 export function checkIdentity(identity: unknown): string {
-  if (
-    typeof identity !== 'string' ||
-    identity.length === 0 ||
-    identity.length > MAX_IDENTITY_LENGTH ||
-    !PRINTABLE.test(identity)
-  ) {
+  if (typeof identity !== 'string' || identity.length === 0 || identity.length > MAX_IDENTITY_LENGTH || !PRINTABLE.test(identity)) {
     throw new ClusterArgumentError(
       `identity ${describe(identity)} is not valid: give a non-empty string without whitespace, at most ${MAX_IDENTITY_LENGTH} characters`,
     );
@@ -64,9 +59,7 @@ export function checkMember(member: unknown): MemberInfo {
   const { url, kinds } = member as { url?: unknown; kinds?: unknown };
   checkUrl(url);
   if (!Array.isArray(kinds) || kinds.length > MAX_KINDS) {
-    throw new ClusterArgumentError(
-      `kinds of member ${String(url)} must be an array of at most ${MAX_KINDS} kind names`,
-    );
+    throw new ClusterArgumentError(`kinds of member ${String(url)} must be an array of at most ${MAX_KINDS} kind names`);
   }
   for (const kind of kinds) {
     if (typeof kind !== 'string' || kind.length === 0 || kind.length > MAX_KIND_LENGTH || !PRINTABLE.test(kind)) {

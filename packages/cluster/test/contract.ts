@@ -3,12 +3,7 @@
  * seeds. Each test uses a cluster name of its own, so runs never see each other's rows, and
  * destroys its rows at the end.
  */
-import {
-  ClusterArgumentError,
-  Membership,
-  type MemberRecord,
-  type MembershipProvider,
-} from '@tsactor/cluster';
+import { ClusterArgumentError, Membership, type MemberRecord, type MembershipProvider } from '@tsactor/cluster';
 import { uniqueName } from './services';
 
 /** Opens providers of one kind; `destroy` removes a cluster's rows (after its providers closed). */
@@ -172,10 +167,7 @@ export function describeProviderContract(label: string, factory: ProviderFactory
   it('gives an activation lease to one of two contenders, and tells the other who holds it', async () => {
     const p = await open();
     const q = await open();
-    const [x, y] = await Promise.all([
-      p.acquire('Cart/user-42', 'grpc://a:1/', 30),
-      q.acquire('Cart/user-42', 'grpc://b:1/', 30),
-    ]);
+    const [x, y] = await Promise.all([p.acquire('Cart/user-42', 'grpc://a:1/', 30), q.acquire('Cart/user-42', 'grpc://b:1/', 30)]);
     const results = [x, y];
     const winners = results.filter((r) => r.acquired);
     expect(winners).toHaveLength(1);
@@ -189,7 +181,7 @@ export function describeProviderContract(label: string, factory: ProviderFactory
     expect((await q.acquire('Cart/user-43', 'grpc://b:1/', 30)).acquired).toBe(true);
   });
 
-  it('releases only the holder\'s lease, and each new acquisition has a larger epoch', async () => {
+  it("releases only the holder's lease, and each new acquisition has a larger epoch", async () => {
     const p = await open();
     const first = await p.acquire('User/7', 'grpc://a:1/', 30);
     if (!first.acquired) throw new Error('first acquisition failed');

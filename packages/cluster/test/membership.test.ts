@@ -1,13 +1,7 @@
 /**
  * The Membership driver over the seeds provider (in process): renewals, lease loss, events.
  */
-import {
-  Membership,
-  MembershipClosedError,
-  SeedMembership,
-  SeedTable,
-  type SeedLink,
-} from '@tsactor/cluster';
+import { Membership, MembershipClosedError, SeedMembership, SeedTable, type SeedLink } from '@tsactor/cluster';
 import { nextEvent } from './contract';
 
 describe('Membership', () => {

@@ -168,7 +168,7 @@ export const actorErrorClasses: ReadonlyMap<string, new (message: string) => Act
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;
   if (value !== null && typeof value === 'object' && 'message' in value) {
-    const e = new Error(String((value as { message: unknown }).message));
+    const e = new Error(String(value.message));
     if ('name' in value) e.name = String((value as { name: unknown }).name);
     return e;
   }

@@ -28,7 +28,7 @@ class Waiter implements Deadline {
   /** set by the timeout queue (declared here so that every waiter has one shape) */
   bucket: unknown = undefined;
   constructor(
-    private readonly future: Future<unknown>,
+    private readonly future: Future,
     readonly ok: (v: unknown) => void,
     readonly fail: (e: unknown) => void,
     private readonly seconds: number,
@@ -120,9 +120,7 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
       );
     }
     if (typeof (owner.instance as Record<string, unknown>)[method] !== 'function') {
-      throw new FutureError(
-        `addCallback('${method}'): ${owner.def.name} (${owner.url}) has no method '${method}'`,
-      );
+      throw new FutureError(`addCallback('${method}'): ${owner.def.name} (${owner.url}) has no method '${method}'`);
     }
     if (this.state !== PENDING) {
       owner.callback(method, this);
@@ -186,7 +184,7 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
   }
 
   private wait(ok: (v: unknown) => void, fail: (e: unknown) => void, timeout: number | null | undefined): void {
-    const w = new Waiter(this as Future<unknown>, ok, fail, timeout ?? 0);
+    const w = new Waiter(this, ok, fail, timeout ?? 0);
     if (this.waiter === null && this.waiters === null) this.waiter = w;
     else (this.waiters ??= []).push(w);
     if (timeout !== null && timeout !== undefined) timeouts.add(timeout, w);

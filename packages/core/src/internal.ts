@@ -95,8 +95,7 @@ export {
   type Close,
 } from './wire/frame';
 export { serializeValue, packValue, packValueText, unpackValue, packError, unpackError } from './wire/value';
-export { DEFAULT_WIRE_LIMITS, wireLimits,
-  limitsForSize, malformed, type WireLimits } from './wire/limits';
+export { DEFAULT_WIRE_LIMITS, wireLimits, limitsForSize, malformed, type WireLimits } from './wire/limits';
 export {
   registerRuntime,
   registerTransport,
@@ -114,13 +113,7 @@ export {
   type HostBinding,
 } from './host/registry';
 export { router, Router, FailingChannel } from './host/router';
-export {
-  deliverInbound,
-  refuseInbound,
-  reportRefused,
-  type InboundPort,
-  type AnswerKind,
-} from './host/inbound';
+export { deliverInbound, refuseInbound, reportRefused, type InboundPort, type AnswerKind } from './host/inbound';
 export { packCall, failCall } from './host/outbound';
 export { isHostAddress } from './host/host-address';
 export { tokenMatches } from './host/token';

@@ -114,12 +114,15 @@ export class Timer {
     seconds: number,
     fire: () => void,
   ) {
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.owner?.timers.delete(this);
-      unaim(this.target, this);
-      fire();
-    }, Math.max(0, seconds * 1000));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.owner?.timers.delete(this);
+        unaim(this.target, this);
+        fire();
+      },
+      Math.max(0, seconds * 1000),
+    );
     this.timer.unref();
     this.owner = attach(hostUrl, this);
     aim(target, this);

@@ -19,7 +19,10 @@ class Bucket {
   private armedAt = 0;
   pending = 0;
 
-  constructor(private readonly ms: number, private readonly owner: TimeoutQueue) {}
+  constructor(
+    private readonly ms: number,
+    private readonly owner: TimeoutQueue,
+  ) {}
 
   add(d: Deadline): void {
     d.at = performance.now() + this.ms;

@@ -2,7 +2,18 @@
  * The kinds of mailbox entries of a cell (tell, ask, one-argument tell, future callback):
  * each is handled, refused and dropped as its kind says.
  */
-import { ActorCell, ActorError, Actor, Ask, Future, NotFoundError, Tell, getActorDefinition, setErrorHandler, type ErrorHandler } from '@tsactor/core/internal';
+import {
+  ActorCell,
+  ActorError,
+  Actor,
+  Ask,
+  Future,
+  NotFoundError,
+  Tell,
+  getActorDefinition,
+  setErrorHandler,
+  type ErrorHandler,
+} from '@tsactor/core/internal';
 
 @Actor
 class Subject {
@@ -21,7 +32,7 @@ class Subject {
     return this.calls.length;
   }
   /** not @Tell or @Ask: only a future callback may call it */
-  done(f: Future<unknown>): void {
+  done(f: Future): void {
     this.calls.push(['done', f]);
   }
   free(): void {
@@ -62,7 +73,11 @@ describe('ActorCell mailbox entries', () => {
     cell.send(target, 'get', [], ask);
     await drain();
     expect(await ask).toBe(3);
-    expect(actor.calls).toEqual([['one', 1], ['two', 2, 3], ['done', cb]]);
+    expect(actor.calls).toEqual([
+      ['one', 1],
+      ['two', 2, 3],
+      ['done', cb],
+    ]);
     expect(reports).toEqual([]);
   });
 

@@ -118,7 +118,7 @@ describe.each(carriers)('codec round trip through %s', (_name, carry) => {
     expect(isProxy(out.list[0])).toBe(true);
     expect(out.list[0]).not.toBe(a);
     expect((out.list[0] as Proxy<Target>).equals(a)).toBe(true);
-    expect(((out.list[1] as { b: Proxy<Target> }).b).getUrl()).toBe('local://local:1/b');
+    expect((out.list[1] as { b: Proxy<Target> }).b.getUrl()).toBe('local://local:1/b');
     expect(out.map.get('k')!.getId()).toBe('a');
     const [fromSet] = [...out.set];
     expect(fromSet!.equals(b)).toBe(true);

@@ -62,7 +62,9 @@ function compile(outDir: string, legacy: boolean): void {
       getCurrentDirectory: () => root,
       getNewLine: () => '\n',
     };
-    throw new Error(`the fixture does not compile (${legacy ? 'legacy' : 'standard'} decorators):\n${ts.formatDiagnostics(diagnostics, host)}`);
+    throw new Error(
+      `the fixture does not compile (${legacy ? 'legacy' : 'standard'} decorators):\n${ts.formatDiagnostics(diagnostics, host)}`,
+    );
   }
   // run against the built package: point the import at packages/tsactor (main: dist/index.js)
   const out = path.join(outDir, 'flavour-actor.js');

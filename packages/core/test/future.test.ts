@@ -1,13 +1,23 @@
-import { Actor, ActorCell, Future, FutureError, Tell, TimeoutError, enterCell, getActorDefinition, setErrorHandler } from '@tsactor/core/internal';
+import {
+  Actor,
+  ActorCell,
+  Future,
+  FutureError,
+  Tell,
+  TimeoutError,
+  enterCell,
+  getActorDefinition,
+  setErrorHandler,
+} from '@tsactor/core/internal';
 
 @Actor
 class Listener {
-  readonly calls: Array<[string, Future<unknown>]> = [];
+  readonly calls: Array<[string, Future]> = [];
   @Tell poke(): void {}
-  first(f: Future<unknown>): void {
+  first(f: Future): void {
     this.calls.push(['first', f]);
   }
-  second(f: Future<unknown>): void {
+  second(f: Future): void {
     this.calls.push(['second', f]);
   }
   broken(): void {

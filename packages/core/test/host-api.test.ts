@@ -245,7 +245,7 @@ describe('setContext', () => {
     expect(() => getContext()).toThrow("TSACTOR_CONTEXT='bogus' is not a registered context; registered: 'async' (or 'green_thread')");
   });
 
-  it("a context whose runtime is not registered is refused, saying how to register it", () => {
+  it('a context whose runtime is not registered is refused, saying how to register it', () => {
     delete process.env.TSACTOR_CONTEXT;
     expect(hasRuntime('threads')).toBe(false); // core alone: only this file's 'async' is registered
     let e: unknown;

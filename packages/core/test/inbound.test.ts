@@ -66,7 +66,12 @@ function fakeHost(options: HostOptions = {}): { host: HostBinding & { closed: bo
     id: 'echo',
     desc: internDescription({ name: 'Echo', methods: { echo: ASK, poke: TELL, share: ASK | REF } }),
   };
-  const remote: ActorAddress = { url: `${BASE}far`, base: BASE, id: 'far', desc: internDescription({ name: 'Far', methods: { ping: ASK } }) };
+  const remote: ActorAddress = {
+    url: `${BASE}far`,
+    base: BASE,
+    id: 'far',
+    desc: internDescription({ name: 'Far', methods: { ping: ASK } }),
+  };
   const host = {
     url: BASE,
     base: BASE,
@@ -124,7 +129,17 @@ function bytes(value: unknown): Buffer {
 }
 
 function envelope(fields: Partial<Envelope>): Envelope {
-  return { kind: EnvelopeKind.ASK, id: 1, target: 'echo', method: 'echo', args: bytes([]), ctorArgs: null, value: null, sender: '', ...fields };
+  return {
+    kind: EnvelopeKind.ASK,
+    id: 1,
+    target: 'echo',
+    method: 'echo',
+    args: bytes([]),
+    ctorArgs: null,
+    value: null,
+    sender: '',
+    ...fields,
+  };
 }
 
 /** Reads a packed value (JSON text or bytes) back. */
@@ -343,7 +358,9 @@ describe('deliverInbound: what a peer may do', () => {
     deliverInbound(host, envelope({ id: 1, target: '', method: 'lookupUrl', args: bytes([`${BASE}echo`]) }), untrusted, 'ctx');
     deliverInbound(host, envelope({ id: 2, target: '', method: 'lookupUrl', args: bytes(['grpc://10.0.0.9:22/']) }), untrusted, 'ctx');
     expect((untrusted.error(2) as ActorError).code).toBe('LOOKUP_REFUSED');
-    expect(untrusted.error(2).message).toMatch(/ask the host at grpc:\/\/10\.0\.0\.9:22\/ directly, or give both hosts the same \{ token \}/);
+    expect(untrusted.error(2).message).toMatch(
+      /ask the host at grpc:\/\/10\.0\.0\.9:22\/ directly, or give both hosts the same \{ token \}/,
+    );
     const trusted = new FakePort(1 << 20, true);
     deliverInbound(host, envelope({ id: 3, target: '', method: 'lookupUrl', args: bytes(['grpc://10.0.0.9:22/']) }), trusted, 'ctx');
     expect(delivered.map((d) => d.args[0])).toEqual([`${BASE}echo`, 'grpc://10.0.0.9:22/']);
@@ -371,7 +388,12 @@ describe('deliverInbound: what a peer may do', () => {
 
 describe('packCall', () => {
   const host: ActorAddress = { url: BASE, base: BASE, id: '', desc: HOST_DESCRIPTION };
-  const echo: ActorAddress = { url: `${BASE}echo`, base: BASE, id: 'echo', desc: internDescription({ name: 'Echo', methods: { echo: ASK, poke: TELL } }) };
+  const echo: ActorAddress = {
+    url: `${BASE}echo`,
+    base: BASE,
+    id: 'echo',
+    desc: internDescription({ name: 'Echo', methods: { echo: ASK, poke: TELL } }),
+  };
 
   test('a tell and an ask: kind, target, method and the argument list; the id is left to the transport', () => {
     const tell = packCall(echo, 'poke', [1, 'a'], null);

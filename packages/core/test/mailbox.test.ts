@@ -6,7 +6,7 @@ describe('Mailbox', () => {
     const out: number[] = [];
     let next = 0;
     for (let round = 0; round < 50; round++) {
-      for (let i = 0; i < round % 7 + 1; i++) m.push('m', [next++], null, 0);
+      for (let i = 0; i < (round % 7) + 1; i++) m.push('m', [next++], null, 0);
       for (let i = 0; i < round % 5; i++) m.shift((_m, a) => out.push(a[0] as number));
     }
     m.drainAll((_m, a) => out.push(a[0] as number));
@@ -23,7 +23,7 @@ describe('Mailbox', () => {
       out.push(`${method}:${String(args[0])}:${reply === null ? '-' : reply.n}:${kind}`);
     };
     for (let round = 0; round < 40; round++) {
-      for (let i = 0; i < round % 6 + 1; i++) {
+      for (let i = 0; i < (round % 6) + 1; i++) {
         const n = next++;
         const kind = (n % 3) as 0 | 1 | 2;
         const reply = kind === 1 ? { n } : null;

@@ -65,7 +65,7 @@ async function awaits(): Promise<void> {
   const self: Proxy<Counter> = await p.self();
   // @ts-expect-error an ask's result is not a string
   const wrong: string = await p.get();
-  void [n, list, viaResult, err, done, self, wrong, t];
+  [n, list, viaResult, err, done, self, wrong, t];
 }
 
 // ---- arguments are checked
@@ -97,7 +97,7 @@ const id: string = p.getId();
 const url: string = p.getUrl();
 const same: boolean = p.equals(o);
 const text: string = p.toString();
-void [id, url, same, text];
+[id, url, same, text];
 
 // ---- withTimeout keeps the type
 const bounded: Proxy<Counter> = p.withTimeout(0.5);
@@ -108,7 +108,7 @@ assertType<Equals<ReturnType<typeof bounded.get>, Future<number>>>();
 p.withTimeout('1');
 // @ts-expect-error withTimeout keeps the class: no new methods appear
 bounded.nothing();
-void forever;
+forever;
 
 // ---- HostProxy
 assertType<Equals<ReturnType<typeof host.spawn<Counter>>, Future<Proxy<Counter>>>>();
@@ -131,7 +131,7 @@ async function hosts(): Promise<void> {
   host.spawn('c4', 42);
   // @ts-expect-error the id is a string
   host.lookup(1);
-  void [c, n, looked, remoteHost, exists, stopped, h2];
+  [c, n, looked, remoteHost, exists, stopped, h2];
 }
 
-void [awaits, hosts];
+[awaits, hosts];

@@ -121,7 +121,9 @@ describe('a third-party runtime plugin', () => {
     expect((e as HostError).code).toBe('UNKNOWN_CONTEXT');
     expect((e as Error).message).toContain("registered: 'async' (or 'green_thread'), 'recording' (or 'rec', 'tape')");
     process.env.TSACTOR_CONTEXT = 'fibers';
-    expect(() => getContext()).toThrow(/TSACTOR_CONTEXT='fibers' is not a registered context; registered: .*'recording' \(or 'rec', 'tape'\)/);
+    expect(() => getContext()).toThrow(
+      /TSACTOR_CONTEXT='fibers' is not a registered context; registered: .*'recording' \(or 'rec', 'tape'\)/,
+    );
   });
 
   it('cannot take a name that another runtime already has', () => {

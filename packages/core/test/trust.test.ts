@@ -54,7 +54,9 @@ describe('remoteSpawn policy', () => {
     expect(remoteSpawnPolicy({})).toBe('registered');
     expect(remoteSpawnPolicy({ remoteSpawn: true })).toBe('load');
     expect(remoteSpawnPolicy({ remoteSpawn: false })).toBe(false);
-    expect(() => remoteSpawnPolicy({ remoteSpawn: 'yes' as unknown as 'load' })).toThrow(/remoteSpawn must be false, 'registered' or 'load'/);
+    expect(() => remoteSpawnPolicy({ remoteSpawn: 'yes' as unknown as 'load' })).toThrow(
+      /remoteSpawn must be false, 'registered' or 'load'/,
+    );
   });
 
   test('false refuses every remote spawn', () => {
@@ -127,7 +129,9 @@ describe('protected mode', () => {
 
   test('a host on a reachable address needs a token, client certificates or insecure: true', () => {
     expect(() => checkProtectedMode('grpc://0.0.0.0:1277/', '0.0.0.0', {})).toThrow(HostError);
-    expect(() => checkProtectedMode('grpc://0.0.0.0:1277/', '0.0.0.0', {})).toThrow(/give the host a shared secret \(\{ token \}\).*insecure: true/);
+    expect(() => checkProtectedMode('grpc://0.0.0.0:1277/', '0.0.0.0', {})).toThrow(
+      /give the host a shared secret \(\{ token \}\).*insecure: true/,
+    );
     expect(() => checkProtectedMode('grpc://0.0.0.0:1277/', '0.0.0.0', { tls: { cert: 'c', key: 'k' } })).toThrow(HostError);
     expect(() => checkProtectedMode('grpc://0.0.0.0:1277/', '0.0.0.0', { token: 's' })).not.toThrow();
     expect(() => checkProtectedMode('grpc://0.0.0.0:1277/', '0.0.0.0', { tls: { cert: 'c', key: 'k', ca: 'a' } })).not.toThrow();

@@ -3,7 +3,14 @@
  * a push onto the actor's ring-buffer mailbox (no Promise); the dispatcher drains mailboxes
  * in microtasks and yields to I/O under load.
  */
-import { spawnCell, type HostBinding, type Runtime, type RuntimePlugin, type SpawnedActor, type SpawnRequest } from '@tsactor/core/internal';
+import {
+  spawnCell,
+  type HostBinding,
+  type Runtime,
+  type RuntimePlugin,
+  type SpawnedActor,
+  type SpawnRequest,
+} from '@tsactor/core/internal';
 
 class AsyncRuntime implements Runtime {
   constructor(private readonly host: HostBinding) {}

@@ -40,7 +40,9 @@ async function main(): Promise<void> {
     const tAsync = await timeBoth('async', iterations);
     const tThreads = await timeBoth('threads', iterations);
     speedups.push(tAsync / tThreads);
-    console.log(`run ${r + 1}: async ${tAsync.toFixed(0)} ms, threads ${tThreads.toFixed(0)} ms, speed-up ${(tAsync / tThreads).toFixed(2)}x`);
+    console.log(
+      `run ${r + 1}: async ${tAsync.toFixed(0)} ms, threads ${tThreads.toFixed(0)} ms, speed-up ${(tAsync / tThreads).toFixed(2)}x`,
+    );
   }
   const s = spread(speedups);
   console.log(`speed-up: best ${s.best.toFixed(2)}x, median ${s.median.toFixed(2)}x, worst ${s.worst.toFixed(2)}x`);

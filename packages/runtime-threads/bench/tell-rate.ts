@@ -70,11 +70,15 @@ function run(kind: string, n: number, runs: number, batch: string | undefined): 
   if (batch === undefined) delete env.TSACTOR_THREADS_BATCH;
   else env.TSACTOR_THREADS_BATCH = batch;
   const tsNode = process.execArgv.some((a) => a.includes('ts-node')) ? [] : ['-r', require.resolve('ts-node/register/transpile-only')];
-  const r = spawnSync(process.execPath, [...process.execArgv, ...tsNode, __filename, '--child', kind, '--n', String(n), '--runs', String(runs)], {
-    env,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const r = spawnSync(
+    process.execPath,
+    [...process.execArgv, ...tsNode, __filename, '--child', kind, '--n', String(n), '--runs', String(runs)],
+    {
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   if (r.status !== 0) throw new Error(`benchmark ${kind} failed: ${r.stdout}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as number[];
 }

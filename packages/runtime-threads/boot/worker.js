@@ -27,7 +27,8 @@ function syncWriter(fd) {
       callback = encoding;
       encoding = undefined;
     }
-    const buf = typeof chunk === 'string' ? Buffer.from(chunk, encoding || 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const buf =
+      typeof chunk === 'string' ? Buffer.from(chunk, encoding || 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let off = 0;
     while (off < buf.length) {
       try {

@@ -299,7 +299,7 @@ export class Link {
    * cannot carry): posts its messages one by one so that only the bad ones fail.
    */
   private salvage(batch: unknown[], error: unknown): void {
-    for (let i = 0; i < batch.length; ) {
+    for (let i = 0; i < batch.length;) {
       const size = sizeAt(batch, i);
       const one = batch.slice(i, i + size);
       try {
@@ -347,7 +347,13 @@ export class Link {
       try {
         switch (op) {
           case TELL:
-            h.deliver(this, batch[at + 1] as number, this.names[batch[at + 2] as number]!, this.args(batch, at + 4, batch[at + 3] as number), 0);
+            h.deliver(
+              this,
+              batch[at + 1] as number,
+              this.names[batch[at + 2] as number]!,
+              this.args(batch, at + 4, batch[at + 3] as number),
+              0,
+            );
             break;
           case ASK:
             h.deliver(

@@ -63,6 +63,4 @@ export interface LocatePayload {
   readonly id: string;
 }
 
-export type LocateAnswer =
-  | { readonly where: 'worker'; readonly index: number; readonly handle: number }
-  | { readonly where: 'none' };
+export type LocateAnswer = { readonly where: 'worker'; readonly index: number; readonly handle: number } | { readonly where: 'none' };

@@ -169,9 +169,12 @@ export class ThreadRuntime implements Runtime, LinkHandler {
     }
     const n = host.options.threads;
     if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) {
-      throw new HostError(`createHost: options.threads must be a whole number of worker threads from 1 to ${MAX_THREADS}, got ${String(n)}`, {
-        code: 'BAD_OPTION',
-      });
+      throw new HostError(
+        `createHost: options.threads must be a whole number of worker threads from 1 to ${MAX_THREADS}, got ${String(n)}`,
+        {
+          code: 'BAD_OPTION',
+        },
+      );
     }
     this.size = n ?? Math.max(1, typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
     this.slots = new Array<Slot | null>(this.size).fill(null);

@@ -271,7 +271,8 @@ class PendingRoute implements ActorChannel {
     const ch = new LinkChannel(link, answer.handle);
     this.next = ch;
     if (routes.get(this.id) === this) routes.set(this.id, ch);
-    for (let i = 0; i < q.length; i += 4) ch.sendEncoded(q[i] as ActorAddress, q[i + 1] as string, q[i + 2] as unknown[], q[i + 3] as Reply | null);
+    for (let i = 0; i < q.length; i += 4)
+      ch.sendEncoded(q[i] as ActorAddress, q[i + 1] as string, q[i + 2] as unknown[], q[i + 3] as Reply | null);
   }
 
   private fail(error: Error, q: unknown[] = this.queue): void {

@@ -20,13 +20,18 @@ interface Run {
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, args, { cwd: PROGRAMS, env: { ...process.env, ...env }, timeout: 40_000 }, (error, stdout, stderr) => {
-      if (error !== null && typeof error.code !== 'number') {
-        reject(error);
-        return;
-      }
-      resolve({ code: child.exitCode, stdout: stdout.split('\n').filter((l) => l !== ''), stderr });
-    });
+    const child = execFile(
+      process.execPath,
+      args,
+      { cwd: PROGRAMS, env: { ...process.env, ...env }, timeout: 40_000 },
+      (error, stdout, stderr) => {
+        if (error !== null && typeof error.code !== 'number') {
+          reject(error);
+          return;
+        }
+        resolve({ code: child.exitCode, stdout: stdout.split('\n').filter((l) => l !== ''), stderr });
+      },
+    );
   });
 }
 

@@ -75,7 +75,13 @@ async function rejection(p: PromiseLike<unknown>): Promise<Error> {
 /**
  * Slot 0: the crasher and a bystander on the same worker; slot 1: a counter and an agent.
  */
-async function setup(): Promise<{ h: HostProxy; crasher: Awaited<ReturnType<typeof spawnCrasher>>; bystander: Awaited<ReturnType<typeof spawnCrasher>>; counter: Awaited<ReturnType<typeof spawnCounter>>; agent: Awaited<ReturnType<typeof spawnAgent>> }> {
+async function setup(): Promise<{
+  h: HostProxy;
+  crasher: Awaited<ReturnType<typeof spawnCrasher>>;
+  bystander: Awaited<ReturnType<typeof spawnCrasher>>;
+  counter: Awaited<ReturnType<typeof spawnCounter>>;
+  agent: Awaited<ReturnType<typeof spawnAgent>>;
+}> {
   setContext('threads');
   const h = await createHost(`local://death-${++hosts}:1/host`, { threads: 2 });
   const crasher = await spawnCrasher(h, 'crasher');
@@ -93,7 +99,11 @@ const spawnAgent = (h: HostProxy, id: string) => h.spawn(id, Agent);
 
 describe.each([
   ['an actor calls process.exit', (c: Awaited<ReturnType<typeof spawnCrasher>>) => c.exit(3), /exited with code 3/],
-  ['an error escapes in a timer', (c: Awaited<ReturnType<typeof spawnCrasher>>) => c.throwInTimer('boom in a timer'), /uncaught RangeError: boom in a timer/],
+  [
+    'an error escapes in a timer',
+    (c: Awaited<ReturnType<typeof spawnCrasher>>) => c.throwInTimer('boom in a timer'),
+    /uncaught RangeError: boom in a timer/,
+  ],
 ] as const)('a worker dies when %s', (_what, kill, why) => {
   it('fails pending and later asks to its actors promptly with HostDownError, from the main thread and from other workers', async () => {
     const { crasher, bystander, agent } = await setup();
@@ -175,7 +185,6 @@ describe.each([
     expect(reports.filter((r) => r.info.kind === 'internal')).toHaveLength(1);
   });
 
-
   it('stops the intervals and timers aimed at its actors, on the main thread and in the other workers', async () => {
     const { h, crasher, bystander, agent } = await setup();
     const iv = interval(h, 0.005, bystander, 'poke');
@@ -197,5 +206,4 @@ describe.each([
     expect(await agent.waitTicks(10)).toBeGreaterThanOrEqual(10);
     expect(tellReports()).toBe(before);
   });
-
 });

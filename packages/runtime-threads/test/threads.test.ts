@@ -136,8 +136,24 @@ describe('values and references across threads', () => {
   it('keeps what structured clone keeps, errors and registered classes, main -> worker -> worker', async () => {
     const agent = await two.spawn(id('agent'), Agent);
     const counter = await two.spawn(id('counter'), Counter);
-    expect(await counter.inspect(value())).toEqual({ map: true, set: true, date: true, bytes: true, buffer: true, money: true, error: true });
-    expect(await agent.relayInspect(counter, value())).toEqual({ map: true, set: true, date: true, bytes: true, buffer: true, money: true, error: true });
+    expect(await counter.inspect(value())).toEqual({
+      map: true,
+      set: true,
+      date: true,
+      bytes: true,
+      buffer: true,
+      money: true,
+      error: true,
+    });
+    expect(await agent.relayInspect(counter, value())).toEqual({
+      map: true,
+      set: true,
+      date: true,
+      bytes: true,
+      buffer: true,
+      money: true,
+      error: true,
+    });
     const back = (await agent.relay(counter, value())) as Record<string, unknown>;
     expect(back.map).toEqual(new Map([['k', [1, { deep: true }]]]));
     expect(back.set).toEqual(new Set([1, 'two']));
@@ -275,10 +291,8 @@ describe('shutdown', () => {
   });
 
   it("starts workers without ts-node's require hook (they have their own TypeScript loader)", () => {
-    expect(workerExecArgv(['-r', 'ts-node/register/transpile-only', '--stack-size=2000', '--require=ts-node/register', '--require', 'x'])).toEqual([
-      '--stack-size=2000',
-      '--require',
-      'x',
-    ]);
+    expect(
+      workerExecArgv(['-r', 'ts-node/register/transpile-only', '--stack-size=2000', '--require=ts-node/register', '--require', 'x']),
+    ).toEqual(['--stack-size=2000', '--require', 'x']);
   });
 });

@@ -136,7 +136,9 @@ function summary(rates: number[]): string {
 async function main(): Promise<void> {
   // the size of a tell's envelope: hit(12345) to 'sink', as the transport encodes it
   const size = tsactorEnvelopeSize();
-  process.stdout.write(`remote tells through RabbitMQ at ${BROKER.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1@')}: ${N.toLocaleString('en')} messages per run, ${ROUNDS} rounds, message body ${size} bytes for plain amqplib\n`);
+  process.stdout.write(
+    `remote tells through RabbitMQ at ${BROKER.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1@')}: ${N.toLocaleString('en')} messages per run, ${ROUNDS} rounds, message body ${size} bytes for plain amqplib\n`,
+  );
   const plainDurable: number[] = [];
   const plainFast: number[] = [];
   const ours: number[] = [];
@@ -159,7 +161,9 @@ async function main(): Promise<void> {
   process.stdout.write(`tsactor remote tells (sent in a loop):    ${summary(ours)}\n`);
   process.stdout.write(`tsactor remote tells (one per message):   ${summary(single)}\n`);
   process.stdout.write(`plain amqplib, transient, no confirms:    ${summary(plainFast)}\n`);
-  process.stdout.write(`tsactor / plain (durable), same round: in a loop ${pct(ours)} (best vs best ${bestVsBest(ours)}); one per message ${pct(single)} (best vs best ${bestVsBest(single)}); target: at least 80%\n`);
+  process.stdout.write(
+    `tsactor / plain (durable), same round: in a loop ${pct(ours)} (best vs best ${bestVsBest(ours)}); one per message ${pct(single)} (best vs best ${bestVsBest(single)}); target: at least 80%\n`,
+  );
 }
 
 function tsactorEnvelopeSize(): number {

@@ -116,7 +116,9 @@ export class PendingAsks {
       } else if (env.kind === EnvelopeKind.ERROR) {
         a.reply.reject(unpackError(env.value, opts));
       } else {
-        a.reply.reject(new ActorError(`malformed answer to ${a.method}() of ${a.url}: ${env.method || `kind ${env.kind}`}`, { code: 'MALFORMED' }));
+        a.reply.reject(
+          new ActorError(`malformed answer to ${a.method}() of ${a.url}: ${env.method || `kind ${env.kind}`}`, { code: 'MALFORMED' }),
+        );
       }
     }
   };
@@ -200,7 +202,10 @@ export class PendingAsks {
       if (r.consumerCount === 0) {
         this.rejectQueue(
           queue,
-          (a) => new HostDownError(`the host ${base} is down: nothing consumes its queue '${queue}' any more; ${a.method}() of ${a.url} is not answered`),
+          (a) =>
+            new HostDownError(
+              `the host ${base} is down: nothing consumes its queue '${queue}' any more; ${a.method}() of ${a.url} is not answered`,
+            ),
         );
       }
     } catch (e) {
@@ -208,7 +213,10 @@ export class PendingAsks {
       if (/404|NOT.FOUND/.test(msg)) {
         this.rejectQueue(
           queue,
-          (a) => new HostDownError(`the host ${base} is down: its queue '${queue}' is gone (the host was shut down); ${a.method}() of ${a.url} is not answered`),
+          (a) =>
+            new HostDownError(
+              `the host ${base} is down: its queue '${queue}' is gone (the host was shut down); ${a.method}() of ${a.url} is not answered`,
+            ),
         );
       }
     } finally {

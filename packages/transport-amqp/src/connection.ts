@@ -72,7 +72,16 @@ export class AmqpNode {
   private upWaiters: Array<() => void> = [];
   /** why the broker is unreachable, when it is */
   lastFailure = '';
-  readonly stats: NodeStats = { connects: 0, disconnects: 0, published: 0, republished: 0, confirmed: 0, returned: 0, asksRejectedOnOutage: 0, duplicates: 0 };
+  readonly stats: NodeStats = {
+    connects: 0,
+    disconnects: 0,
+    published: 0,
+    republished: 0,
+    confirmed: 0,
+    returned: 0,
+    asksRejectedOnOutage: 0,
+    duplicates: 0,
+  };
 
   constructor(
     readonly cfg: BrokerConfig,
@@ -84,7 +93,8 @@ export class AmqpNode {
   /** Connects now if not connected; rejects with the broker's failure. */
   connect(): Promise<void> {
     if (this.state === 'up') return Promise.resolve();
-    if (this.state === 'closed') return Promise.reject(new HostDownError(`the connection to the RabbitMQ broker at ${this.cfg.display} is closed`));
+    if (this.state === 'closed')
+      return Promise.reject(new HostDownError(`the connection to the RabbitMQ broker at ${this.cfg.display} is closed`));
     if (this.attemptPromise !== null) return this.attemptPromise;
     this.clearReconnect();
     if (!this.everUp) this.state = 'connecting';
@@ -121,7 +131,10 @@ export class AmqpNode {
         }),
       ]);
     } catch (e) {
-      opening.then((c) => c.close().catch(() => undefined), () => undefined);
+      opening.then(
+        (c) => c.close().catch(() => undefined),
+        () => undefined,
+      );
       throw e;
     } finally {
       clearTimeout(timer);
@@ -168,7 +181,7 @@ export class AmqpNode {
         reportError(toError(e), { actor: this.cfg.display, method: 'reconnect', kind: 'internal' });
       }
     }
-    if ((this.state as State) === 'closed' || attempt.abandoned) throw new HostDownError('closed while connecting');
+    if (this.state === 'closed' || attempt.abandoned) throw new HostDownError('closed while connecting');
     this.conn = conn;
     this.publisher.use(pub);
     this.replies.use(replyPub);
@@ -299,7 +312,9 @@ export class AmqpNode {
         { actor: this.cfg.display, method: 'close', kind: 'internal' },
       );
     }
-    this.asks.rejectAll((a) => new HostDownError(`the connection to the RabbitMQ broker was closed (shutdown); ${a.method}() of ${a.url} is not answered`));
+    this.asks.rejectAll(
+      (a) => new HostDownError(`the connection to the RabbitMQ broker was closed (shutdown); ${a.method}() of ${a.url} is not answered`),
+    );
     for (const o of this.outbound) o.dead();
     this.outbound.clear();
     const conn = this.conn;

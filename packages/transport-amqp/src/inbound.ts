@@ -76,7 +76,9 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
       if (first && q.messageCount > 0) {
         await ch.purgeQueue(this.queue);
         reportError(
-          new ActorError(`dropped ${q.messageCount} message batch(es) left in the queue '${this.queue}' by an earlier host at ${this.host.base}`),
+          new ActorError(
+            `dropped ${q.messageCount} message batch(es) left in the queue '${this.queue}' by an earlier host at ${this.host.base}`,
+          ),
           { actor: this.host.url, method: 'listen', kind: 'internal' },
         );
       }
@@ -117,16 +119,21 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
       if (msg === null) {
         // the broker cancelled the consumer (the queue was deleted by hand)
         if (!this.closed) {
-          reportError(new HostDownError(`the queue '${this.queue}' of host ${this.host.url} was deleted on the broker; the host receives nothing any more`), {
-            actor: this.host.url,
-            method: 'consume',
-            kind: 'internal',
-          });
+          reportError(
+            new HostDownError(
+              `the queue '${this.queue}' of host ${this.host.url} was deleted on the broker; the host receives nothing any more`,
+            ),
+            {
+              actor: this.host.url,
+              method: 'consume',
+              kind: 'internal',
+            },
+          );
         }
         return;
       }
       if (ch !== this.ch) return;
-      const floor = Number((msg.properties.headers as Record<string, unknown> | undefined)?.['x-floor'] ?? 0);
+      const floor = Number(msg.properties.headers?.['x-floor'] ?? 0);
       if (!this.dedup.seen(msg.properties.messageId as string | undefined, floor)) this.handle(msg);
       else this.node.stats.duplicates++;
       this.ack(msg);
@@ -161,7 +168,10 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     const replyTo = msg.properties.replyTo as string | undefined;
     let batch: Envelope[];
     try {
-      if (msg.content.byteLength > MAX_BATCH_SIZE) throw new ActorError(`a message of ${msg.content.byteLength} bytes is larger than the ${MAX_BATCH_SIZE} bytes allowed`, { code: 'TOO_LARGE' });
+      if (msg.content.byteLength > MAX_BATCH_SIZE)
+        throw new ActorError(`a message of ${msg.content.byteLength} bytes is larger than the ${MAX_BATCH_SIZE} bytes allowed`, {
+          code: 'TOO_LARGE',
+        });
       batch = decodeFrame(msg.content).batch;
     } catch (e) {
       reportError(toError(e), { actor: this.host.url, method: 'receive', kind: 'internal' });
@@ -169,14 +179,17 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     }
     const token = this.host.options.token;
     if (token !== undefined && token !== '') {
-      const given = (msg.properties.headers as Record<string, unknown> | undefined)?.['x-tsactor-token'];
+      const given = msg.properties.headers?.['x-tsactor-token'];
       if (!tokenMatches(given, token)) {
         for (const env of batch) {
           refuseInbound(
             env,
             this,
             replyTo,
-            new HostError(`host ${this.host.url} refused ${env.method}(): the sender did not present the host's token (give both hosts the same options.token)`, { code: 'UNAUTHENTICATED' }),
+            new HostError(
+              `host ${this.host.url} refused ${env.method}(): the sender did not present the host's token (give both hosts the same options.token)`,
+              { code: 'UNAUTHENTICATED' },
+            ),
           );
         }
         return;
@@ -197,10 +210,22 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     if (replyTo === undefined) return;
     let env = encodeEnvelope({ kind, id, target: '', method: '', args: null, ctorArgs: null, value, sender: '' });
     if (env.byteLength > MAX_MESSAGE_SIZE) {
-      const e = new ActorError(`the result of ${where} takes ${env.byteLength} bytes, more than the ${MAX_MESSAGE_SIZE} bytes an amqp:// message may carry`, {
-        code: 'TOO_LARGE',
+      const e = new ActorError(
+        `the result of ${where} takes ${env.byteLength} bytes, more than the ${MAX_MESSAGE_SIZE} bytes an amqp:// message may carry`,
+        {
+          code: 'TOO_LARGE',
+        },
+      );
+      env = encodeEnvelope({
+        kind: EnvelopeKind.ERROR,
+        id,
+        target: '',
+        method: '',
+        args: null,
+        ctorArgs: null,
+        value: packError(e, where),
+        sender: '',
       });
-      env = encodeEnvelope({ kind: EnvelopeKind.ERROR, id, target: '', method: '', args: null, ctorArgs: null, value: packError(e, where), sender: '' });
     }
     this.node.replies.send(replyTo, env);
   }
@@ -236,4 +261,3 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     return this.ch;
   }
 }
-

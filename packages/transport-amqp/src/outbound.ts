@@ -75,9 +75,12 @@ export class AmqpChannel implements ActorChannel, Outbound {
       out = packCall(target, method, args, reply, this.senderUrl);
       const size = measureEnvelope(out);
       if (size > MAX_MESSAGE_SIZE) {
-        throw new ActorError(`${target.desc.name}.${method}: the message takes ${size} bytes, more than the ${MAX_MESSAGE_SIZE} bytes an amqp:// message may carry`, {
-          code: 'TOO_LARGE',
-        });
+        throw new ActorError(
+          `${target.desc.name}.${method}: the message takes ${size} bytes, more than the ${MAX_MESSAGE_SIZE} bytes an amqp:// message may carry`,
+          {
+            code: 'TOO_LARGE',
+          },
+        );
       }
     } catch (e) {
       // a value that cannot travel (a proxy to a method without @Ref, a function ...)

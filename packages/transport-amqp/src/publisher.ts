@@ -209,7 +209,11 @@ export class Publisher {
     for (const env of batch) {
       if (env.kind === EnvelopeKind.ASK) {
         const a = this.node.asks.take(env.id);
-        a?.reply.reject(new HostDownError(`no host is running at ${base}: ${a.method}() of ${a.url} not delivered (nothing serves its queue '${queue}' on the broker ${this.node.cfg.display})`));
+        a?.reply.reject(
+          new HostDownError(
+            `no host is running at ${base}: ${a.method}() of ${a.url} not delivered (nothing serves its queue '${queue}' on the broker ${this.node.cfg.display})`,
+          ),
+        );
       } else if (env.kind === EnvelopeKind.TELL) {
         tells++;
         firstTell ??= env;

@@ -2,7 +2,14 @@
  * The amqp:// transport plugin: hosts served over RabbitMQ and channels to them. One
  * connection per broker configuration is shared by every host and channel of the process.
  */
-import { FailingChannel, HostDownError, type ActorChannel, type HostBinding, type TransportPlugin, type TransportServer } from '@tsactor/core/internal';
+import {
+  FailingChannel,
+  HostDownError,
+  type ActorChannel,
+  type HostBinding,
+  type TransportPlugin,
+  type TransportServer,
+} from '@tsactor/core/internal';
 import { brokerConfig, brokerHostError, type BrokerConfig } from './config';
 import { HostListener } from './inbound';
 import { AmqpNode, type NodeStats } from './connection';
@@ -105,7 +112,12 @@ export function waitForBroker(seconds = 30): Promise<void> {
     Promise.all(pending.map((n) => n.whenUp())).then(() => undefined),
     new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new HostDownError(`the RabbitMQ broker at ${pending.map((n) => n.cfg.display).join(', ')} is still unreachable after ${seconds} s (${pending[0]!.lastFailure})`)),
+        () =>
+          reject(
+            new HostDownError(
+              `the RabbitMQ broker at ${pending.map((n) => n.cfg.display).join(', ')} is still unreachable after ${seconds} s (${pending[0]!.lastFailure})`,
+            ),
+          ),
         seconds * 1000,
       );
     }),

@@ -7,16 +7,7 @@
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as amqp from 'amqplib';
-import {
-  ActorError,
-  HostDownError,
-  HostError,
-  NotFoundError,
-  createHost,
-  setRabbitCredentials,
-  shutdown,
-  type HostProxy,
-} from 'tsactor';
+import { ActorError, HostDownError, HostError, NotFoundError, createHost, setRabbitCredentials, shutdown, type HostProxy } from 'tsactor';
 import { EnvelopeKind, decodeFrame, encodeBatch, encodeEnvelope, serializeValue, unpackError } from '@tsactor/core/internal';
 import { amqpStats, queueOf } from '@tsactor/transport-amqp';
 import { captureReports, errorOf, settle, within } from '@tsactor/testing';
@@ -292,7 +283,16 @@ describeWithBroker('amqp transport', () => {
     });
 
     function tell(target: string, method: string, args: unknown[]): Uint8Array {
-      return encodeEnvelope({ kind: EnvelopeKind.TELL, id: 0, target, method, args: serializeValue(args), ctorArgs: null, value: null, sender: '' });
+      return encodeEnvelope({
+        kind: EnvelopeKind.TELL,
+        id: 0,
+        target,
+        method,
+        args: serializeValue(args),
+        ctorArgs: null,
+        value: null,
+        sender: '',
+      });
     }
 
     async function publish(body: Buffer, messageId: string, replyTo?: string): Promise<void> {
@@ -317,9 +317,36 @@ describeWithBroker('amqp transport', () => {
       const capture = captureReports();
       try {
         await publish(Buffer.from([0xff, 0xff, 0xff, 0x0f]), 'raw-bad.1', replies);
-        const badArgs = encodeEnvelope({ kind: EnvelopeKind.ASK, id: 77, target: 'c', method: 'count', args: Buffer.from('J{not json'), ctorArgs: null, value: null, sender: '' });
-        const unknown = encodeEnvelope({ kind: EnvelopeKind.ASK, id: 78, target: 'c', method: 'nope', args: serializeValue([]), ctorArgs: null, value: null, sender: '' });
-        const noActor = encodeEnvelope({ kind: EnvelopeKind.ASK, id: 79, target: 'ghost', method: 'count', args: serializeValue([]), ctorArgs: null, value: null, sender: '' });
+        const badArgs = encodeEnvelope({
+          kind: EnvelopeKind.ASK,
+          id: 77,
+          target: 'c',
+          method: 'count',
+          args: Buffer.from('J{not json'),
+          ctorArgs: null,
+          value: null,
+          sender: '',
+        });
+        const unknown = encodeEnvelope({
+          kind: EnvelopeKind.ASK,
+          id: 78,
+          target: 'c',
+          method: 'nope',
+          args: serializeValue([]),
+          ctorArgs: null,
+          value: null,
+          sender: '',
+        });
+        const noActor = encodeEnvelope({
+          kind: EnvelopeKind.ASK,
+          id: 79,
+          target: 'ghost',
+          method: 'count',
+          args: serializeValue([]),
+          ctorArgs: null,
+          value: null,
+          sender: '',
+        });
         await publish(encodeBatch([badArgs, unknown, noActor]), 'raw-bad.2', replies);
         const client = await createHost(url());
         const c = await client.lookupUrl<Counter>(`${serverUrl}c`, Counter);

@@ -56,7 +56,9 @@ export function describeWithBroker(name: string, fn: () => void): void {
       });
     });
   } else {
-    process.stderr.write(`\nSKIPPED '${name}': ${s.reason}. Start it with 'rabbitmq-server -detached' to run these tests (under CI=true they fail instead).\n`);
+    process.stderr.write(
+      `\nSKIPPED '${name}': ${s.reason}. Start it with 'rabbitmq-server -detached' to run these tests (under CI=true they fail instead).\n`,
+    );
     describe.skip(name, fn);
   }
 }

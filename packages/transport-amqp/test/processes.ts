@@ -85,7 +85,9 @@ export class Child {
       const found = this.lines.find(match);
       if (found !== undefined) return found;
       if (!this.running || Date.now() > deadline) {
-        throw new Error(`${path.basename(this.script)}: no line ${String(pattern)}; output:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`);
+        throw new Error(
+          `${path.basename(this.script)}: no line ${String(pattern)}; output:\n${this.lines.join('\n')}\nstderr:\n${this.stderr}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.max(0, deadline - Date.now()) + 10);

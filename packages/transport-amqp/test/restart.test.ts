@@ -29,10 +29,11 @@ function gaps(got: number[], n: number): string {
   const missing = range(n).filter((i) => !seen.has(i));
   const twice = [...seen].filter(([, c]) => c > 1).map(([i]) => i);
   let disorder = -1;
-  for (let k = 1; k < got.length; k++) if (got[k]! < got[k - 1]!) {
-    disorder = k;
-    break;
-  }
+  for (let k = 1; k < got.length; k++)
+    if (got[k]! < got[k - 1]!) {
+      disorder = k;
+      break;
+    }
   const list = (xs: number[]): string => `${xs.length} [${xs.slice(0, 20).join(', ')}${xs.length > 20 ? ', ...' : ''}]`;
   const parts: string[] = [];
   if (missing.length > 0) parts.push(`missing ${list(missing)}`);

@@ -121,7 +121,10 @@ describe('broker configuration', () => {
 
   it('explains failures: refused credentials, unknown vhost, unreachable', () => {
     const c = brokerConfig();
-    const auth = explainBrokerFailure(c, new Error('Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused"'));
+    const auth = explainBrokerFailure(
+      c,
+      new Error('Handshake terminated by server: 403 (ACCESS-REFUSED) with message "ACCESS_REFUSED - Login was refused"'),
+    );
     expect(auth.code).toBe('BROKER_AUTH');
     expect(auth.message).toContain("user 'guest'");
     const vhost = explainBrokerFailure(c, new Error('Expected ConnectionOpenOk; got <ConnectionClose channel:0>'));

@@ -109,7 +109,11 @@ async function main() {
       lat.push((performance.now() - s) * 1000);
     }
     lat.sort((a, b) => a - b);
-    latencies.push({ p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)], mean: lat.reduce((a, b) => a + b, 0) / lat.length });
+    latencies.push({
+      p50: lat[Math.floor(lat.length / 2)],
+      p99: lat[Math.floor(lat.length * 0.99)],
+      mean: lat.reduce((a, b) => a + b, 0) / lat.length,
+    });
     process.stdout.write(
       `round ${r + 1}/${rounds}: tells ${Math.round(tellRates[r]).toLocaleString('en')} msg/s, pipelined asks ${Math.round(askRates[r]).toLocaleString('en')}/s, sequential ask p50 ${latencies[r].p50.toFixed(0)} µs p99 ${latencies[r].p99.toFixed(0)} µs\n`,
     );

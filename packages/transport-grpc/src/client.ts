@@ -118,7 +118,12 @@ export class GrpcChannel implements ActorChannel, Beating {
 
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
     if (this.state === CLOSED) {
-      this.refuse(reply, target, method, new HostDownError(`the connection to ${this.base} is closed; ${method}() of ${target.url} not sent`));
+      this.refuse(
+        reply,
+        target,
+        method,
+        new HostDownError(`the connection to ${this.base} is closed; ${method}() of ${target.url} not sent`),
+      );
       return;
     }
     if (this.state === DOWN || this.state === IDLE) {

@@ -141,7 +141,11 @@ class InboundConnection implements Beating, InboundPort<null> {
     try {
       frame = decodeFrame(buf);
     } catch (e) {
-      this.notice(new ActorError(`host ${this.host.base} could not read a frame from ${this.peer || 'a peer'}: ${toError(e).message}`, { code: 'MALFORMED' }));
+      this.notice(
+        new ActorError(`host ${this.host.base} could not read a frame from ${this.peer || 'a peer'}: ${toError(e).message}`, {
+          code: 'MALFORMED',
+        }),
+      );
       return;
     }
     if (this.state === OPENING) {
@@ -204,14 +208,18 @@ class InboundConnection implements Beating, InboundPort<null> {
   /** Tells the peer about a problem that no ask is waiting for (e.g. a malformed frame). */
   private notice(error: Error): void {
     reportError(error, { actor: this.host.base, method: 'receive', kind: 'internal' });
-    if (this.state === OPEN) this.send(EnvelopeKind.ERROR, 0, packError(error, 'receive', this.trustedPeer || this.host.options.exposeStacks === true));
+    if (this.state === OPEN)
+      this.send(EnvelopeKind.ERROR, 0, packError(error, 'receive', this.trustedPeer || this.host.options.exposeStacks === true));
   }
 
   private accept(frame: Frame): void {
     const hello = frame.hello!;
     this.peer = hello.from;
     if (hello.version !== WIRE_VERSION) {
-      this.refuseConnection('VERSION', `wire version ${hello.version} is not supported by ${this.host.base} (version ${WIRE_VERSION}); run the same tsactor version on every host`);
+      this.refuseConnection(
+        'VERSION',
+        `wire version ${hello.version} is not supported by ${this.host.base} (version ${WIRE_VERSION}); run the same tsactor version on every host`,
+      );
       return;
     }
     const expected = this.host.options.token;
@@ -335,9 +343,12 @@ function serverCredentials(host: HostBinding, scheme: 'grpc' | 'grpcs'): grpc.Se
   if (scheme === 'grpc') return grpc.ServerCredentials.createInsecure();
   const tls = host.options.tls;
   if (tls === undefined || !tls.cert || !tls.key) {
-    throw new HostError(`cannot serve ${host.base}: a grpcs:// host needs TLS certificates; pass { tls: { cert, key } } (PEM text) to createHost`, {
-      code: 'TLS_REQUIRED',
-    });
+    throw new HostError(
+      `cannot serve ${host.base}: a grpcs:// host needs TLS certificates; pass { tls: { cert, key } } (PEM text) to createHost`,
+      {
+        code: 'TLS_REQUIRED',
+      },
+    );
   }
   // with a CA, peers must present a client certificate it signed (mutual TLS)
   const ca = tls.ca !== undefined && tls.ca !== '' ? Buffer.from(tls.ca) : null;

@@ -84,10 +84,14 @@ test('kill -9 of the host process: pending asks reject with HostDownError within
   expect(channels.size).toBe(0);
   expect(heartbeat.size).toBe(0);
   // sockets, servers and timers go back to what there was before
-  await until(() => {
-    const now = resources();
-    return ['TCPSocketWrap', 'TCPServerWrap', 'Timeout'].every((k) => (now[k] ?? 0) <= (before[k] ?? 0));
-  }, 5, `resources to be released (before ${JSON.stringify(before)}, now ${JSON.stringify(resources())})`);
+  await until(
+    () => {
+      const now = resources();
+      return ['TCPSocketWrap', 'TCPServerWrap', 'Timeout'].every((k) => (now[k] ?? 0) <= (before[k] ?? 0));
+    },
+    5,
+    `resources to be released (before ${JSON.stringify(before)}, now ${JSON.stringify(resources())})`,
+  );
 });
 
 /** A TCP relay whose traffic can be frozen (no socket closes: a cut cable). */

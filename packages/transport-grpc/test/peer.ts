@@ -37,8 +37,8 @@ export function startPeer(url: string, token = '', script = 'peer.ts'): Promise<
         resolve({ child, url, output: () => out, exited });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => {
       clearTimeout(timer);
       if (!out.includes('ready\n')) reject(new Error(`peer at ${url} exited with ${code}:\n${out}`));

@@ -48,7 +48,9 @@ export class RawPeer {
   /** Sends an ask envelope with the given (possibly broken) bytes and returns its id. */
   ask(target: string, method: string, args: Buffer | null, ctorArgs: Buffer | null = null): number {
     const id = this.nextId++;
-    this.write(encodeFrame({ batch: [encodeEnvelope({ kind: EnvelopeKind.ASK, id, target, method, args, ctorArgs, value: null, sender: '' })] }));
+    this.write(
+      encodeFrame({ batch: [encodeEnvelope({ kind: EnvelopeKind.ASK, id, target, method, args, ctorArgs, value: null, sender: '' })] }),
+    );
     return id;
   }
 
@@ -73,7 +75,10 @@ export class RawPeer {
 
   /** The answer (RESULT or ERROR envelope) to ask `id`. */
   answer(id: number): Promise<Envelope> {
-    return this.waitFor((f) => f.batch.find((e) => e.id === id && (e.kind === EnvelopeKind.RESULT || e.kind === EnvelopeKind.ERROR)), `answer to ask ${id}`);
+    return this.waitFor(
+      (f) => f.batch.find((e) => e.id === id && (e.kind === EnvelopeKind.RESULT || e.kind === EnvelopeKind.ERROR)),
+      `answer to ask ${id}`,
+    );
   }
 
   close(): void {

@@ -8,8 +8,30 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHost, shutdown, setErrorHandler, ActorError, HostError, HostDownError, NotFoundError, type HostProxy, type Proxy } from 'tsactor';
-import { EnvelopeKind, encodeEnvelope, encodeFrame, packValue, unpackError, unpackValue, makeProxy, internDescription, ASK, sendAsk, getHandle } from '@tsactor/core/internal';
+import {
+  createHost,
+  shutdown,
+  setErrorHandler,
+  ActorError,
+  HostError,
+  HostDownError,
+  NotFoundError,
+  type HostProxy,
+  type Proxy,
+} from 'tsactor';
+import {
+  EnvelopeKind,
+  encodeEnvelope,
+  encodeFrame,
+  packValue,
+  unpackError,
+  unpackValue,
+  makeProxy,
+  internDescription,
+  ASK,
+  sendAsk,
+  getHandle,
+} from '@tsactor/core/internal';
 import { freePort } from './helpers';
 import { RawPeer } from './raw';
 import type { Worker } from './fixtures/spawnables/workers';
@@ -125,10 +147,14 @@ describe('remote spawn', () => {
     expect(refused.kind).toBe(EnvelopeKind.ERROR);
     expect((unpackError(refused.value, { owner: null }) as ActorError).code).toBe('SPAWN_REFUSED');
     // an allowed class with the same broken arguments: now they are decoded, and refused as malformed
-    const bad = await raw.answer(raw.ask('', 'spawn', packValue(['z2', 'spawnables/workers/Worker'], { refs: false, where: 't' }), garbage));
+    const bad = await raw.answer(
+      raw.ask('', 'spawn', packValue(['z2', 'spawnables/workers/Worker'], { refs: false, where: 't' }), garbage),
+    );
     expect((unpackError(bad.value, { owner: null }) as ActorError).code).toBe('MALFORMED');
     // constructor arguments smuggled into the head are refused too
-    const smuggled = await raw.answer(raw.ask('', 'spawn', packValue(['z3', 'spawnables/workers/Worker', 'x'], { refs: false, where: 't' })));
+    const smuggled = await raw.answer(
+      raw.ask('', 'spawn', packValue(['z3', 'spawnables/workers/Worker', 'x'], { refs: false, where: 't' })),
+    );
     expect((unpackError(smuggled.value, { owner: null }) as ActorError).code).toBe('MALFORMED');
     raw.close();
   });
@@ -181,7 +207,16 @@ describe('messages the host cannot handle get clear errors; the connection and t
       encodeFrame({
         batch: [
           Buffer.from([0x08]),
-          encodeEnvelope({ kind: EnvelopeKind.ASK, id: goodId, target: 'peer', method: 'echo', args: packValue(['ok'], { refs: false, where: 't' }), ctorArgs: null, value: null, sender: '' }),
+          encodeEnvelope({
+            kind: EnvelopeKind.ASK,
+            id: goodId,
+            target: 'peer',
+            method: 'echo',
+            args: packValue(['ok'], { refs: false, where: 't' }),
+            ctorArgs: null,
+            value: null,
+            sender: '',
+          }),
         ],
       }),
     );
@@ -229,11 +264,27 @@ describe('grpcs:// with TLS', () => {
   let cert = '';
   let key = '';
   beforeAll(() => {
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1',
-      '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'pipe' },
+    );
     cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
     key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
   });
@@ -241,7 +292,12 @@ describe('grpcs:// with TLS', () => {
 
   test('a grpcs:// host with a self-signed certificate is reached by a host that trusts it, with a token', async () => {
     // a DNS name, as TLS server names should be (an IP address works too, with a warning from Node)
-    const { serverUrl, client } = await pair({ tls: { cert, key }, token: 't' }, { tls: { cert, key, ca: cert }, token: 't' }, 'grpcs', 'localhost');
+    const { serverUrl, client } = await pair(
+      { tls: { cert, key }, token: 't' },
+      { tls: { cert, key, ca: cert }, token: 't' },
+      'grpcs',
+      'localhost',
+    );
     const remote = await client.lookupUrl<HostProxy>(serverUrl);
     const p = await remote.spawn('peer', Peer);
     expect(await p.echo('über TLS ✓')).toBe('über TLS ✓');

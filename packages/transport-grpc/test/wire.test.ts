@@ -8,7 +8,7 @@ import { protobufConnect } from '../src/service';
 
 type Obj = Record<string, unknown>;
 
-const toProto = (f: Obj): Buffer => protobufConnect.requestSerialize(f as object) as Buffer;
+const toProto = (f: Obj): Buffer => protobufConnect.requestSerialize(f);
 // enums come back as numbers (proto-loader's default), 64-bit ids as numbers (longs: Number)
 const fromProto = (b: Buffer): Obj => protobufConnect.requestDeserialize(b) as Obj;
 
@@ -17,9 +17,36 @@ test('a batch frame written by hand is read by protobufjs', () => {
   const big = 2 ** 40 + 7;
   const frame = encodeFrame({
     batch: [
-      encodeEnvelope({ kind: EnvelopeKind.ASK, id: big, target: 'echo1', method: 'échö', args, ctorArgs: null, value: null, sender: 'grpc://a:1/x' }),
-      encodeEnvelope({ kind: EnvelopeKind.TELL, id: 0, target: '', method: 'spawn', args, ctorArgs: Buffer.from([1, 2, 3]), value: null, sender: '' }),
-      encodeEnvelope({ kind: EnvelopeKind.RESULT, id: 3, target: '', method: '', args: null, ctorArgs: null, value: Buffer.from('J1'), sender: '' }),
+      encodeEnvelope({
+        kind: EnvelopeKind.ASK,
+        id: big,
+        target: 'echo1',
+        method: 'échö',
+        args,
+        ctorArgs: null,
+        value: null,
+        sender: 'grpc://a:1/x',
+      }),
+      encodeEnvelope({
+        kind: EnvelopeKind.TELL,
+        id: 0,
+        target: '',
+        method: 'spawn',
+        args,
+        ctorArgs: Buffer.from([1, 2, 3]),
+        value: null,
+        sender: '',
+      }),
+      encodeEnvelope({
+        kind: EnvelopeKind.RESULT,
+        id: 3,
+        target: '',
+        method: '',
+        args: null,
+        ctorArgs: null,
+        value: Buffer.from('J1'),
+        sender: '',
+      }),
     ],
     ping: true,
   });
@@ -35,7 +62,10 @@ test('a batch frame written by hand is read by protobufjs', () => {
 });
 
 test('control frames written by hand are read by protobufjs', () => {
-  expect(fromProto(encodeFrame({ hello: { version: WIRE_VERSION, from: 'grpc://127.0.0.1:1679/', to: 'grpc://127.0.0.1:1277/', token: 'tök' } })).hello).toEqual({
+  expect(
+    fromProto(encodeFrame({ hello: { version: WIRE_VERSION, from: 'grpc://127.0.0.1:1679/', to: 'grpc://127.0.0.1:1277/', token: 'tök' } }))
+      .hello,
+  ).toEqual({
     version: WIRE_VERSION,
     from: 'grpc://127.0.0.1:1679/',
     to: 'grpc://127.0.0.1:1277/',

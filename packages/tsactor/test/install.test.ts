@@ -211,12 +211,25 @@ function env(): NodeJS.ProcessEnv {
 describe('tsactor installed from its packed packages', () => {
   test('every published package declares an exports map with types, its files and engines', () => {
     expect(published.map(({ pkg }) => pkg.name).sort()).toEqual(
-      ['@tsactor/core', '@tsactor/runtime-async', '@tsactor/runtime-threads', '@tsactor/transport-amqp', '@tsactor/transport-grpc', 'tsactor'].sort(),
+      [
+        '@tsactor/core',
+        '@tsactor/runtime-async',
+        '@tsactor/runtime-threads',
+        '@tsactor/transport-amqp',
+        '@tsactor/transport-grpc',
+        'tsactor',
+      ].sort(),
     );
     for (const { dir, pkg } of published) {
       const root = pkg.exports?.['.'];
-      expect({ name: pkg.name, types: typeof root === 'object' ? root.types : undefined }).toEqual({ name: pkg.name, types: './dist/index.d.ts' });
-      expect({ name: pkg.name, default: typeof root === 'object' ? root.default : undefined }).toEqual({ name: pkg.name, default: './dist/index.js' });
+      expect({ name: pkg.name, types: typeof root === 'object' ? root.types : undefined }).toEqual({
+        name: pkg.name,
+        types: './dist/index.d.ts',
+      });
+      expect({ name: pkg.name, default: typeof root === 'object' ? root.default : undefined }).toEqual({
+        name: pkg.name,
+        default: './dist/index.js',
+      });
       expect({ name: pkg.name, node: pkg.engines?.node }).toEqual({ name: pkg.name, node: '>=20' });
       expect({ name: pkg.name, dist: pkg.files?.includes('dist') }).toEqual({ name: pkg.name, dist: true });
       for (const entry of Object.values(pkg.exports ?? {})) {
@@ -309,11 +322,7 @@ describe('tsactor installed from its packed packages', () => {
             const pid = /on pid (\d+)/.exec(ready)?.[1];
             expect(ready).toBe(`server: ready on pid ${pid} (Greeter loaded)`);
             const client = await run([...variant.command('client'), String(serverPort), String(clientPort)], cwd(), RUN_TIMEOUT, env());
-            expectLines(client, [
-              'client: total 42 on the main thread',
-              `client: hello client from pid ${pid}`,
-              'client: done',
-            ]);
+            expectLines(client, ['client: total 42 on the main thread', `client: hello client from pid ${pid}`, 'client: done']);
           } finally {
             server.child.stdin!.end(); // the server shuts down when its stdin closes
           }

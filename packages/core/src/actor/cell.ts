@@ -50,12 +50,12 @@ const CALLBACK = 3;
 type MessageKind = typeof TELL | typeof ASK | typeof TELL_ONE | typeof CALLBACK;
 
 /** An ask to a @Ref method: proxies in its answer are re-made for the asking actor. */
-function remakeResultRefs(reply: Future<unknown>): void {
-  reply._transform = remakeForOwner as (value: unknown) => unknown;
+function remakeResultRefs(reply: Future): void {
+  reply._transform = remakeForOwner;
 }
 
 /** The transform of those asks: one shared function, called as a method of the future (no closure per ask). */
-function remakeForOwner(this: Future<unknown>, value: unknown): unknown {
+function remakeForOwner(this: Future, value: unknown): unknown {
   return remakeRefs(value, this._owner);
 }
 
@@ -176,7 +176,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   }
 
   /** @internal queues a future callback: `method` is called with the future. */
-  callback(method: string, future: Future<unknown>): void {
+  callback(method: string, future: Future): void {
     this.put(method, [future], null, CALLBACK);
   }
 
@@ -224,7 +224,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     }
     if (droppedTells > 0) {
       reportError(
-        new ActorError(`${droppedTells} queued tell(s) to ${this.url} were not handled: the actor was ${reason === 'stopped' ? 'stopped' : 'shut down with its host'}`),
+        new ActorError(
+          `${droppedTells} queued tell(s) to ${this.url} were not handled: the actor was ${reason === 'stopped' ? 'stopped' : 'shut down with its host'}`,
+        ),
         { actor: this.url, method: 'stop', kind: 'internal' },
       );
     }

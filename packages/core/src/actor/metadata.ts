@@ -13,14 +13,7 @@ export const REF = 4;
 export const PARALLEL = 8;
 
 /** Names every proxy defines itself; an actor method may not use them. */
-export const RESERVED_PROXY_NAMES: ReadonlySet<string> = new Set([
-  'getId',
-  'getUrl',
-  'equals',
-  'toString',
-  'withTimeout',
-  'then',
-]);
+export const RESERVED_PROXY_NAMES: ReadonlySet<string> = new Set(['getId', 'getUrl', 'equals', 'toString', 'withTimeout', 'then']);
 
 /** The fields every actor gets from its runtime (see ActorBase); an actor method may not use them. */
 export const RESERVED_FIELD_NAMES: ReadonlySet<string> = new Set(['id', 'url', 'proxy', 'host']);

@@ -197,7 +197,6 @@ function prototypeFor(desc: ActorDescription): object {
             return sendAsk(this[PROXY], name, argsOf(arguments), flags);
           }
         : function (this: ProxyObject, a0?: unknown): void {
-            // eslint-disable-next-line prefer-rest-params
             if (arguments.length === 1) sendTell1(this[PROXY], name, a0, flags);
             // eslint-disable-next-line prefer-rest-params
             else sendTell(this[PROXY], name, argsOf(arguments), flags);
@@ -221,10 +220,7 @@ function prototypeFor(desc: ActorDescription): object {
 }
 
 /** Makes a proxy for an actor address. */
-export function makeProxy<T = unknown>(
-  addr: ActorAddress,
-  opts: { timeout?: number | null; owner?: ActorCell | null } = {},
-): Proxy<T> {
+export function makeProxy<T = unknown>(addr: ActorAddress, opts: { timeout?: number | null; owner?: ActorCell | null } = {}): Proxy<T> {
   const p = Object.create(prototypeFor(addr.desc)) as ProxyObject;
   p[PROXY] = {
     addr,

@@ -24,9 +24,12 @@ const HOW_TO_REGISTER = "import 'tsactor' (which registers 'async' and 'threads'
 function resolveContext(name: string, what: string): string {
   const plugin = typeof name === 'string' ? findRuntime(name) : undefined;
   if (plugin === undefined) {
-    throw new HostError(`${what} is not a registered context; registered: ${registeredContexts()}. Use one of those, or ${HOW_TO_REGISTER}`, {
-      code: 'UNKNOWN_CONTEXT',
-    });
+    throw new HostError(
+      `${what} is not a registered context; registered: ${registeredContexts()}. Use one of those, or ${HOW_TO_REGISTER}`,
+      {
+        code: 'UNKNOWN_CONTEXT',
+      },
+    );
   }
   return plugin.name;
 }
@@ -87,9 +90,12 @@ export async function createHost(url: string = 'local://local:6666/host', option
   const transport = scheme === 'local' ? undefined : getTransport(scheme);
   if (scheme !== 'local' && transport === undefined) {
     const hint = scheme === 'http' ? " (PyActor's http:// hosts are grpc:// hosts here)" : '';
-    throw new HostError(`cannot create a host at ${url}: no transport for ${scheme}://${hint}; known schemes: ${transportSchemes().join(', ')}`, {
-      code: 'UNKNOWN_SCHEME',
-    });
+    throw new HostError(
+      `cannot create a host at ${url}: no transport for ${scheme}://${hint}; known schemes: ${transportSchemes().join(', ')}`,
+      {
+        code: 'UNKNOWN_SCHEME',
+      },
+    );
   }
   if (router.hosts.has(host.base)) {
     throw new HostError(`a host is already running at ${host.base}; shut it down first or use another URL`, { code: 'HOST_EXISTS' });
@@ -140,7 +146,13 @@ export async function shutdown(url?: string): Promise<void> {
   const results = await Promise.allSettled(hosts.map((h) => h.close()));
   if (router.hosts.size === 0) await router.closeOutbound();
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed.length > 0) throw failed.length === 1 ? failed[0]!.reason : new AggregateError(failed.map((f) => f.reason), 'errors while shutting down');
+  if (failed.length > 0)
+    throw failed.length === 1
+      ? failed[0]!.reason
+      : new AggregateError(
+          failed.map((f) => f.reason),
+          'errors while shutting down',
+        );
 }
 
 /**

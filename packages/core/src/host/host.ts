@@ -180,7 +180,7 @@ export class LocalHost implements RoutedHost {
       return this.proxyTo({ url: base + id, base, id, desc: internDescription(describe(getActorDefinition(klass))) });
     }
     const remoteHost = makeProxy<Host>({ url: base, base, id: '', desc: HOST_DESCRIPTION }, { timeout: this.timeout, owner: this.cell });
-    const desc = (await remoteHost.describe(id)) as ActorDescription;
+    const desc = await remoteHost.describe(id);
     if (desc === null || typeof desc !== 'object' || typeof desc.methods !== 'object') {
       throw new ActorError(`host ${base} sent a malformed description of '${id}'`, { code: 'MALFORMED' });
     }

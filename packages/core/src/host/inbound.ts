@@ -157,9 +157,12 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
       env,
       port,
       context,
-      new ActorError(`${where}: the message is ${size} bytes, over the ${port.maxMessageSize}-byte limit of host ${host.base}; send less data per message`, {
-        code: 'TOO_LARGE',
-      }),
+      new ActorError(
+        `${where}: the message is ${size} bytes, over the ${port.maxMessageSize}-byte limit of host ${host.base}; send less data per message`,
+        {
+          code: 'TOO_LARGE',
+        },
+      ),
     );
     return;
   }
@@ -215,18 +218,27 @@ function checkPeerLookup(host: HostBinding, url: unknown): void {
  * The arguments of a spawn to the host: [id, class] are read and the class checked (and
  * loaded) first; the constructor arguments are decoded only after that.
  */
-function spawnArgs(host: HostBinding, env: Envelope, decode: { owner: ActorCell | null; timeout: number; limits: Partial<WireLimits> | undefined }): unknown[] {
+function spawnArgs(
+  host: HostBinding,
+  env: Envelope,
+  decode: { owner: ActorCell | null; timeout: number; limits: Partial<WireLimits> | undefined },
+): unknown[] {
   // refused before anything of the message is decoded when the host takes no remote spawn
   if (host.options.remoteSpawn === false) resolveRemoteSpawnClass(null, host.options, host.base);
   const head = unpackValue(env.args, { owner: null, limits: decode.limits });
   if (!Array.isArray(head) || head.length > 2) {
-    throw new ActorError(`malformed message to ${host.base}: spawn expects [id, class] before the constructor arguments`, { code: 'MALFORMED' });
+    throw new ActorError(`malformed message to ${host.base}: spawn expects [id, class] before the constructor arguments`, {
+      code: 'MALFORMED',
+    });
   }
   const [id, klass] = head as [unknown, unknown];
   if (typeof klass !== 'string' && !(klass instanceof ClassRef)) {
-    throw new ActorError(`spawn('${String(id)}', ...) on ${host.base}: expected an @Actor class or 'module/Class', got ${klass === null ? 'null' : typeof klass}`, {
-      code: 'MALFORMED',
-    });
+    throw new ActorError(
+      `spawn('${String(id)}', ...) on ${host.base}: expected an @Actor class or 'module/Class', got ${klass === null ? 'null' : typeof klass}`,
+      {
+        code: 'MALFORMED',
+      },
+    );
   }
   const { klass: resolved } = resolveRemoteSpawnClass(klass, host.options, host.base);
   const ctor = unpackValue(env.ctorArgs, decode);

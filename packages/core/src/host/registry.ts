@@ -104,9 +104,12 @@ export function registerRuntime(plugin: RuntimePlugin): void {
   for (const name of names) {
     const existing = runtimes.get(name);
     if (existing !== undefined && existing !== plugin) {
-      throw new HostError(`a runtime is already registered for context '${name}'; give the runtime '${plugin.name}' another name or alias`, {
-        code: 'CONTEXT_TAKEN',
-      });
+      throw new HostError(
+        `a runtime is already registered for context '${name}'; give the runtime '${plugin.name}' another name or alias`,
+        {
+          code: 'CONTEXT_TAKEN',
+        },
+      );
     }
   }
   for (const name of names) runtimes.set(name, plugin);

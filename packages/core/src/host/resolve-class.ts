@@ -87,7 +87,9 @@ export function resolveClassSpec(spec: string, moduleRoot: string): ResolvedClas
   const root = fs.realpathSync(path.resolve(moduleRoot));
   const file = findModuleFile(root, module);
   if (file === undefined) {
-    throw new NotFoundError(`module '${module}' not found under the host's module root (tried ${EXTENSIONS.join(' ')} files and a folder's index)`);
+    throw new NotFoundError(
+      `module '${module}' not found under the host's module root (tried ${EXTENSIONS.join(' ')} files and a folder's index)`,
+    );
   }
   const real = fs.realpathSync(file);
   if (!inside(root, real) || !isCodeFile(real)) {
@@ -118,7 +120,9 @@ function loadModule(file: string, module: string): Record<string, unknown> {
   } catch (e) {
     const error = e instanceof Error ? e : new Error(String(e));
     reportError(error, { actor: file, method: 'spawn', kind: 'internal' });
-    throw new ActorError(`module '${module}' could not be loaded (${error.name}); the host's error log has the details`, { code: 'SPAWN_FAILED' });
+    throw new ActorError(`module '${module}' could not be loaded (${error.name}); the host's error log has the details`, {
+      code: 'SPAWN_FAILED',
+    });
   }
 }
 

@@ -89,9 +89,7 @@ export class Router {
 const notFound = new FailingChannel(
   (t, m) => new NotFoundError(`no actor '${t.id}' on host ${t.base} (${m}() not delivered); spawn it first or check the id`),
 );
-const hostDown = new FailingChannel(
-  (t, m) => new HostDownError(`the host ${t.base} of ${t.url} is down (${m}() not delivered)`),
-);
+const hostDown = new FailingChannel((t, m) => new HostDownError(`the host ${t.base} of ${t.url} is down (${m}() not delivered)`));
 const hostClosed = new FailingChannel(
   (t, m) => new HostError(`the host ${t.url} is shut down; ${m}() refused. Create a new host with createHost()`, { code: 'HOST_CLOSED' }),
 );

@@ -120,9 +120,12 @@ export function encodeValue(value: unknown, opts: EncodeOptions, depth = 0): unk
       if (isActorClass(value)) {
         return { [TAG]: 'cls', n: value.name, f: getActorDefinition(value).source };
       }
-      throw new ActorError(`${opts.where}: a function (${(value as Function).name || 'anonymous'}) cannot be sent; send data or an actor proxy`, {
-        code: 'NOT_SERIALIZABLE',
-      });
+      throw new ActorError(
+        `${opts.where}: a function (${(value as Function).name || 'anonymous'}) cannot be sent; send data or an actor proxy`,
+        {
+          code: 'NOT_SERIALIZABLE',
+        },
+      );
     case 'symbol':
       throw new ActorError(`${opts.where}: a symbol cannot be sent`, { code: 'NOT_SERIALIZABLE' });
   }
@@ -149,7 +152,7 @@ export function encodeValue(value: unknown, opts: EncodeOptions, depth = 0): unk
     return out ?? obj;
   }
   if (isPlain(obj)) return encodeProps(obj, opts, depth);
-  if (obj instanceof Error || types.isNativeError(obj)) return encodeError(obj as Error, opts, depth);
+  if (obj instanceof Error || types.isNativeError(obj)) return encodeError(obj, opts, depth);
   if (Buffer.isBuffer(obj)) {
     // a small Buffer is a view into a shared pool: copy its bytes, or a structured clone
     // (postMessage) would carry the whole pool, other Buffers' data included
@@ -263,16 +266,19 @@ function checkDescription(d: unknown): ActorDescription {
   if (methods === null || typeof methods !== 'object' || Array.isArray(methods)) throw bad('its methods are not an object');
   for (const m of Object.keys(methods)) {
     if (!isProxyMethodName(m)) {
-      throw bad(`'${m.slice(0, 64)}' cannot be a proxy method (an identifier other than then, constructor, prototype, Object.prototype's members and the proxy's own methods)`);
+      throw bad(
+        `'${m.slice(0, 64)}' cannot be a proxy method (an identifier other than then, constructor, prototype, Object.prototype's members and the proxy's own methods)`,
+      );
     }
     const flags = (methods as Record<string, unknown>)[m];
-    if (typeof flags !== 'number' || (flags & ~ALL_FLAGS) !== 0 || !((flags & TELL) !== 0 !== ((flags & ASK) !== 0))) {
+    if (typeof flags !== 'number' || (flags & ~ALL_FLAGS) !== 0 || !(((flags & TELL) !== 0) !== ((flags & ASK) !== 0))) {
       throw bad(`the flags of method '${m}' are not those of a @Tell or @Ask method`);
     }
   }
   if (plain !== undefined) {
     if (!Array.isArray(plain)) throw bad('its plain methods are not an array');
-    for (const m of plain as unknown[]) if (typeof m !== 'string' || !isProxyMethodName(m)) throw bad(`'${String(m).slice(0, 64)}' cannot be a proxy method name`);
+    for (const m of plain as unknown[])
+      if (typeof m !== 'string' || !isProxyMethodName(m)) throw bad(`'${String(m).slice(0, 64)}' cannot be a proxy method name`);
   }
   return d as ActorDescription;
 }
@@ -402,7 +408,8 @@ export function rebuildError(rec: Record<string, unknown>, decode: (v: unknown) 
   Object.defineProperty(e, 'stack', { value: stack, writable: true, configurable: true, enumerable: false });
   if (e.name !== name) Object.defineProperty(e, 'name', { value: name, writable: true, configurable: true, enumerable: false });
   if (rec.c !== undefined) defineField(e, 'code', decode(rec.c));
-  if (rec.x !== undefined) Object.defineProperty(e, 'cause', { value: decode(rec.x), writable: true, configurable: true, enumerable: false });
+  if (rec.x !== undefined)
+    Object.defineProperty(e, 'cause', { value: decode(rec.x), writable: true, configurable: true, enumerable: false });
   if (rec.a !== undefined) defineField(e, 'errors', decode(rec.a));
   const props = rec.p;
   if (props !== null && typeof props === 'object') {

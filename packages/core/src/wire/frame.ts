@@ -259,13 +259,35 @@ export function encodeFrame(parts: FrameParts): Buffer {
   const subs: Array<[number, Uint8Array]> = [];
   if (parts.hello) {
     const h = parts.hello;
-    subs.push([2, encodeSmall([[1, 'u', h.version], [2, 's', h.from], [3, 's', h.to], [4, 's', h.token]])]);
+    subs.push([
+      2,
+      encodeSmall([
+        [1, 'u', h.version],
+        [2, 's', h.from],
+        [3, 's', h.to],
+        [4, 's', h.token],
+      ]),
+    ]);
   }
   if (parts.welcome) {
     const h = parts.welcome;
-    subs.push([3, encodeSmall([[1, 'u', h.version], [2, 's', h.host], [3, 'u', h.maxMessageSize]])]);
+    subs.push([
+      3,
+      encodeSmall([
+        [1, 'u', h.version],
+        [2, 's', h.host],
+        [3, 'u', h.maxMessageSize],
+      ]),
+    ]);
   }
-  if (parts.close) subs.push([5, encodeSmall([[1, 's', parts.close.code], [2, 's', parts.close.message]])]);
+  if (parts.close)
+    subs.push([
+      5,
+      encodeSmall([
+        [1, 's', parts.close.code],
+        [2, 's', parts.close.message],
+      ]),
+    ]);
   let size = parts.ping ? 2 : 0;
   for (const e of parts.batch ?? []) size += batchEntrySize(e.byteLength);
   for (const [, b] of subs) size += batchEntrySize(b.byteLength);
@@ -479,4 +501,3 @@ export function decodeFrame(input: Uint8Array, limits: WireLimits = DEFAULT_WIRE
   }
   return frame;
 }
-

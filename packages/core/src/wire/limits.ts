@@ -48,7 +48,7 @@ export function wireLimits(changes?: Partial<WireLimits>): WireLimits {
   if (out !== undefined) return out;
   for (const [k, v] of Object.entries(changes)) {
     if (!Object.prototype.hasOwnProperty.call(DEFAULT_WIRE_LIMITS, k)) throw new TypeError(`wire limits: unknown budget '${k}'`);
-    if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) > 0)) {
+    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) {
       throw new TypeError(`wire limits: ${k} must be a positive integer, got ${String(v)}`);
     }
   }

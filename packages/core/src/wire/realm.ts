@@ -17,8 +17,8 @@ const typed: Record<string, TypedArrayCtor | undefined> = {
   Uint32Array,
   Float32Array,
   Float64Array,
-  BigInt64Array: BigInt64Array as unknown as TypedArrayCtor,
-  BigUint64Array: BigUint64Array as unknown as TypedArrayCtor,
+  BigInt64Array: BigInt64Array,
+  BigUint64Array: BigUint64Array,
 };
 
 /** True when `value` (an array received from a port or a deserializer) was not made in this realm. */

@@ -118,22 +118,22 @@ function toTagged(v: unknown, blobs: Blobs, depth: number): unknown {
   }
   if (types.isMap(v)) {
     const flat: unknown[] = [];
-    for (const [k, x] of v as Map<unknown, unknown>) flat.push(toTagged(k, blobs, depth + 1), toTagged(x, blobs, depth + 1));
+    for (const [k, x] of v) flat.push(toTagged(k, blobs, depth + 1), toTagged(x, blobs, depth + 1));
     return { [TAG]: 'map', v: flat };
   }
   if (types.isSet(v)) {
     const flat: unknown[] = [];
-    for (const x of v as Set<unknown>) flat.push(toTagged(x, blobs, depth + 1));
+    for (const x of v) flat.push(toTagged(x, blobs, depth + 1));
     return { [TAG]: 'set', v: flat };
   }
   if (types.isDate(v)) {
-    const t = (v as Date).getTime();
+    const t = v.getTime();
     return { [TAG]: 'date', v: Number.isNaN(t) ? null : t };
   }
-  if (types.isRegExp(v)) return { [TAG]: 're', s: (v as RegExp).source, f: (v as RegExp).flags };
+  if (types.isRegExp(v)) return { [TAG]: 're', s: v.source, f: v.flags };
   if (types.isAnyArrayBuffer(v)) return blob(blobs, 'ArrayBuffer', new Uint8Array(v as ArrayBuffer));
   if (ArrayBuffer.isView(v)) {
-    const kind = types.isDataView(v) ? 'DataView' : (Object.prototype.toString.call(v).slice(8, -1) as string);
+    const kind = types.isDataView(v) ? 'DataView' : Object.prototype.toString.call(v).slice(8, -1);
     if (BINARY_KINDS[kind] === undefined) throw new ActorError(`a ${kind} cannot be sent`, { code: 'NOT_SERIALIZABLE' });
     return blob(blobs, kind, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
   }
@@ -260,7 +260,8 @@ function parseJson(b: Buffer, start: number, end: number, limits: WireLimits): u
 }
 
 function checkString(s: string, w: Walk): string {
-  if (s.length > w.limits.maxStringLength) throw tooLarge(`a string of ${s.length} characters`, w.limits.maxStringLength, 'maxStringLength');
+  if (s.length > w.limits.maxStringLength)
+    throw tooLarge(`a string of ${s.length} characters`, w.limits.maxStringLength, 'maxStringLength');
   return s;
 }
 
@@ -409,10 +410,22 @@ function walkTagged(tag: unknown, rec: Record<string, unknown>, w: Walk, depth: 
 
 function binary(rec: Record<string, unknown>, w: Walk): unknown {
   const { k, o, l } = rec;
-  const Ctor = typeof k === 'string' && Object.prototype.hasOwnProperty.call(BINARY_KINDS, k) ? BINARY_KINDS[k] : k === 'ArrayBuffer' ? ArrayBuffer : undefined;
+  const Ctor =
+    typeof k === 'string' && Object.prototype.hasOwnProperty.call(BINARY_KINDS, k)
+      ? BINARY_KINDS[k]
+      : k === 'ArrayBuffer'
+        ? ArrayBuffer
+        : undefined;
   if (Ctor === undefined) throw malformed(`binary data of an unknown kind '${String(k).slice(0, 64)}'`);
   const blobs = w.blobs;
-  if (blobs === null || !Number.isSafeInteger(o) || !Number.isSafeInteger(l) || (o as number) < 0 || (l as number) < 0 || (o as number) + (l as number) > blobs.byteLength) {
+  if (
+    blobs === null ||
+    !Number.isSafeInteger(o) ||
+    !Number.isSafeInteger(l) ||
+    (o as number) < 0 ||
+    (l as number) < 0 ||
+    (o as number) + (l as number) > blobs.byteLength
+  ) {
     throw malformed('binary data that runs past the end of the value');
   }
   const size = (Ctor as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;

@@ -44,7 +44,10 @@ function dag(depth: number): Buffer {
 }
 
 class Account {
-  constructor(readonly owner: string, readonly amount: number) {
+  constructor(
+    readonly owner: string,
+    readonly amount: number,
+  ) {
     if (!(amount >= 0)) throw new RangeError('an account never holds a negative amount');
   }
   static fromWire(f: Record<string, unknown>): Account {
@@ -95,11 +98,22 @@ describe('budgets', () => {
   });
 
   it('a frame within the envelope budget decodes', () => {
-    const env = encodeEnvelope({ kind: EnvelopeKind.TELL, id: 0, target: 'a', method: 'm', args: packValue([1], { refs: false, where: 't' }), ctorArgs: null, value: null, sender: '' });
+    const env = encodeEnvelope({
+      kind: EnvelopeKind.TELL,
+      id: 0,
+      target: 'a',
+      method: 'm',
+      args: packValue([1], { refs: false, where: 't' }),
+      ctorArgs: null,
+      value: null,
+      sender: '',
+    });
     const entry = Buffer.concat([Buffer.from([0x0a, env.length]), env]);
     const f = decodeFrame(Buffer.concat(Array.from({ length: 100 }, () => entry)), { ...defaultLimits(), maxEnvelopes: 100 });
     expect(f.batch).toHaveLength(100);
-    expect(() => decodeFrame(Buffer.concat(Array.from({ length: 101 }, () => entry)), { ...defaultLimits(), maxEnvelopes: 100 })).toThrow(/more than 100 envelopes/);
+    expect(() => decodeFrame(Buffer.concat(Array.from({ length: 101 }, () => entry)), { ...defaultLimits(), maxEnvelopes: 100 })).toThrow(
+      /more than 100 envelopes/,
+    );
   });
 
   it('nesting deeper than maxDepth is refused as TOO_DEEP, small or large', () => {
@@ -119,11 +133,29 @@ describe('budgets', () => {
     expect(e.message).toMatch(/maxMessageBytes/);
     expect(unpackValue(big, { owner: null, limits: { maxMessageBytes: 8 * 1024 * 1024 } })).toHaveLength(5 * 1024 * 1024);
 
-    const many = packValue(Array.from({ length: 50 }, () => ({})), { refs: false, where: 't' });
+    const many = packValue(
+      Array.from({ length: 50 }, () => ({})),
+      { refs: false, where: 't' },
+    );
     expect(refusal(many, { owner: null, limits: { maxNodes: 10 } }).message).toMatch(/maxNodes/);
-    expect(refusal(packValue(new Array(50).fill(1), { refs: false, where: 't' }), { owner: null, limits: { maxArrayLength: 10 } }).message).toMatch(/maxArrayLength/);
-    expect(refusal(packValue(new Map([[1, 2], [3, 4]]), { refs: false, where: 't' }), { owner: null, limits: { maxArrayLength: 3 } }).code).toBe('TOO_LARGE');
-    expect(refusal(packValue({ s: 'y'.repeat(100) }, { refs: false, where: 't' }), { owner: null, limits: { maxStringLength: 10 } }).message).toMatch(/maxStringLength/);
+    expect(
+      refusal(packValue(new Array(50).fill(1), { refs: false, where: 't' }), { owner: null, limits: { maxArrayLength: 10 } }).message,
+    ).toMatch(/maxArrayLength/);
+    expect(
+      refusal(
+        packValue(
+          new Map([
+            [1, 2],
+            [3, 4],
+          ]),
+          { refs: false, where: 't' },
+        ),
+        { owner: null, limits: { maxArrayLength: 3 } },
+      ).code,
+    ).toBe('TOO_LARGE');
+    expect(
+      refusal(packValue({ s: 'y'.repeat(100) }, { refs: false, where: 't' }), { owner: null, limits: { maxStringLength: 10 } }).message,
+    ).toMatch(/maxStringLength/);
   });
 
   it('binary data that points past the value, and unknown tags, are MALFORMED', () => {
@@ -143,7 +175,10 @@ function defaultLimits() {
 
 describe('no key becomes a prototype', () => {
   it('a plain object keeps __proto__, constructor and prototype as its own data', () => {
-    const v = unpackValue(json('{"__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}},"n":{"__proto__":[1]}}'), opts) as Record<string, unknown>;
+    const v = unpackValue(json('{"__proto__":{"polluted":1},"constructor":{"prototype":{"x":1}},"n":{"__proto__":[1]}}'), opts) as Record<
+      string,
+      unknown
+    >;
     expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
     expect(Object.getOwnPropertyNames(v)).toEqual(['__proto__', 'constructor', 'n']);
     expect((v as { polluted?: unknown }).polluted).toBeUndefined();
@@ -199,7 +234,7 @@ describe('errors', () => {
 
   it('a 5 MB stack is refused over the byte budget, and cut at 16 KiB under a larger one', () => {
     const forged = Object.assign(new Error('m'), {});
-    Object.defineProperty(forged, 'stack', { value: 'Error: m\n' + '    at x (/srv/secret.js:1:1)\n'.repeat(5 * 1024 * 1024 / 32) });
+    Object.defineProperty(forged, 'stack', { value: 'Error: m\n' + '    at x (/srv/secret.js:1:1)\n'.repeat((5 * 1024 * 1024) / 32) });
     const bytes = packValue(forged, { refs: false, where: 't' });
     expect(refusal(bytes).code).toBe('TOO_LARGE');
     const e = unpackError(bytes, { owner: null, limits: { maxMessageBytes: 16 * 1024 * 1024 } });
@@ -229,15 +264,26 @@ describe('received references', () => {
     expect(getHandle(p)!.addr.desc.methods).toEqual({ count: ASK });
   });
 
-  it.each(['then', 'constructor', '__proto__', 'prototype', 'getId', 'getUrl', 'equals', 'toString', 'withTimeout', 'valueOf', 'a-b', '1x', ''])(
-    'a method named %j is refused as MALFORMED',
-    (name) => {
-      const e = refusal(ref('local://local:1/a', { [name]: ASK }));
-      expect(e.code).toBe('MALFORMED');
-      expect(e.message).toMatch(/cannot be a proxy method/);
-      expect(refusal(ref('local://local:1/a', { ok: ASK }, [name])).code).toBe('MALFORMED');
-    },
-  );
+  it.each([
+    'then',
+    'constructor',
+    '__proto__',
+    'prototype',
+    'getId',
+    'getUrl',
+    'equals',
+    'toString',
+    'withTimeout',
+    'valueOf',
+    'a-b',
+    '1x',
+    '',
+  ])('a method named %j is refused as MALFORMED', (name) => {
+    const e = refusal(ref('local://local:1/a', { [name]: ASK }));
+    expect(e.code).toBe('MALFORMED');
+    expect(e.message).toMatch(/cannot be a proxy method/);
+    expect(refusal(ref('local://local:1/a', { ok: ASK }, [name])).code).toBe('MALFORMED');
+  });
 
   it('flags that are not those of a @Tell or @Ask method are refused', () => {
     expect(refusal(ref('local://local:1/a', { m: 3 })).message).toMatch(/flags of method 'm'/);

@@ -43,7 +43,8 @@ function check(target: Target, bytes: Uint8Array): void {
     }
   }
   const ms = performance.now() - start;
-  if (LONG && ms > 100) throw new Error(`${target} decoding took ${ms.toFixed(0)} ms for ${Buffer.from(bytes).toString('hex').slice(0, 400)}`);
+  if (LONG && ms > 100)
+    throw new Error(`${target} decoding took ${ms.toFixed(0)} ms for ${Buffer.from(bytes).toString('hex').slice(0, 400)}`);
 }
 
 const leaf = fc.oneof(
@@ -61,7 +62,9 @@ const leaf = fc.oneof(
 const value = fc.letrec((tie) => ({
   v: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('arr'), tie('obj'), tie('map'), tie('set')),
   arr: fc.array(tie('v'), { maxLength: 5 }),
-  obj: fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', '__tsactor$')), tie('v'), { maxKeys: 5 }),
+  obj: fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', '__tsactor$')), tie('v'), {
+    maxKeys: 5,
+  }),
   map: fc.array(fc.tuple(tie('v'), tie('v')), { maxLength: 4 }).map((e) => new Map(e)),
   set: fc.array(tie('v'), { maxLength: 4 }).map((e) => new Set(e)),
 })).v;
@@ -69,7 +72,13 @@ const value = fc.letrec((tie) => ({
 /** A valid encoding with some bytes changed, cut short, or inserted. */
 function mutated(valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> {
   return fc
-    .tuple(valid, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'cut', 'insert')), { minLength: 1, maxLength: 4 }))
+    .tuple(
+      valid,
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'cut', 'insert')), {
+        minLength: 1,
+        maxLength: 4,
+      }),
+    )
     .map(([bytes, edits]) => {
       let b = Buffer.from(bytes);
       for (const [at, byte, how] of edits) {
@@ -88,15 +97,26 @@ const envelope = fc
   .record({ kind: fc.constantFrom(0, 1, 2, 3, 4, 9), id: fc.nat(), target: fc.string(), method: fc.string(), args: fc.option(packed) })
   .map((e) => encodeEnvelope({ ...e, args: e.args, ctorArgs: null, value: null, sender: '' }));
 const frame = fc.array(envelope, { maxLength: 5 }).map((batch) => encodeFrame({ batch, ping: batch.length === 0 }));
-const prefixed = fc.tuple(fc.constantFrom(0x4a, 0x54, 0xff), fc.uint8Array({ maxLength: 64 })).map(([h, rest]) => Buffer.concat([Buffer.from([h]), rest]));
+const prefixed = fc
+  .tuple(fc.constantFrom(0x4a, 0x54, 0xff), fc.uint8Array({ maxLength: 64 }))
+  .map(([h, rest]) => Buffer.concat([Buffer.from([h]), rest]));
 
 const runs = (n: number) => ({ numRuns: LONG ? RUNS : n });
 
 describe('fuzzing', () => {
   it('values: arbitrary bytes, bytes behind a format byte, and mutated valid values', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 128 }), (b) => check('value', b)), runs(2000));
-    fc.assert(fc.property(prefixed, (b) => check('value', b)), runs(3000));
-    fc.assert(fc.property(mutated(packed), (b) => check('value', b)), runs(5000));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 128 }), (b) => check('value', b)),
+      runs(2000),
+    );
+    fc.assert(
+      fc.property(prefixed, (b) => check('value', b)),
+      runs(3000),
+    );
+    fc.assert(
+      fc.property(mutated(packed), (b) => check('value', b)),
+      runs(5000),
+    );
   });
 
   it('valid values decode to what was sent', () => {
@@ -110,13 +130,25 @@ describe('fuzzing', () => {
   });
 
   it('envelopes: arbitrary and mutated', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 128 }), (b) => check('envelope', b)), runs(2000));
-    fc.assert(fc.property(mutated(envelope), (b) => check('envelope', b)), runs(2000));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 128 }), (b) => check('envelope', b)),
+      runs(2000),
+    );
+    fc.assert(
+      fc.property(mutated(envelope), (b) => check('envelope', b)),
+      runs(2000),
+    );
   });
 
   it('frames: arbitrary and mutated', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 256 }), (b) => check('frame', b)), runs(2000));
-    fc.assert(fc.property(mutated(frame), (b) => check('frame', b)), runs(2000));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 256 }), (b) => check('frame', b)),
+      runs(2000),
+    );
+    fc.assert(
+      fc.property(mutated(frame), (b) => check('frame', b)),
+      runs(2000),
+    );
   });
 
   it('the corpus of inputs that found bugs', () => {
@@ -136,4 +168,3 @@ describe('fuzzing', () => {
     }
   });
 });
-

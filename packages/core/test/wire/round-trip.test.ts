@@ -1,5 +1,19 @@
 /** Every value type the network codec carries comes back as it was sent. */
-import { ActorError, ClassRef, isProxy, makeProxy, packValue, packValueText, unpackValue, Actor, Ask, Ref, describe as describeDef, getActorDefinition, TAG } from '@tsactor/core/internal';
+import {
+  ActorError,
+  ClassRef,
+  isProxy,
+  makeProxy,
+  packValue,
+  packValueText,
+  unpackValue,
+  Actor,
+  Ask,
+  Ref,
+  describe as describeDef,
+  getActorDefinition,
+  TAG,
+} from '@tsactor/core/internal';
 
 @Actor
 class Target {
@@ -25,9 +39,18 @@ describe.each([
     ['BigInt', [0n, 1n, -255n, 2n ** 200n, -(2n ** 64n)]],
     ['Date', [new Date(1_700_000_000_000), new Date(-1)]],
     ['RegExp', /ab+c/gi],
-    ['Map with object keys', new Map<unknown, unknown>([['a', 1], [{ k: 1 }, new Set([1, 2])]])],
+    [
+      'Map with object keys',
+      new Map<unknown, unknown>([
+        ['a', 1],
+        [{ k: 1 }, new Set([1, 2])],
+      ]),
+    ],
     ['Set', new Set(['x', 1, null])],
-    ['typed arrays', [new Uint8Array([1, 2]), new Int16Array([-1, 2]), new Float64Array([0.5]), new BigInt64Array([-3n]), new Uint8ClampedArray([255])]],
+    [
+      'typed arrays',
+      [new Uint8Array([1, 2]), new Int16Array([-1, 2]), new Float64Array([0.5]), new BigInt64Array([-3n]), new Uint8ClampedArray([255])],
+    ],
     ['ArrayBuffer', new Uint8Array([9, 8, 7]).buffer],
     ['objects using the tag key', { [TAG]: 'ref', u: 'x', inner: { [TAG]: 'err' } }],
     ['an own __proto__ key', JSON.parse('{"__proto__":{"a":1},"b":2}')],
