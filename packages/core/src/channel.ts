@@ -62,3 +62,56 @@ export function reportError(error: unknown, info: Parameters<ErrorHandler>[1]): 
     // a broken reporter must not break the actor
   }
 }
+
+/**
+ * A message that tsactor could not deliver and had no one to answer about: a tell dropped
+ * by a full mailbox or a lost connection, an answer whose asker is gone. Handed to the
+ * dead-letter handler ({@link setDeadLetterHandler}); never dropped silently.
+ */
+export interface DeadLetter {
+  /** the URL of the actor the message was for (or of the host, for a whole connection) */
+  readonly target: string;
+  /** the method called ('' when the letters of a whole queue are counted together) */
+  readonly method: string;
+  /** what was lost: a tell, an ask (its caller was told too), or the answer of an ask */
+  readonly kind: 'tell' | 'ask' | 'answer';
+  /** why, as a short code: 'mailbox-full', 'overflow', 'stopped', 'connection-lost', 'host-down', 'timed-out', … */
+  readonly reason: string;
+  /** how many messages this letter stands for (1, or a count when a whole queue was dropped) */
+  readonly count: number;
+  /** the error that explains it, when there is one */
+  readonly error?: Error;
+}
+
+/** Receives dead letters. */
+export type DeadLetterHandler = (letter: DeadLetter) => void;
+
+let deadLetterHandler: DeadLetterHandler = (letter) => {
+  const what = letter.count === 1 ? `a ${letter.kind}` : `${letter.count} ${letter.kind}s`;
+  const method = letter.method === '' ? '' : ` ${letter.method}()`;
+  const why = letter.error === undefined ? '' : `: ${letter.error.message}`;
+  process.stderr.write(`tsactor: dead letter: ${what}${method} to ${letter.target} was dropped (${letter.reason})${why}\n`);
+};
+
+/**
+ * Replaces the handler of dead letters (messages dropped by a full mailbox, a lost
+ * connection or a stopped actor, and answers nobody waits for) and returns the one it
+ * replaced. The default writes one line per letter to stderr.
+ */
+export function setDeadLetterHandler(handler: DeadLetterHandler): DeadLetterHandler {
+  if (typeof handler !== 'function') {
+    throw new TypeError(`setDeadLetterHandler(handler): expected a function (letter) => void, got ${String(handler)}`);
+  }
+  const previous = deadLetterHandler;
+  deadLetterHandler = handler;
+  return previous;
+}
+
+/** @internal hands a dead letter to the handler (a throwing handler is ignored). */
+export function reportDeadLetter(letter: DeadLetter): void {
+  try {
+    deadLetterHandler(letter);
+  } catch {
+    // a broken handler must not break delivery
+  }
+}

@@ -28,6 +28,7 @@ export type ActorErrorCode =
   | 'TIMEOUT'
   | 'FUTURE_ERROR'
   | 'INTERVAL_ERROR'
+  | 'MAILBOX_FULL'
   // hosts, contexts and the plugin registries
   | 'ADDRESS_IN_USE'
   | 'BAD_OPTION'
@@ -135,6 +136,16 @@ export class TimeoutError extends ActorError {
   }
 }
 
+/**
+ * A message was refused because a queue on its way is full: the actor's bounded mailbox
+ * (overflow 'reject'), or what a transport keeps for a peer that does not keep up.
+ */
+export class MailboxFullError extends ActorError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'MAILBOX_FULL' });
+  }
+}
+
 /** A misuse of a future, such as `addCallback` outside an actor. */
 export class FutureError extends ActorError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -162,6 +173,7 @@ export const actorErrorClasses: ReadonlyMap<string, new (message: string) => Act
   ['TimeoutError', TimeoutError],
   ['FutureError', FutureError],
   ['IntervalError', IntervalError],
+  ['MailboxFullError', MailboxFullError],
 ]);
 
 /** Turns any thrown value into an Error. */

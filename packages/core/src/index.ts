@@ -12,6 +12,7 @@ export {
   TimeoutError,
   FutureError,
   IntervalError,
+  MailboxFullError,
   type ActorErrorCode,
   type ActorErrorOptions,
   type CloseCode,
@@ -23,7 +24,16 @@ export { ActorBase } from './actor/actor-base';
 export type { Proxy, ProxyBase, ProxyMethod } from './actor/proxy';
 export type { ActorCell } from './actor/cell';
 export { Future } from './future';
-export { setErrorHandler, type ActorAddress, type ActorChannel, type Reply, type ErrorHandler } from './channel';
+export {
+  setErrorHandler,
+  setDeadLetterHandler,
+  type DeadLetter,
+  type DeadLetterHandler,
+  type ActorAddress,
+  type ActorChannel,
+  type Reply,
+  type ErrorHandler,
+} from './channel';
 export { interval, later, Interval, Timer } from './interval';
 export { registerClass, type WireRevivable } from './wire/codec';
 export {

@@ -12,6 +12,7 @@ export {
   TimeoutError,
   FutureError,
   IntervalError,
+  MailboxFullError,
   actorErrorClasses,
   toError,
   type ActorErrorCode,
@@ -55,7 +56,18 @@ export { Future, askOwner, askTimeout, askMethod } from './future';
 export { Mailbox } from './mailbox';
 export { Dispatcher, dispatcher, type Runnable } from './dispatcher';
 export { TimeoutQueue, timeouts, type Deadline } from './timeouts';
-export { setErrorHandler, reportError, type ActorAddress, type ActorChannel, type Reply, type ErrorHandler } from './channel';
+export {
+  setErrorHandler,
+  setDeadLetterHandler,
+  reportDeadLetter,
+  type DeadLetter,
+  type DeadLetterHandler,
+  reportError,
+  type ActorAddress,
+  type ActorChannel,
+  type Reply,
+  type ErrorHandler,
+} from './channel';
 export { interval, later, cancelTimersOf, Interval, Timer } from './interval';
 export {
   registerClass,

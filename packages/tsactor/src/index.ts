@@ -54,6 +54,7 @@ export {
   TimeoutError,
   FutureError,
   IntervalError,
+  MailboxFullError,
   setContext,
   createHost,
   getHost,
@@ -64,10 +65,22 @@ export {
   later,
   registerClass,
   setErrorHandler,
+  setDeadLetterHandler,
   registerRuntime,
   registerTransport,
 } from '@tsactor/core/internal';
-export type { Proxy, HostProxy, HostOptions, Class, ErrorHandler, ContextName, ActorErrorCode, ErrorCode } from '@tsactor/core/internal';
+export type {
+  Proxy,
+  HostProxy,
+  HostOptions,
+  Class,
+  ErrorHandler,
+  DeadLetter,
+  DeadLetterHandler,
+  ContextName,
+  ActorErrorCode,
+  ErrorCode,
+} from '@tsactor/core/internal';
 /**
  * Sets the user and password of the RabbitMQ broker that amqp:// hosts use (the broker's
  * address comes from TSACTOR_AMQP_URL, default amqp://guest:guest@127.0.0.1:5672).
