@@ -17,6 +17,7 @@ import {
   deliverInbound,
   internDescription,
   isHostAddress,
+  makeProxy,
   packCall,
   packValue,
   tokenMatches,
@@ -336,6 +337,30 @@ describe('deliverInbound: remote spawn', () => {
     const port = new FakePort();
     deliverInbound(host, envelope({ id: 1, method: 'spawn' }), port, 'ctx');
     expect((port.error(1) as ActorError).code).toBe('UNKNOWN_METHOD');
+  });
+});
+
+describe('deliverInbound: @Ref on the receiving side', () => {
+  test('a reference to a method without @Ref is refused with REF_REQUIRED, even if the sender let it through', () => {
+    const { host, delivered } = fakeHost();
+    const port = new FakePort();
+    const ref = makeProxy(
+      {
+        url: 'local://elsewhere:1/echo',
+        base: 'local://elsewhere:1/',
+        id: 'echo',
+        desc: internDescription({ name: 'Echo', methods: { echo: ASK } }),
+      },
+      { owner: null },
+    );
+    // packed as a @Ref method's arguments would be, then sent to 'echo', which is not @Ref
+    const withRef = packValue([ref], { refs: true, where: 'test' });
+    deliverInbound(host, envelope({ id: 1, method: 'echo', args: withRef }), port, 'ctx');
+    expect((port.error(1) as ActorError).code).toBe('REF_REQUIRED');
+    expect(port.error(1).message).toMatch(/Echo\.echo was given an actor proxy but is not marked @Ref/);
+    expect(delivered).toHaveLength(0);
+    deliverInbound(host, envelope({ id: 2, method: 'share', args: withRef }), port, 'ctx');
+    expect(delivered.map((d) => d.method)).toEqual(['share']);
   });
 });
 

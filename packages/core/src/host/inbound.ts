@@ -166,7 +166,13 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
     );
     return;
   }
-  const decode = { owner: t.cell, timeout: host.options.timeout ?? 10, limits: limitsForSize(port.maxMessageSize) };
+  const decode = {
+    owner: t.cell,
+    timeout: host.options.timeout ?? 10,
+    limits: limitsForSize(port.maxMessageSize),
+    // the receiving side enforces @Ref too: a reference to a method without it is refused
+    refusesRefs: (flags & REF) === 0 ? where : undefined,
+  };
   let args: unknown[];
   try {
     if (t.address === host.address && env.method === 'spawn') {
@@ -221,7 +227,7 @@ function checkPeerLookup(host: HostBinding, url: unknown): void {
 function spawnArgs(
   host: HostBinding,
   env: Envelope,
-  decode: { owner: ActorCell | null; timeout: number; limits: Partial<WireLimits> | undefined },
+  decode: { owner: ActorCell | null; timeout: number; limits: Partial<WireLimits> | undefined; refusesRefs: string | undefined },
 ): unknown[] {
   // refused before anything of the message is decoded when the host takes no remote spawn
   if (host.options.remoteSpawn === false) resolveRemoteSpawnClass(null, host.options, host.base);

@@ -323,6 +323,11 @@ export interface DecodeOptions {
    * Values from this process (decodeValue: threads, structured clone) are not budgeted.
    */
   readonly limits?: Partial<WireLimits>;
+  /**
+   * Set when the receiving method is not @Ref (to 'Class.method'): an actor reference in
+   * the value is refused with REF_REQUIRED, as the sender should have done.
+   */
+  readonly refusesRefs?: string;
 }
 
 /**

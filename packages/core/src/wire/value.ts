@@ -22,7 +22,17 @@
  */
 import { types } from 'node:util';
 import { ActorError, toError } from '../errors';
-import { ClassRef, decodeRef, encodeValue, rebuildError, reviveRegistered, TAG, type DecodeOptions, type EncodeOptions } from './codec';
+import {
+  ClassRef,
+  decodeRef,
+  refRequiredError,
+  encodeValue,
+  rebuildError,
+  reviveRegistered,
+  TAG,
+  type DecodeOptions,
+  type EncodeOptions,
+} from './codec';
 import { JSON_TAG, putVarint, varintSize, type PackedValue } from './frame';
 import { DEFAULT_WIRE_LIMITS, malformed, tooDeep, tooLarge, wireLimits, type WireLimits } from './limits';
 
@@ -382,6 +392,7 @@ function walkTagged(tag: unknown, rec: Record<string, unknown>, w: Walk, depth: 
       return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     }
     case 'ref':
+      if (w.opts.refusesRefs !== undefined) throw refRequiredError(w.opts.refusesRefs);
       return decodeRef(rec, w.opts, true);
     case 'err':
       return rebuildError(rec, (x) => walk(x, w, d), w.limits.maxStackLength);
