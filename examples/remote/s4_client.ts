@@ -13,7 +13,8 @@ import type { Registry } from './s4_registry';
 
 async function main(): Promise<void> {
   setContext();
-  const host = await createHost('grpc://127.0.0.1:6001', { moduleRoot: __dirname });
+  // remoteSpawn 'load': s4_clientb spawns 's4_clientb/Server' here, loaded from this folder
+  const host = await createHost('grpc://127.0.0.1:6001', { moduleRoot: __dirname, remoteSpawn: 'load' });
 
   const registry = await host.lookupUrl<Registry>('grpc://127.0.0.1:6000/regis', 'Registry', 's4_registry');
 

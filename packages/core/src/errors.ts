@@ -63,6 +63,11 @@ export type ActorErrorCode =
   | 'NOT_SERIALIZABLE'
   | 'TOO_DEEP'
   | 'TOO_LARGE'
+  // clusters (@tsactor/cluster)
+  | 'CLUSTER_ARGUMENT'
+  | 'CLUSTER_CAPACITY'
+  | 'MEMBERSHIP_CLOSED'
+  | 'MEMBERSHIP_UNAVAILABLE'
   // the AMQP broker
   | 'BAD_BROKER_URL'
   | 'BROKER_AUTH'

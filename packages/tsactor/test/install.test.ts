@@ -212,6 +212,7 @@ describe('tsactor installed from its packed packages', () => {
   test('every published package declares an exports map with types, its files and engines', () => {
     expect(published.map(({ pkg }) => pkg.name).sort()).toEqual(
       [
+        '@tsactor/cluster',
         '@tsactor/core',
         '@tsactor/runtime-async',
         '@tsactor/runtime-threads',
