@@ -171,9 +171,9 @@ export function describeProviderContract(label: string, factory: ProviderFactory
     const results = [x, y];
     const winners = results.filter((r) => r.acquired);
     expect(winners).toHaveLength(1);
-    const won = winners[0].acquired ? winners[0].lease : undefined;
+    const won = winners[0]?.lease;
     const lost = results.find((r) => !r.acquired)!;
-    expect(lost.acquired ? undefined : lost.holder).toMatchObject({ memberUrl: won!.memberUrl, epoch: won!.epoch });
+    expect(lost.holder).toMatchObject({ memberUrl: won!.memberUrl, epoch: won!.epoch });
     expect(await p.isCurrent('Cart/user-42', won!.epoch)).toBe(true);
     // even its own holder cannot take it twice
     expect((await q.acquire('Cart/user-42', won!.memberUrl, 30)).acquired).toBe(false);
