@@ -13,24 +13,24 @@ export interface ProviderFactory {
 }
 
 /** Resolves with the first `event` whose member matches; fails the test if none comes in `ms`. */
-export function nextEvent<K extends 'member-up' | 'member-down' | 'member-suspect'>(
+export function nextEvent(
   m: Membership,
-  event: K,
+  event: 'member-up' | 'member-down' | 'member-suspect',
   match: (member: MemberRecord) => boolean,
   ms = 10_000,
 ): Promise<MemberRecord> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      m.off(event, on as never);
+      m.off(event, on);
       reject(new Error(`no ${event} event within ${ms} ms`));
     }, ms);
     const on = (member: MemberRecord) => {
       if (!match(member)) return;
       clearTimeout(timer);
-      m.off(event, on as never);
+      m.off(event, on);
       resolve(member);
     };
-    m.on(event, on as never);
+    m.on(event, on);
   });
 }
 
