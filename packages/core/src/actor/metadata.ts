@@ -100,7 +100,11 @@ export function getActorDefinition(klass: Function): ActorDefinition {
   const methods = Object.create(null) as Record<string, number>;
   const seen = new Set<string>();
   const plain: string[] = [];
-  for (let proto = klass.prototype as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  for (
+    let proto = klass.prototype as object | null;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (name === 'constructor' || name in methods) continue;
       const desc = Object.getOwnPropertyDescriptor(proto, name);
