@@ -154,6 +154,7 @@ export class Membership extends EventEmitter<MembershipEvents> {
         do {
           this.refreshAgain = false;
           await this.readOnce();
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- refresh() sets it while readOnce() is awaited
         } while (this.refreshAgain && !this.closed);
       } finally {
         this.refreshing = undefined;

@@ -146,7 +146,7 @@ export class PostgresMembership implements MembershipProvider {
         `cluster '${this.name}' already has ${this.maxMembers} members; ${m.url} cannot join (raise maxMembers)`,
       );
     }
-    return { url: m.url, kinds: m.kinds, status: 'up', leaseUntil: sentAt + ms, incarnation: Number(r.rows[0].incarnation) };
+    return { url: m.url, kinds: m.kinds, status: 'up', leaseUntil: sentAt + ms, incarnation: Number(r.rows[0]!.incarnation) };
   }
 
   async renew(url: string, incarnation: number, ttl: number): Promise<MemberRecord | null> {
@@ -162,7 +162,7 @@ export class PostgresMembership implements MembershipProvider {
       [this.name, url, incarnation, ms],
     );
     if (r.rows.length === 0) return null;
-    return { url, kinds: r.rows[0].kinds as string[], status: 'up', leaseUntil: sentAt + ms, incarnation };
+    return { url, kinds: r.rows[0]!.kinds as string[], status: 'up', leaseUntil: sentAt + ms, incarnation };
   }
 
   async leave(url: string, incarnation: number): Promise<void> {
@@ -265,7 +265,7 @@ export class PostgresMembership implements MembershipProvider {
         [this.name, identity, memberUrl, ms],
       );
       if (won.rows.length === 1) {
-        return { acquired: true, lease: { identity, memberUrl, epoch: Number(won.rows[0].epoch), leaseUntil: sentAt + ms } };
+        return { acquired: true, lease: { identity, memberUrl, epoch: Number(won.rows[0]!.epoch), leaseUntil: sentAt + ms } };
       }
       const held = await this.query(
         'acquire',
@@ -274,7 +274,7 @@ export class PostgresMembership implements MembershipProvider {
         [this.name, identity],
       );
       if (held.rows.length === 1) {
-        const row = held.rows[0];
+        const row = held.rows[0]!;
         return {
           acquired: false,
           holder: {
@@ -354,7 +354,7 @@ export class PostgresMembership implements MembershipProvider {
   private async query(what: string, text: string, values: unknown[]) {
     this.assertOpen(what);
     try {
-      return await this.pool.query(text, values);
+      return await this.pool.query<Record<string, unknown>>(text, values);
     } catch (e) {
       throw this.unavailable(what, e);
     }

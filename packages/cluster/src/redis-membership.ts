@@ -171,7 +171,7 @@ export class RedisMembership implements MembershipProvider {
     const sentAt = Date.now();
     const r = (await this.call('acquire', () =>
       ACQUIRE.run(this.client, [this.activationKey(identity), this.keys.epoch], [memberUrl, ms]),
-    )) as [number, string, number];
+    )) as [unknown, unknown, unknown];
     const { epoch, holder } = parseActivation(String(r[1]));
     if (Number(r[0]) === 1) {
       return { acquired: true, lease: { identity, memberUrl, epoch, leaseUntil: sentAt + ms } };

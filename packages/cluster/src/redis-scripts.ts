@@ -26,7 +26,7 @@ export class LuaScript {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (e) {
-      if (!String((e as Error).message).startsWith('NOSCRIPT')) throw e;
+      if (!String((e as { message?: unknown }).message).startsWith('NOSCRIPT')) throw e;
       return client.eval(this.source, keys.length, ...keys, ...args);
     }
   }

@@ -19,6 +19,7 @@ export const MAX_TTL = 86_400;
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 // no whitespace or control characters: URLs and identities are stored in delimited values
+// eslint-disable-next-line no-control-regex -- the control characters are the ones it rejects
 const PRINTABLE = /^[^\s\u0000-\u001f\u007f]+$/;
 
 /** A cluster name: 1 to 64 of letters, digits, `_`, `.`, `-`, starting with a letter or digit. */

@@ -13,24 +13,24 @@ export interface ProviderFactory {
 }
 
 /** Resolves with the first `event` whose member matches; fails the test if none comes in `ms`. */
-export function nextEvent<K extends 'member-up' | 'member-down' | 'member-suspect'>(
+export function nextEvent(
   m: Membership,
-  event: K,
+  event: 'member-up' | 'member-down' | 'member-suspect',
   match: (member: MemberRecord) => boolean,
   ms = 10_000,
 ): Promise<MemberRecord> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      m.off(event, on as never);
+      m.off(event, on);
       reject(new Error(`no ${event} event within ${ms} ms`));
     }, ms);
     const on = (member: MemberRecord) => {
       if (!match(member)) return;
       clearTimeout(timer);
-      m.off(event, on as never);
+      m.off(event, on);
       resolve(member);
     };
-    m.on(event, on as never);
+    m.on(event, on);
   });
 }
 
@@ -171,9 +171,9 @@ export function describeProviderContract(label: string, factory: ProviderFactory
     const results = [x, y];
     const winners = results.filter((r) => r.acquired);
     expect(winners).toHaveLength(1);
-    const won = winners[0].acquired ? winners[0].lease : undefined;
+    const won = winners[0]?.lease;
     const lost = results.find((r) => !r.acquired)!;
-    expect(lost.acquired ? undefined : lost.holder).toMatchObject({ memberUrl: won!.memberUrl, epoch: won!.epoch });
+    expect(lost.holder).toMatchObject({ memberUrl: won!.memberUrl, epoch: won!.epoch });
     expect(await p.isCurrent('Cart/user-42', won!.epoch)).toBe(true);
     // even its own holder cannot take it twice
     expect((await q.acquire('Cart/user-42', won!.memberUrl, 30)).acquired).toBe(false);

@@ -47,6 +47,7 @@ export class Dispatcher {
         batch[i] = undefined;
         cell.queued = false;
         handled += cell.run(PER_CELL);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- run() may schedule the cell again (a tell to itself)
         if (cell.runnable && !cell.queued) {
           cell.queued = true;
           this.ready[this.readyCount++] = cell;

@@ -77,7 +77,7 @@ const noRefs = { refs: false, where: 'Target.poke' } as const;
 
 const carriers: Array<[string, (v: unknown) => unknown]> = [
   ['structuredClone', (v) => structuredClone(v)],
-  ['v8.serialize', (v) => v8.deserialize(v8.serialize(v))],
+  ['v8.serialize', (v) => v8.deserialize(v8.serialize(v)) as unknown],
 ];
 
 describe.each(carriers)('codec round trip through %s', (_name, carry) => {
@@ -198,7 +198,7 @@ describe.each(carriers)('codec round trip through %s', (_name, carry) => {
     const agg = roundTrip(new AggregateError([new HostDownError('a'), new Error('b')], 'many'));
     expect(agg).toBeInstanceOf(AggregateError);
     expect(agg.errors[0]).toBeInstanceOf(HostDownError);
-    expect(agg.errors[1].message).toBe('b');
+    expect((agg.errors[1] as Error).message).toBe('b');
   });
 
   it('rebuilds an error of an unknown class as an Error with the same name, message and stack', () => {

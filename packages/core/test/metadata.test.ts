@@ -120,7 +120,7 @@ describe('decorators and actor definitions', () => {
       override overridden(): number {
         return 2;
       }
-      @Ask @Parallel override async redecorated(): Promise<void> {}
+      @Ask @Parallel override redecorated(): void {}
       @Ask own(): void {}
     }
     class Undecorated extends Base {}

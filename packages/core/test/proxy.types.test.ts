@@ -131,7 +131,7 @@ async function hosts(): Promise<void> {
   host.spawn('c4', 42);
   // @ts-expect-error the id is a string
   host.lookup(1);
-  [c, n, looked, remoteHost, exists, stopped, h2];
+  [c, inferred, n, looked, byUrl, remoteHost, exists, stopped, h2];
 }
 
 [awaits, hosts];

@@ -128,7 +128,7 @@ describe('a third-party runtime plugin', () => {
 
   it('cannot take a name that another runtime already has', () => {
     const other: RuntimePlugin = { name: 'other', aliases: ['rec'], create: (host) => new RecordingRuntime(host) };
-    expect(() => registerRuntime(other)).toThrow(expect.objectContaining({ name: 'HostError', code: 'CONTEXT_TAKEN' }));
+    expect(() => registerRuntime(other)).toThrow(expect.objectContaining({ name: 'HostError', code: 'CONTEXT_TAKEN' }) as Error);
     // none of its names is taken: the first one is still free
     expect(hasRuntime('other')).toBe(false);
     expect(() => setContext('other')).toThrow(HostError);

@@ -61,7 +61,7 @@ describe('remoteSpawn policy', () => {
 
   test('false refuses every remote spawn', () => {
     expect(() => resolveRemoteSpawnClass('TrustLoaded', { remoteSpawn: false }, 'grpc://h/')).toThrow(
-      expect.objectContaining({ code: 'SPAWN_REFUSED', message: expect.stringMatching(/refuses remote spawn/) }),
+      expect.objectContaining({ code: 'SPAWN_REFUSED', message: expect.stringMatching(/refuses remote spawn/) as unknown }) as Error,
     );
   });
 
@@ -82,8 +82,8 @@ describe('remoteSpawn policy', () => {
   });
 
   test("'registered' still refuses paths that leave the module root", () => {
-    expect(() => resolveRemoteSpawnClass('../x/TrustLoaded', {}, 'h')).toThrow(expect.objectContaining({ code: 'SPAWN_REFUSED' }));
-    expect(() => resolveRemoteSpawnClass('/etc/TrustLoaded', {}, 'h')).toThrow(expect.objectContaining({ code: 'SPAWN_REFUSED' }));
+    expect(() => resolveRemoteSpawnClass('../x/TrustLoaded', {}, 'h')).toThrow(expect.objectContaining({ code: 'SPAWN_REFUSED' }) as Error);
+    expect(() => resolveRemoteSpawnClass('/etc/TrustLoaded', {}, 'h')).toThrow(expect.objectContaining({ code: 'SPAWN_REFUSED' }) as Error);
   });
 
   test("'load' loads a code file inside the module root", () => {

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   console.log(`speed-up: best ${s.best.toFixed(2)}x, median ${s.median.toFixed(2)}x, worst ${s.worst.toFixed(2)}x`);
 }
 
-void main().catch((e) => {
+void main().catch((e: unknown) => {
   console.error(e);
   process.exitCode = 1;
 });

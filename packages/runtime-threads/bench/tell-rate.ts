@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((e) => {
+void main().catch((e: unknown) => {
   console.error(e);
   process.exitCode = 1;
 });

@@ -96,6 +96,7 @@ export function locateClass(klass: Function, source: string | undefined): ClassL
     const key = keyOf(exportsOf(source), klass);
     if (key !== undefined) return { file: source, exportName: key };
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- require.cache is missing under some loaders and bundlers
   const cache = (require.cache ?? {}) as Record<string, NodeJS.Module | undefined>;
   for (const file of Object.keys(cache)) {
     const m = cache[file];
@@ -129,7 +130,7 @@ export function loadClass(loc: ClassLocation, className: string): Function {
     exports = require(loc.file) as unknown;
   } catch (e) {
     throw new ActorError(
-      `${className} cannot be loaded in a worker thread: requiring ${loc.file} there failed with ${(e as Error)?.name ?? 'an error'}: ${(e as Error)?.message ?? String(e)}. ` +
+      `${className} cannot be loaded in a worker thread: requiring ${loc.file} there failed with ${(e as Error | null | undefined)?.name ?? 'an error'}: ${(e as Error | null | undefined)?.message ?? String(e)}. ` +
         `Each worker imports the module that exports an actor class; keep actor classes in a module that can be imported on its own ` +
         `(not a test file; the program's entry behind 'if (require.main === module) main();') and export them from it (export class ${className} { ... })`,
       { code: 'CLASS_LOAD_FAILED', cause: e },

@@ -21,7 +21,7 @@
  *   CALL name payload rid          (runtime control; rid 0 when no answer is wanted)
  *   REPORT error info              (an error reported in a worker, for the main thread's handler)
  */
-import type { TransferListItem } from 'node:worker_threads';
+import type { Transferable } from 'node:worker_threads';
 import {
   ActorError,
   askOwner,
@@ -66,7 +66,7 @@ export type ReportInfo = Parameters<ErrorHandler>[1];
 
 /** What a link can post to: a MessagePort, a Worker, or a worker's parentPort. */
 export interface LinkPort {
-  postMessage(value: unknown, transferList?: readonly TransferListItem[]): void;
+  postMessage(value: unknown, transferList?: readonly Transferable[]): void;
 }
 
 /** What the owner of a link does with the messages that are not answers. */
@@ -86,7 +86,7 @@ const encodeCache = new WeakMap<ActorDescription, Map<string, EncodeOptions>>();
 /** How the arguments (and result) of `desc.method` are encoded: proxies only for @Ref methods. */
 export function encodeOptions(desc: ActorDescription, method: string): EncodeOptions {
   let byMethod = encodeCache.get(desc);
-  if (byMethod === undefined) encodeCache.set(desc, (byMethod = new Map()));
+  if (byMethod === undefined) encodeCache.set(desc, (byMethod = new Map<string, EncodeOptions>()));
   let o = byMethod.get(method);
   if (o === undefined) {
     const flags = desc.methods[method];
@@ -125,7 +125,7 @@ class CallReply implements Reply {
 
 export class Link {
   private out: unknown[] = [];
-  private transfer: TransferListItem[] | null = null;
+  private transfer: Transferable[] | null = null;
   private scheduled = false;
   private readonly pending = new Map<number, Reply>();
   private nextRid = 0;
@@ -193,7 +193,7 @@ export class Link {
   }
 
   /** A control call; resolves with the peer's answer (rejects when the link goes down). */
-  call(name: string, payload: unknown, transfer?: TransferListItem[]): Promise<unknown> {
+  call(name: string, payload: unknown, transfer?: Transferable[]): Promise<unknown> {
     const r = new CallReply();
     if (this.down !== null) return Promise.reject(this.down);
     this.out.push(CALL, name, payload, this.track(r));
@@ -203,7 +203,7 @@ export class Link {
   }
 
   /** A control message that wants no answer. */
-  notify(name: string, payload: unknown, transfer?: TransferListItem[]): void {
+  notify(name: string, payload: unknown, transfer?: Transferable[]): void {
     if (this.down !== null) return;
     this.out.push(CALL, name, payload, 0);
     this.addTransfer(transfer);
@@ -280,7 +280,7 @@ export class Link {
     return rid;
   }
 
-  private addTransfer(transfer: TransferListItem[] | undefined): void {
+  private addTransfer(transfer: Transferable[] | undefined): void {
     if (transfer === undefined || transfer.length === 0) return;
     (this.transfer ??= []).push(...transfer);
   }

@@ -26,6 +26,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
       { cwd: PROGRAMS, env: { ...process.env, ...env }, timeout: 40_000 },
       (error, stdout, stderr) => {
         if (error !== null && typeof error.code !== 'number') {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an ExecFileException is an Error (its type leaves out Error's own `code`)
           reject(error);
           return;
         }

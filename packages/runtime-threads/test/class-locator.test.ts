@@ -50,7 +50,7 @@ describe('loadClass', () => {
 
   test('a default export of another name is refused with CLASS_NOT_EXPORTED', () => {
     expect(() => loadClass({ file: path.join(dir, 'default.js'), exportName: 'Other' }, 'Other')).toThrow(
-      expect.objectContaining({ code: 'CLASS_NOT_EXPORTED' }),
+      expect.objectContaining({ code: 'CLASS_NOT_EXPORTED' }) as Error,
     );
   });
 });

@@ -117,7 +117,7 @@ async function viaTsactor(batched: boolean): Promise<{ rate: number; disorder: n
   } else {
     for (let i = 0; i < N; i++) {
       sink.hit(i);
-      await null; // the tell of this turn is published alone
+      await Promise.resolve(); // the tell of this turn is published alone
     }
   }
   await sink.withTimeout(600).done(N);
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
 
 function tsactorEnvelopeSize(): number {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const core = require('../../core/dist/index.js') as typeof import('../../core/src/index');
+  const core = require('../../core/dist/internal.js') as typeof import('../../core/src/internal');
   return core.encodeEnvelope({
     kind: core.EnvelopeKind.TELL,
     id: 0,

@@ -179,7 +179,7 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     }
     const token = this.host.options.token;
     if (token !== undefined && token !== '') {
-      const given = msg.properties.headers?.['x-tsactor-token'];
+      const given: unknown = msg.properties.headers?.['x-tsactor-token'];
       if (!tokenMatches(given, token)) {
         for (const env of batch) {
           refuseInbound(

@@ -29,7 +29,7 @@ async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): P
     return await fn();
   } finally {
     for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
+      if (v === undefined) Reflect.deleteProperty(process.env, k);
       else process.env[k] = v;
     }
   }
@@ -256,7 +256,7 @@ describeWithBroker('amqp transport', () => {
   });
 
   describe('messages on the wire', () => {
-    let conn: amqp.ChannelModel;
+    let conn: amqp.ChannelModel | undefined;
     let ch: amqp.ConfirmChannel;
     let replies: string;
     const answers: Array<{ id: number; kind: number; value: Uint8Array | null }> = [];

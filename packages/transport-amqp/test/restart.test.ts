@@ -110,10 +110,11 @@ describeWithBroker('broker restart', () => {
       const stopping = stopBroker().then(() => {
         stopped = true;
       });
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the callback above while the loop awaits
       while (!stopped) {
         for (let j = 0; j < 20; j++) {
           send(1, 5000);
-          await null; // the batch of this turn is published before the next tell
+          await Promise.resolve(); // the batch of this turn is published before the next tell
         }
         await tick(10);
       }
@@ -135,6 +136,7 @@ describeWithBroker('broker restart', () => {
       const starting = startBroker().then(() => {
         started = true;
       });
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the callback above while the loop awaits
       while (!started) {
         send(20, 8500);
         await tick(10);

@@ -185,6 +185,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     const tls = this.from?.options.tls;
     const ca = tls?.ca ?? tls?.cert;
     // a host with its own certificate presents it (servers created with a CA require one)
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- options may come from JavaScript, without a key
     const own = tls?.cert !== undefined && tls.key !== undefined ? { key: Buffer.from(tls.key), cert: Buffer.from(tls.cert) } : null;
     return grpc.credentials.createSsl(ca === undefined ? null : Buffer.from(ca), own?.key ?? null, own?.cert ?? null);
   }
@@ -314,7 +315,7 @@ export class GrpcChannel implements ActorChannel, Beating {
   private fail(error: Error): void {
     if (this.state === CLOSED || this.state === DOWN || this.state === IDLE) return;
     const wasReady = this.state === READY;
-    this.teardown(false);
+    void this.teardown(false);
     this.state = DOWN;
     this.wakeWaiters();
     this.downError = error;

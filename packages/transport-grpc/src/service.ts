@@ -28,7 +28,7 @@ const identity = (b: Buffer): Buffer => b;
 function load(): { service: grpc.ServiceDefinition; connectPath: string; protobufConnect: grpc.MethodDefinition<object, object> } {
   const def = protoLoader.loadSync(protoFile(), { keepCase: false, longs: Number, defaults: true });
   const transport = def['tsactor.wire.v1.Transport'] as unknown as grpc.ServiceDefinition;
-  const connect = transport.Connect as grpc.MethodDefinition<unknown, unknown>;
+  const connect = transport.Connect as grpc.MethodDefinition<unknown, unknown> | undefined;
   if (connect === undefined || !connect.requestStream || !connect.responseStream) {
     throw new Error(`${PROTO_FILE}: Transport.Connect must be a bidirectional stream`);
   }

@@ -2,7 +2,7 @@
  * grpc:// hosts: several in one process, lookupUrl without the class, the host proxy of a
  * URL with no id, host proxies passed across hosts and back, shutdown(url) of one host.
  */
-import { Actor, Ask, Tell, Ref, createHost, shutdown, getHost, HostDownError, HostError, type Proxy, type HostProxy } from 'tsactor';
+import { Actor, Ask, Tell, Ref, createHost, shutdown, getHost, HostDownError, HostError, type HostProxy } from 'tsactor';
 import { freePort } from './helpers';
 
 @Actor

@@ -5,7 +5,7 @@
  * proxy reaches it again. Nothing is left behind: no channel, stream, socket or timer.
  */
 import * as net from 'node:net';
-import { createHost, shutdown, HostDownError, type Proxy } from 'tsactor';
+import { createHost, shutdown, HostDownError } from 'tsactor';
 import { freePort, until } from './helpers';
 import { startPeer, type PeerProcess } from './peer';
 import { channels } from '../src/client';

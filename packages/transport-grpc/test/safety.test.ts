@@ -8,17 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  createHost,
-  shutdown,
-  setErrorHandler,
-  ActorError,
-  HostError,
-  HostDownError,
-  NotFoundError,
-  type HostProxy,
-  type Proxy,
-} from 'tsactor';
+import { createHost, shutdown, setErrorHandler, ActorError, HostError, HostDownError, NotFoundError, type HostProxy } from 'tsactor';
 import {
   EnvelopeKind,
   encodeEnvelope,

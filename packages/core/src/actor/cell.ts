@@ -288,7 +288,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     if (flags !== undefined && flags & PARALLEL) {
       result.then(
         (v) => this.finish(reply, v),
-        (e) => this.fail(method, reply, kind, e),
+        (e: unknown) => this.fail(method, reply, kind, e),
       );
     } else {
       this.state = BLOCKED;
@@ -297,7 +297,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
           this.finish(reply, v);
           this.unblock();
         },
-        (e) => {
+        (e: unknown) => {
           this.fail(method, reply, kind, e);
           this.unblock();
         },

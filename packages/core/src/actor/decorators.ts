@@ -9,7 +9,7 @@ import { ActorError } from '../errors';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ActorMethodDecorator = (...args: any[]) => void;
 
-type LegacyMethodArgs = [target: object, key: string | symbol, descriptor: PropertyDescriptor];
+type LegacyMethodArgs = [target: object, key: string | symbol, descriptor: PropertyDescriptor | undefined];
 type StandardMethodArgs = [value: Function, context: { kind: string; name: string | symbol }];
 
 function methodDecorator(flags: number, label: string) {

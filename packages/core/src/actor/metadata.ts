@@ -97,15 +97,19 @@ function checkFlags(className: string, method: string, flags: number): void {
 export function getActorDefinition(klass: Function): ActorDefinition {
   let def = definitions.get(klass);
   if (def !== undefined) return def;
-  const methods: Record<string, number> = Object.create(null);
+  const methods = Object.create(null) as Record<string, number>;
   const seen = new Set<string>();
   const plain: string[] = [];
-  for (let proto = klass.prototype; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = klass.prototype as object | null;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (name === 'constructor' || name in methods) continue;
       const desc = Object.getOwnPropertyDescriptor(proto, name);
       if (!desc || typeof desc.value !== 'function') continue;
-      const flags = methodFlags.get(desc.value);
+      const flags = methodFlags.get(desc.value as Function);
       if (flags !== undefined) {
         checkFlags(klass.name, name, flags);
         methods[name] = flags;

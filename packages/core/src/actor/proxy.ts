@@ -256,7 +256,7 @@ export function tellMethodOf(proxy: unknown, method: string, what: string, Error
 }
 
 function isPlainObject(v: object): boolean {
-  const proto = Object.getPrototypeOf(v);
+  const proto = Object.getPrototypeOf(v) as object | null;
   return proto === Object.prototype || proto === null;
 }
 
@@ -271,7 +271,7 @@ export function remakeRefs(value: unknown, owner: ActorCell | null): unknown {
   if (Array.isArray(value)) {
     let out: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {
-      const v = value[i];
+      const v: unknown = value[i];
       const r = remakeRefs(v, owner);
       if (r !== v && out === null) out = value.slice(0, i);
       if (out !== null) out.push(r);

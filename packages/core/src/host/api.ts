@@ -150,7 +150,7 @@ export async function shutdown(url?: string): Promise<void> {
     throw failed.length === 1
       ? failed[0]!.reason
       : new AggregateError(
-          failed.map((f) => f.reason),
+          failed.map((f): unknown => f.reason),
           'errors while shutting down',
         );
 }

@@ -153,6 +153,7 @@ export class LocalHost implements RoutedHost {
         throw new HostDownError(`host ${this.url} shut down while spawning '${id}'`);
       });
     }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a runtime plugin written in JavaScript may leave desc out
     const address: ActorAddress = { url, base: this.base, id, desc: actor.desc ?? describe(def) };
     this.actors.set(id, { actor, address });
     return this.proxyTo(address);
@@ -167,6 +168,7 @@ export class LocalHost implements RoutedHost {
 
   async lookupUrl(url: string, klass?: unknown, _module?: string): Promise<Proxy<unknown>> {
     this.checkOpen();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- callers from JavaScript may pass a URL object
     const { base, id } = splitUrl(String(url));
     const local = router.hosts.get(base);
     if (local !== undefined && (local === this || base.startsWith('local:'))) {
@@ -181,6 +183,7 @@ export class LocalHost implements RoutedHost {
     }
     const remoteHost = makeProxy<Host>({ url: base, base, id: '', desc: HOST_DESCRIPTION }, { timeout: this.timeout, owner: this.cell });
     const desc = await remoteHost.describe(id);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the description comes from the network
     if (desc === null || typeof desc !== 'object' || typeof desc.methods !== 'object') {
       throw new ActorError(`host ${base} sent a malformed description of '${id}'`, { code: 'MALFORMED' });
     }
@@ -234,7 +237,7 @@ export class LocalHost implements RoutedHost {
     this.actors.clear();
     this.cell.stop('shutdown');
     const errors: unknown[] = [];
-    for (const r of await Promise.allSettled(stops)) if (r.status === 'rejected') errors.push(r.reason);
+    for (const r of await Promise.allSettled(stops.map((s) => Promise.resolve(s)))) if (r.status === 'rejected') errors.push(r.reason);
     try {
       if (this.server !== null) await this.server.close();
     } catch (e) {

@@ -167,6 +167,7 @@ export function remoteSpawnPolicy(options: Readonly<HostOptions>): RemoteSpawnPo
   const v = options.remoteSpawn;
   if (v === undefined) return 'registered';
   if (v === true) return 'load';
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- options may come from JavaScript: other values are refused below
   if (v === false || v === 'registered' || v === 'load') return v;
   throw new TypeError(`remoteSpawn must be false, 'registered' or 'load', got ${JSON.stringify(v)}`);
 }

@@ -144,7 +144,7 @@ export function encodeValue(value: unknown, opts: EncodeOptions, depth = 0): unk
   if (Array.isArray(obj)) {
     let out: unknown[] | null = null;
     for (let i = 0; i < obj.length; i++) {
-      const v = obj[i];
+      const v: unknown = obj[i];
       const r = encodeValue(v, opts, depth + 1);
       if (r !== v && out === null) out = obj.slice(0, i);
       if (out !== null) out.push(r);
@@ -261,7 +261,7 @@ const ALL_FLAGS = TELL | ASK | REF | PARALLEL;
 function checkDescription(d: unknown): ActorDescription {
   const bad = (why: string): ActorError => malformed(`an actor reference has an invalid description: ${why}`);
   if (d === null || typeof d !== 'object') throw bad('not an object');
-  const { name, methods, plain } = d as Partial<ActorDescription>;
+  const { name, methods, plain } = d as { [K in keyof ActorDescription]?: unknown };
   if (typeof name !== 'string' || name.length > 256) throw bad('its class name is not a string of at most 256 characters');
   if (methods === null || typeof methods !== 'object' || Array.isArray(methods)) throw bad('its methods are not an object');
   for (const m of Object.keys(methods)) {
@@ -296,8 +296,8 @@ export function internDescription(d: ActorDescription): ActorDescription {
     checkDescription(d);
     v = Object.freeze(
       plain === undefined
-        ? { name: String(d.name), methods: Object.freeze({ ...d.methods }) }
-        : { name: String(d.name), methods: Object.freeze({ ...d.methods }), plain: Object.freeze(plain) },
+        ? { name: d.name, methods: Object.freeze({ ...d.methods }) }
+        : { name: d.name, methods: Object.freeze({ ...d.methods }), plain: Object.freeze(plain) },
     );
     if (descriptions.size > 10_000) descriptions.clear();
     descriptions.set(key, v);
@@ -405,6 +405,7 @@ const ERROR_OWN = new Set(['name', 'message', 'stack', 'code', 'cause', 'errors'
  */
 export function rebuildError(rec: Record<string, unknown>, decode: (v: unknown) => unknown, maxStack: number): Error {
   const name = typeof rec.n === 'string' ? rec.n.slice(0, 256) : 'Error';
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a peer's non-string message is shown as String() shows it
   const message = typeof rec.m === 'string' ? rec.m : String(rec.m ?? '');
   const e = Object.create(errorClass(name, rec.k).prototype as object) as Error;
   let stack = typeof rec.s === 'string' ? rec.s : `${name}: ${message}`;
@@ -430,7 +431,7 @@ export function decodeValue(value: unknown, opts: DecodeOptions): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const v = value[i];
+      const v: unknown = value[i];
       if (v !== null && typeof v === 'object') value[i] = decodeValue(v, opts);
     }
     return value;
@@ -481,10 +482,12 @@ function decodeTagged(tag: unknown, rec: Record<string, unknown>, opts: DecodeOp
     case 'obj':
       return reviveRegistered(rec.c, decodeValue(rec.v, opts) as Record<string, unknown>);
     case 'cls':
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- names from a peer, made strings as String() makes them
       return new ClassRef(String(rec.n), rec.f === undefined ? undefined : String(rec.f));
     case 'esc': {
       const inner = rec.v as Record<string, unknown>;
       const tagValue = inner[TAG];
+      // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- TAG is a constant key
       delete inner[TAG];
       const out = decodeValue(inner, opts) as Record<string, unknown>;
       out[TAG] = decodeValue(tagValue, opts);

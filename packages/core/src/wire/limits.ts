@@ -46,7 +46,7 @@ export function wireLimits(changes?: Partial<WireLimits>): WireLimits {
   if (changes === undefined) return DEFAULT_WIRE_LIMITS;
   let out = memo.get(changes);
   if (out !== undefined) return out;
-  for (const [k, v] of Object.entries(changes)) {
+  for (const [k, v] of Object.entries<number | undefined>(changes)) {
     if (!Object.prototype.hasOwnProperty.call(DEFAULT_WIRE_LIMITS, k)) throw new TypeError(`wire limits: unknown budget '${k}'`);
     if (v !== undefined && !(Number.isSafeInteger(v) && v > 0)) {
       throw new TypeError(`wire limits: ${k} must be a positive integer, got ${String(v)}`);

@@ -38,7 +38,7 @@ export function adopt(value: unknown, depth = 0): unknown {
       return out;
     }
     case 'Object': {
-      const out: Record<string, unknown> = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+      const out: Record<string, unknown> = Object.getPrototypeOf(value) === null ? (Object.create(null) as Record<string, unknown>) : {};
       for (const k of Object.keys(value)) {
         const x = adopt((value as Record<string, unknown>)[k], depth + 1);
         if (k === '__proto__') Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true });

@@ -57,7 +57,7 @@ function jsonSafe(v: unknown, depth: number): boolean {
         }
         return true;
       }
-      const proto = Object.getPrototypeOf(v);
+      const proto = Object.getPrototypeOf(v) as object | null;
       if (proto !== Object.prototype && proto !== null) return false;
       for (const k in v) {
         if (k === '__proto__' || !jsonSafe((v as Record<string, unknown>)[k], depth + 1)) return false;
