@@ -224,14 +224,16 @@ export function toReadmeSection(res: Results): string {
   return out.join('\n');
 }
 
-const COLORS: Record<Framework, string> = {
+/** The colour of each framework in the charts. */
+export const COLORS: Record<Framework, string> = {
   tsactor: '#1f6feb',
   comedy: '#d97706',
   nact: '#16a34a',
   baseline: '#6b7280',
 };
 
-function esc(s: string): string {
+/** Escapes text for SVG. */
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
