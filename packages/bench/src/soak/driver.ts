@@ -22,11 +22,11 @@ import { freePort } from '../targets/child-process';
 
 /** The mix of one cycle: one round per runtime or transport (about 20,000 messages). */
 export const SHAPES: Record<SoakKind, RoundShape> = {
-  async: { tells: 5600, asks: 2300, timeouts: 40, window: 128, slowMs: 100 },
-  threads: { tells: 4200, asks: 1700, timeouts: 40, window: 128, slowMs: 100 },
-  grpc: { tells: 4200, asks: 1700, timeouts: 40, window: 128, slowMs: 100 },
+  async: { tells: 5600, asks: 2300, timeouts: 40, window: 128, slowMs: 2000 },
+  threads: { tells: 4200, asks: 1700, timeouts: 40, window: 128, slowMs: 2000 },
+  grpc: { tells: 4200, asks: 1700, timeouts: 40, window: 128, slowMs: 2000 },
 };
-/** The timeout (s) of the asks designed to time out; their callee answers after slowMs. */
+/** The timeout (s) of the asks designed to time out; their callee answers after slowMs, far later even on a starved event loop. */
 const SLOW_TIMEOUT = 0.02;
 /** The timeout (s) of the other asks. */
 const ASK_TIMEOUT = 10;

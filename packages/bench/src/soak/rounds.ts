@@ -103,10 +103,12 @@ function windowed(total: number, window: number, call: (i: number) => Promise<vo
 }
 
 /**
- * Runs one round; `lenient` is read when the round ends (the peer may go down meanwhile).
- * Never rejects: every outcome goes into the tally.
+ * Runs one round; it is lenient when `lenient` is true at its start or at its end (the peer
+ * may go down or come back meanwhile). Never rejects: every outcome goes into the tally.
  */
-export async function runRound(a: RoundActors, s: RoundShape, t: Tally, lenient: () => boolean, base: number): Promise<void> {
+export async function runRound(a: RoundActors, s: RoundShape, t: Tally, isLenient: () => boolean, base: number): Promise<void> {
+  const atStart = isLenient();
+  const lenient = (): boolean => atStart || isLenient();
   const outcomes: Array<() => void> = [];
   const counting = (async (): Promise<void> => {
     for (let i = 0; i < s.tells; i++) a.counter.inc();

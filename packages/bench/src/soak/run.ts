@@ -59,6 +59,10 @@ export interface SoakResult {
   readonly samples: SoakSample[];
   readonly events: SoakEvent[];
   readonly restarts: Restart[];
+  /** messages sent by the driver, each second (s since the start) */
+  readonly progress: Array<{ t: number; sent: number }>;
+  /** the process ids of the driver and of every peer started (all ended when runSoak returns) */
+  readonly pids: number[];
   /** s since the start: end of warm-up, end of sending */
   readonly warmT: number;
   readonly endT: number;
@@ -88,13 +92,14 @@ interface Child {
   readonly exited: Promise<void>;
 }
 
-function start(script: string, args: string[], onMessage: (m: never) => void): Child {
+function start(script: string, args: string[], pids: number[], onMessage: (m: never) => void): Child {
   const proc = fork(path.join(__dirname, script), args, {
     // no inherited flags: the driver's worker threads take its flags, and refuse some
     execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, TSACTOR_CONTEXT: '' },
   });
+  if (proc.pid !== undefined) pids.push(proc.pid);
   proc.on('message', (m) => {
     onMessage(m as never);
   });
@@ -119,6 +124,8 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
   const events: SoakEvent[] = [];
   const restarts: Restart[] = [];
   const failures: string[] = [];
+  const pids: number[] = [];
+  const progress: Array<{ t: number; sent: number }> = [];
   const take = (proc: string, s: { at: number; rss: number; heapUsed: number }): void => {
     samples.push({ t: since(s.at), proc, rss: s.rss, heapUsed: s.heapUsed });
   };
@@ -138,7 +145,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
 
   const startPeer = (n: number): Promise<Child> =>
     new Promise<Child>((resolve, reject) => {
-      const c = start('peer.js', [String(port)], (m: FromPeer) => {
+      const c = start('peer.js', [String(port)], pids, (m: FromPeer) => {
         if (m.type === 'mem') take(`peer ${n}`, m.sample);
         else if (m.type === 'ready') {
           clearTimeout(timer);
@@ -181,6 +188,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
       driver = start(
         'driver.js',
         [JSON.stringify({ messages: o.messages, peerUrl, warmup: o.warmup, restarts: o.restarts, threads: o.threads })],
+        pids,
         (m: FromDriver) => {
           switch (m.type) {
             case 'ready':
@@ -228,6 +236,7 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
     let lastLog = 0;
     const watch = setInterval(() => {
       const now = Date.now();
+      progress.push({ t: since(now), sent });
       if (now - lastProgress > o.stallSeconds * 1000) {
         failures.push(`no progress for ${o.stallSeconds} s after ${sent.toLocaleString('en')} messages: stopped`);
         driver?.proc.kill('SIGKILL');
@@ -281,6 +290,8 @@ export async function runSoak(o: SoakOptions, log: (line: string) => void): Prom
     samples,
     events,
     restarts,
+    progress,
+    pids,
     warmT,
     endT,
     sendingS,
