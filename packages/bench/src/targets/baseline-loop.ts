@@ -7,29 +7,32 @@ import { expectEqual, now, type TargetImpl, type Timed } from './types';
 
 type Handler = (msg: unknown) => void;
 
-/** An actor of the loop: a mailbox (array and read index) and its handler. */
+/**
+ * An actor of the loop: a mailbox (an array read from `head` to `tail`, its slots reused
+ * once it is empty, so a steady flow allocates nothing) and its handler.
+ */
 class LoopActor {
-  mailbox: unknown[] = [];
+  readonly mailbox: unknown[] = [];
   head = 0;
+  tail = 0;
   queued = false;
-  constructor(
-    readonly loop: Loop,
-    readonly handle: Handler,
-  ) {}
+  constructor(readonly handle: Handler) {}
 }
 
 const SETTLED = Promise.resolve();
 
-/** The run queue: actors with mail, drained in one microtask. */
+/** The run queue: actors with mail (an array reused the same way), drained in one microtask. */
 class Loop {
-  private queue: LoopActor[] = [];
+  private readonly queue: LoopActor[] = [];
+  private head = 0;
+  private tail = 0;
   private scheduled = false;
 
   send(a: LoopActor, msg: unknown): void {
-    a.mailbox.push(msg);
+    a.mailbox[a.tail++] = msg;
     if (a.queued) return;
     a.queued = true;
-    this.queue.push(a);
+    this.queue[this.tail++] = a;
     if (!this.scheduled) {
       this.scheduled = true;
       void SETTLED.then(this.drain);
@@ -37,17 +40,15 @@ class Loop {
   }
 
   private readonly drain = (): void => {
-    while (this.queue.length > 0) {
-      const q = this.queue;
-      this.queue = [];
-      for (const a of q) {
-        a.queued = false;
-        const box = a.mailbox;
-        // messages that arrive while this actor runs are handled in this pass too
-        while (a.head < box.length) a.handle(box[a.head++]);
-        box.length = 0;
-        a.head = 0;
-      }
+    const q = this.queue;
+    while (this.head < this.tail) {
+      const a = q[this.head++]!;
+      if (this.head === this.tail) this.head = this.tail = 0;
+      a.queued = false;
+      const box = a.mailbox;
+      // messages that arrive while this actor runs are handled in this turn too
+      while (a.head < a.tail) a.handle(box[a.head++]);
+      a.head = a.tail = 0;
     }
     this.scheduled = false;
   };
@@ -82,7 +83,7 @@ export class BareLoopTarget implements TargetImpl {
 
   async counting(n: number): Promise<Timed> {
     let count = 0;
-    const counter = new LoopActor(this.loop, (m) => {
+    const counter = new LoopActor((m) => {
       if (isAsk(m)) {
         m.reply(count);
         count = 0;
@@ -100,11 +101,11 @@ export class BareLoopTarget implements TargetImpl {
     let pings = 0;
     let pongs = 0;
     let done: (() => void) | null = null;
-    const pong: LoopActor = new LoopActor(this.loop, (m) => {
+    const pong: LoopActor = new LoopActor((m) => {
       pings++;
       this.loop.send(ping, m);
     });
-    const ping: LoopActor = new LoopActor(this.loop, (m) => {
+    const ping: LoopActor = new LoopActor((m) => {
       pongs++;
       const left = (m as number) - 1;
       if (left > 0) this.loop.send(pong, left);
