@@ -19,6 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_OPTIONS, runSoak, type SoakOptions, type SoakResult } from './soak/run';
 import { soakSvg } from './soak/plot';
+import { WINDOW } from './soak/verdict';
 import { fmt } from './stats';
 
 /** Reads a count such as 10000000, 10_000_000, 1e7, 500k or 10M. */
@@ -107,7 +108,7 @@ export function summary(r: SoakResult): string[] {
   for (const x of r.restarts) {
     lines.push(`  peer restart ${x.n} (${x.signal}) at ${x.downT.toFixed(1)} s: answering again after ${x.recoveredMs ?? '?'} ms`);
   }
-  lines.push('memory from the end of warm-up to the end (median of the first and last samples):');
+  lines.push(`memory from the end of warm-up to the end (medians of the first and of the last ${WINDOW} samples):`);
   for (const g of r.verdict.growths) {
     lines.push(
       `  ${(g.proc + ' ' + (g.metric === 'rss' ? 'RSS' : 'heap')).padEnd(26)} ${(g.start / MiB).toFixed(1).padStart(7)} → ${(g.end / MiB).toFixed(1).padStart(7)} MiB  ` +

@@ -41,7 +41,7 @@ function niceStep(range: number, ticks: number): number {
 export function soakSvg(p: PlotInput): string {
   const width = 900;
   const left = 60;
-  const right = 180;
+  const right = 190;
   const plotW = width - left - right;
   const panelH = 220;
   const parts: string[] = [];
@@ -96,9 +96,9 @@ export function soakSvg(p: PlotInput): string {
   // legend
   let ly = 76;
   const legend: Array<[string, string, string]> = [
-    ['driver (async + threads + gRPC client)', COLORS.tsactor, ''],
-    ['driver worker threads (heap)', COLORS.nact, ''],
-    ['gRPC peer (one line per start)', COLORS.comedy, ''],
+    ['driver (async, threads, gRPC)', COLORS.tsactor, ''],
+    ['driver worker threads', COLORS.nact, ''],
+    ['gRPC peer (a line per start)', COLORS.comedy, ''],
     ['soak orchestrator', COLORS.baseline, ''],
     ['end of warm-up', '#111', '4 3'],
     ['peer restart', '#b91c1c', '1 2'],

@@ -37,7 +37,10 @@ export interface Verdict {
   readonly reason: string;
 }
 
-/** Samples per window: the end-of-warm-up value and the end value are each a median of this many. */
+/**
+ * Samples per window: the end-of-warm-up value and the end value are each a median of this
+ * many; a run with fewer than twice as many samples after warm-up is too short to judge.
+ */
 export const WINDOW = 5;
 
 function median(xs: readonly number[]): number {
@@ -61,9 +64,9 @@ export function judge(samples: readonly SoakSample[], warmT: number, endT: numbe
     const first = mine[0]!;
     const last = mine[mine.length - 1]!;
     const judged = first.t <= warmT + 1 && last.t >= endT - 2;
-    if (after.length < 2) {
-      if (judged) short ||= `${proc} has ${after.length} sample(s) after warm-up`;
-      continue;
+    if (after.length < 2 * WINDOW) {
+      if (judged) short ||= `${proc} has ${after.length} sample(s) after warm-up, ${2 * WINDOW} needed`;
+      if (after.length < 2) continue;
     }
     const k = Math.min(WINDOW, Math.floor(after.length / 2));
     for (const metric of ['rss', 'heapUsed'] as const) {
