@@ -13,6 +13,10 @@
  *   --profile            run each target (and its remote side) under node --cpu-prof (profiles in <out>/profiles/<target>)
  *   --list               list targets and workloads
  *   --from FILE          write the reports again from a results.json (no run)
+ *   --compare [FILE]     print the change of every figure from FILE (default: baseline.json, the
+ *                        last full run) to this run (or to --from FILE), regressions beyond the noise flagged
+ *
+ * A full run (not --quick, every target and workload) also writes packages/bench/baseline.json.
  */
 import { fork } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -25,6 +29,10 @@ import type { CellResult, Results, TargetRecord } from './results';
 import type { ChildOptions } from './runner';
 import { evaluateGoals, toMarkdown, toReadmeSection, toSvg } from './report';
 import { fmt } from './stats';
+import { compareResults, compareText } from './compare';
+
+/** The last full run: what `--compare` compares with by default. */
+const BASELINE = path.join(__dirname, '..', 'baseline.json');
 
 interface Args {
   quick: boolean;
@@ -37,6 +45,8 @@ interface Args {
   list: boolean;
   from: string;
   outGiven: boolean;
+  /** the saved run to compare with ('' when not comparing) */
+  compare: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -51,6 +61,7 @@ function parseArgs(argv: string[]): Args {
     list: false,
     from: '',
     outGiven: false,
+    compare: '',
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -93,9 +104,15 @@ function parseArgs(argv: string[]): Args {
       case '--from':
         a.from = value();
         break;
+      case '--compare': {
+        // the file is optional: the next argument, unless it is an option
+        const next = inline ?? (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--') ? argv[++i] : undefined);
+        a.compare = next ?? BASELINE;
+        break;
+      }
       default:
         throw new Error(
-          `unknown option ${arg}; options: --quick --reps N --time MS --targets a,b --workloads a,b --out DIR --profile --list --from FILE`,
+          `unknown option ${arg}; options: --quick --reps N --time MS --targets a,b --workloads a,b --out DIR --profile --list --from FILE --compare [FILE]`,
         );
     }
   }
@@ -245,11 +262,14 @@ async function main(): Promise<void> {
     for (const w of WORKLOADS) line(`  ${w.id.padEnd(22)} ${w.description}`);
     return;
   }
+  // read before the run: a full run writes a new baseline
+  const before = a.compare === '' ? null : readResults(a.compare, '--compare');
   if (a.from !== '') {
-    const saved = JSON.parse(fs.readFileSync(a.from, 'utf8')) as Results;
+    const saved = readResults(a.from, '--from');
     const again: Results = { ...saved, goals: evaluateGoals(saved.cells, saved.targets) };
     writeReports(again, a.outGiven ? a.out : path.dirname(a.from));
     line(`reports written again from ${a.from}`);
+    if (before !== null) printComparison(before, again, a.compare);
     return;
   }
   const t0 = Date.now();
@@ -314,6 +334,8 @@ async function main(): Promise<void> {
     goals: evaluateGoals(cells, targets),
   };
   writeReports(results, a.out);
+  const full = !a.quick && TARGETS.every((t) => a.targets.includes(t.id)) && WORKLOAD_IDS.every((w) => a.workloads.includes(w));
+  if (full) fs.writeFileSync(BASELINE, JSON.stringify(results, null, 2) + '\n');
   line('');
   line('targets:');
   for (const g of results.goals) {
@@ -328,7 +350,28 @@ async function main(): Promise<void> {
   line(
     `${failed.length === 0 ? 'no failures' : `${failed.length} failure(s)`}; ${Math.round(results.meta.durationS)} s; written to ${path.relative(process.cwd(), a.out) || '.'}/results.{json,md,svg} and performance.md`,
   );
+  if (full) line(`this full run is the new baseline: ${path.relative(process.cwd(), BASELINE)}`);
+  if (before !== null) printComparison(before, results, a.compare);
   process.exitCode = failed.length > 0 ? 1 : 0;
+}
+
+function readResults(file: string, option: string): Results {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${option} ${file}: cannot read it; give the results.json of a run (or baseline.json, written by every full run)`);
+  }
+  const r = JSON.parse(text) as Partial<Results>;
+  if (!Array.isArray(r.cells) || !Array.isArray(r.targets) || r.meta === undefined) {
+    throw new Error(`${option} ${file}: not the results of a bench run (no meta, targets and cells)`);
+  }
+  return r as Results;
+}
+
+function printComparison(before: Results, after: Results, name: string): void {
+  line('');
+  for (const l of compareText(compareResults(before, after), before, after, path.relative(process.cwd(), name) || name)) line(l);
 }
 
 main().catch((e: unknown) => {

@@ -34,6 +34,8 @@ export const GOALS: readonly GoalSpec[] = [
     goal: 10,
     extra: { what: 'bytes per idle actor', target: 'tsactor-async', workload: 'memory', max: 500 },
   },
+  { name: 'async counting ≥ 0.9× the bare loop', ours: 'tsactor-async', peer: 'baseline-loop', workload: 'counting', goal: 0.9 },
+  { name: 'async pingpong ≥ 0.9× the bare loop', ours: 'tsactor-async', peer: 'baseline-loop', workload: 'pingpong', goal: 0.9 },
   { name: 'threads counting ≥ 20× comedy threaded', ours: 'tsactor-threads', peer: 'comedy-threaded', workload: 'counting', goal: 20 },
   { name: 'gRPC tells (counting) ≥ 5× comedy remote', ours: 'tsactor-grpc', peer: 'comedy-remote', workload: 'counting', goal: 5 },
   { name: 'gRPC pipelined asks ≥ 5× comedy remote', ours: 'tsactor-grpc', peer: 'comedy-remote', workload: 'ask-throughput', goal: 5 },
@@ -224,14 +226,16 @@ export function toReadmeSection(res: Results): string {
   return out.join('\n');
 }
 
-const COLORS: Record<Framework, string> = {
+/** The colour of each framework in the charts. */
+export const COLORS: Record<Framework, string> = {
   tsactor: '#1f6feb',
   comedy: '#d97706',
   nact: '#16a34a',
   baseline: '#6b7280',
 };
 
-function esc(s: string): string {
+/** Escapes text for SVG. */
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

@@ -8,6 +8,8 @@ import { measure, type ChildOptions } from '../src/runner';
 import { LostMessagesError, pipelined, sequentialAsks, type TargetImpl } from '../src/targets/types';
 import type { CellResult, Results, TargetRecord } from '../src/results';
 import { TsactorTarget } from '../src/targets/tsactor';
+import { BareLoopTarget } from '../src/targets/baseline-loop';
+import { compareResults, compareText } from '../src/compare';
 
 const OPTS: ChildOptions = { quick: true, reps: 3, targetMs: 5, workloads: [], memoryActors: 500 };
 
@@ -179,5 +181,102 @@ describe("tsactor 'async' workloads", () => {
     await t.counting(500);
     await t.pingpong(50);
     await t.threadring(25, 10);
+  });
+});
+
+describe('the bare loop', () => {
+  const t = new BareLoopTarget();
+
+  it('counts every tell and plays every round of pingpong, again and again', async () => {
+    for (const n of [1, 1000, 100_000]) expect((await t.counting(n)).ms).toBeGreaterThanOrEqual(0);
+    for (const n of [1, 500]) expect((await t.pingpong(n)).ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it('is what the async figures are read against', () => {
+    const cells: CellResult[] = [cell('tsactor-async', 'counting', 18e6), cell('baseline-loop', 'counting', 20e6)];
+    const targets: TargetRecord[] = [
+      TARGETS[0]!,
+      { id: 'baseline-loop', label: 'bare loop', framework: 'baseline', family: 'in-process', note: '', available: true },
+    ];
+    const g = evaluateGoals(cells, targets).find((x) => x.name === 'async counting ≥ 0.9× the bare loop')!;
+    expect(g.ratio).toBeCloseTo(0.9);
+    expect(g.met).toBe(true);
+    expect(evaluateGoals(cells, targets).find((x) => x.name === 'async pingpong ≥ 0.9× the bare loop')!.met).toBeNull();
+  });
+});
+
+describe('--compare', () => {
+  const meta = (date: string): Results['meta'] => ({
+    date,
+    quick: false,
+    reps: 5,
+    targetMs: 400,
+    node: '20.0.0',
+    platform: 'linux x64',
+    cpus: 2,
+    cpuModel: 'test cpu',
+    memGiB: 24,
+    loadBefore: [0, 0, 0],
+    loadAfter: [0, 0, 0],
+    commit: 'abcdef0123456789',
+    durationS: 1,
+  });
+  const spread = (target: string, workload: CellResult['workload'], value: number, spreadPct: number): CellResult => ({
+    ...cell(target, workload, value),
+    spreadPct,
+  });
+  const before: Results = {
+    meta: meta('2026-01-01T00:00:00.000Z'),
+    targets: TARGETS,
+    goals: [],
+    cells: [
+      spread('tsactor-async', 'counting', 20e6, 5),
+      spread('tsactor-async', 'pingpong', 10e6, 2),
+      spread('tsactor-async', 'ask-latency', 0.35, 2),
+      spread('comedy-memory', 'counting', 400e3, 3),
+      spread('nact', 'counting', 400e3, 3),
+      { target: 'comedy-memory', workload: 'pingpong', status: 'failed', error: 'LostMessagesError' },
+    ],
+  };
+  const after: Results = {
+    ...before,
+    meta: meta('2026-01-02T00:00:00.000Z'),
+    cells: [
+      spread('tsactor-async', 'counting', 18e6, 4), // -10% beyond ±9%: a regression
+      spread('tsactor-async', 'pingpong', 9.8e6, 2), // -2% within ±4%
+      spread('tsactor-async', 'ask-latency', 0.3, 2), // latency down 14%: better
+      spread('comedy-memory', 'counting', 480e3, 3),
+      spread('comedy-memory', 'pingpong', 1e6, 3),
+      spread('baseline-loop', 'counting', 21e6, 2),
+      { target: 'tsactor-threads', workload: 'counting', status: 'failed', error: 'stalled' },
+    ],
+  };
+  const changes = compareResults(before, after);
+  const of = (target: string, w: string) => changes.find((c) => c.target === target && c.workload === w)!;
+
+  it('flags a change beyond the noise of both runs, oriented by the workload', () => {
+    expect(of('tsactor-async', 'counting')).toMatchObject({ flag: 'regression', noisePct: 9 });
+    expect(of('tsactor-async', 'counting').changePct).toBeCloseTo(-10);
+    expect(of('tsactor-async', 'pingpong').flag).toBe('within noise');
+    expect(of('tsactor-async', 'ask-latency').flag).toBe('improved');
+    expect(of('comedy-memory', 'counting').flag).toBe('improved');
+  });
+
+  it('says what is new, failed, fixed or no longer run', () => {
+    expect(of('baseline-loop', 'counting').flag).toBe('new');
+    expect(of('tsactor-threads', 'counting').flag).toBe('failed');
+    expect(of('comedy-memory', 'pingpong').flag).toBe('improved');
+    expect(of('nact', 'counting')).toMatchObject({ flag: 'not run', before: 400e3, after: null });
+  });
+
+  it('prints one line per figure and counts what got worse', () => {
+    const text = compareText(changes, before, after, 'baseline.json');
+    expect(text[0]).toContain('change from baseline.json (full run of 2026-01-01T00:00, abcdef0123)');
+    expect(text.find((l) => l.includes('counting') && l.includes('tsactor-async'))).toMatch(
+      /20\.0M → +18\.0M msgs\/s +-10\.0% +±9% {2}\*\* REGRESSION \*\*$/,
+    );
+    expect(text[text.length - 2]).toBe('  (1 figure(s) of baseline.json not measured in this run)');
+    expect(text[text.length - 1]).toBe('2 figure(s) worse beyond the noise, or failed');
+    expect(text).toHaveLength(1 + 7 + 2);
   });
 });

@@ -74,6 +74,15 @@ export const TARGETS: readonly TargetInfo[] = [
     load: async () => new (await import('./nact')).NactTarget(),
   },
   {
+    id: 'baseline-loop',
+    label: 'bare loop',
+    framework: 'baseline',
+    family: 'in-process',
+    note: 'a minimal single-thread actor loop, no framework: an array mailbox per actor, a run queue drained in a microtask (counting and pingpong only: the ceiling)',
+    unavailable: async () => null,
+    load: async () => new (await import('./baseline-loop')).BareLoopTarget(),
+  },
+  {
     id: 'tsactor-threads',
     label: 'tsactor threads',
     framework: 'tsactor',
