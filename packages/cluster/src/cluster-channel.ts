@@ -62,7 +62,9 @@ class GatewayReply implements Reply {
 
   reject(error: unknown): void {
     if (error instanceof HostDownError) {
-      this.channel.ctx.placement.markUnreachable(this.member);
+      // the transport's errors name the host it failed to reach; a member that only relays the
+      // HostDownError of the owner it forwarded to is not down itself
+      if (error.message.includes(this.member)) this.channel.ctx.placement.markUnreachable(this.member);
     } else if (
       this.attempt < RESENDS &&
       error instanceof NotFoundError &&
