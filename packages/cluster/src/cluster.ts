@@ -193,9 +193,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    */
   async leave(): Promise<void> {
     if (this.closed) return;
+    // stop taking activations first: the member-down of this member must not read as a rebalance
+    const handedOver = this.activations.handOver();
     await this.membership.leave().catch((e: unknown) => this.emit('error', e as Error));
     this.placement.refresh();
-    await this.activations.handOver();
+    await handedOver;
     // callers whose view is a moment old still reach this gateway: it forwards their calls
     await new Promise((resolve) => setTimeout(resolve, Math.min(1000, this.ttlMs / 3)));
     await this.close();
