@@ -141,6 +141,11 @@ export class Activations {
     this.idleTimer.unref();
   }
 
+  /** Whether this member takes activations (read anew after awaits). */
+  private isServing(): boolean {
+    return this.serving;
+  }
+
   /** The identities active here. */
   active(): string[] {
     return [...this.acts.values()].filter((a) => a.state === ACTIVE).map((a) => a.identity);
@@ -280,21 +285,28 @@ export class Activations {
     const deadline = Date.now() + ACTIVATION_WAIT_MS;
     const ttl = this.ctx.ttlMs / 1000;
     for (;;) {
-      if (!this.serving) return this.redeliver(act);
+      if (!this.serving) {
+        this.redeliver(act);
+        return;
+      }
       const sentAt = Date.now();
       let r;
       try {
         r = await this.ctx.provider.acquire(act.identity, this.ctx.self, ttl);
       } catch (e) {
-        if (Date.now() > deadline) return this.failPending(act, e);
+        if (Date.now() > deadline) {
+          this.failPending(act, e);
+          return;
+        }
         await pause(200);
         continue;
       }
       if (r.acquired) {
         act.lease = r.lease;
-        if (!this.serving) {
+        if (!this.isServing()) {
           await this.ctx.provider.release(r.lease).catch(() => false);
-          return this.redeliver(act);
+          this.redeliver(act);
+          return;
         }
         return this.started(act, sentAt);
       }
@@ -310,12 +322,13 @@ export class Activations {
         return;
       }
       if (Date.now() > deadline) {
-        return this.failPending(
+        this.failPending(
           act,
           new ClusterUnavailableError(
             `${act.identity} is still held by ${holder.memberUrl} (epoch ${holder.epoch}), which this member cannot reach; call again after its lease ends`,
           ),
         );
+        return;
       }
       await pause(Math.min(200, Math.max(20, holder.leaseUntil - Date.now())));
     }
@@ -339,12 +352,16 @@ export class Activations {
       if (made instanceof Promise) await made;
     } catch (e) {
       await this.ctx.provider.release(lease).catch(() => false);
-      return this.failPending(act, e);
+      {
+        this.failPending(act, e);
+        return;
+      }
     }
     const t = this.ctx.host.target(act.identity);
     if (t === null) {
       await this.ctx.provider.release(lease).catch(() => false);
-      return this.failPending(act, new ActorError(`${act.identity} stopped while it was activated`, { code: 'ACTIVATION_FAILED' }));
+      this.failPending(act, new ActorError(`${act.identity} stopped while it was activated`, { code: 'ACTIVATION_FAILED' }));
+      return;
     }
     act.target = { channel: t.channel, address: t.address };
     act.start = Date.now();
@@ -353,7 +370,8 @@ export class Activations {
     this.ctx.activated({ identity: act.identity, member: this.ctx.self, epoch: lease.epoch, start: act.start });
     this.scheduleRenewal(act);
     for (const c of act.pending.splice(0)) {
-      if (act.state === ACTIVE) this.send(act, c);
+      // a call handed over may end the activation (its lease found lost): the rest re-route
+      if (stateOf(act) === ACTIVE) this.send(act, c);
       else this.deliver(act.identity, c.method, c.args, c.reply, c.hop);
     }
     // a hand-over began while it was activated
@@ -378,7 +396,7 @@ export class Activations {
     try {
       const renewed = await this.ctx.provider.renewActivation(act.lease!, this.ctx.ttlMs / 1000);
       // stopped meanwhile (the state changes while the renewal is under way)
-      if ((act.state as number) === GONE) return;
+      if (stateOf(act) === GONE) return;
       if (renewed === null) {
         this.lose(act);
         return;
@@ -387,7 +405,7 @@ export class Activations {
     } catch {
       // the store is away: the deadline timer stops the activation before the lease can end
     }
-    if (act.state === ACTIVE || act.state === DRAINING) this.scheduleRenewal(act);
+    if (stateOf(act) === ACTIVE || stateOf(act) === DRAINING) this.scheduleRenewal(act);
   }
 
   /** The lease is lost (or about to be): stop at once, without releasing it. */
@@ -465,6 +483,11 @@ export class Activations {
       if (act.state === ACTIVE && act.inflight === 0 && now - act.lastUsed >= this.ctx.idleMs) this.passivate(act, 'idle');
     }
   }
+}
+
+/** The state as it is now (it changes across awaits and callbacks, which narrowing does not see). */
+function stateOf(act: Activation): number {
+  return act.state;
 }
 
 function fail(reply: Reply | null, error: unknown, identity: string, method: string): void {

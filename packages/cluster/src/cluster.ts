@@ -170,9 +170,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    */
   get<T>(klass: Class<T>, key: string): Proxy<T> {
     if (typeof klass !== 'function' || !isActorClass(klass)) {
-      throw new ClusterArgumentError(
-        `cluster.get(klass, key): ${String((klass as { name?: string } | null)?.name ?? klass)} is not an @Actor class`,
-      );
+      throw new ClusterArgumentError(`cluster.get(klass, key): ${shown(klass)} is not an @Actor class`);
     }
     if (typeof key !== 'string' || key.length === 0) {
       throw new ClusterArgumentError(`cluster.get(${klass.name}, key): the key must be a non-empty string, got ${JSON.stringify(key)}`);
@@ -255,6 +253,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 }
 
+/** A class (or a wrong value in its place) for an error message. */
+function shown(v: unknown): string {
+  return typeof v === 'function' ? v.name || 'an anonymous class' : typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
 function toMember(m: { url: string; kinds: readonly string[]; status: MemberStatus }): Member {
   return { url: m.url, kinds: [...m.kinds], status: m.status };
 }
@@ -273,8 +276,10 @@ async function openProvider(
       `membership ${JSON.stringify(option.replace(/\/\/[^@/]*@/, '//'))} is not known: give 'redis://…', 'postgres://…', { seeds: ['grpc://…'] } or a MembershipProvider`,
     );
   }
-  if (typeof option === 'object' && option !== null && 'seeds' in option) {
-    const seeds = option.seeds;
+  // the option comes from JavaScript callers too: checked as unknown
+  const given: unknown = option;
+  if (typeof given === 'object' && given !== null && 'seeds' in given) {
+    const seeds = given.seeds;
     if (!Array.isArray(seeds) || seeds.length === 0 || typeof seeds[0] !== 'string') {
       throw new ClusterArgumentError(`membership { seeds } needs at least one seed URL, e.g. { seeds: ['grpc://127.0.0.1:4000/'] }`);
     }
@@ -291,8 +296,8 @@ async function openProvider(
     const link: SeedLink = async (req) => await (req.op === 'watch' ? long : quick).request(req);
     return { provider: new SeedMembership({ name, link, watchWait: 5 }) };
   }
-  if (typeof option === 'object' && option !== null && typeof (option as MembershipProvider).acquire === 'function') {
-    return { provider: option as MembershipProvider };
+  if (typeof given === 'object' && given !== null && typeof (given as Partial<MembershipProvider>).acquire === 'function') {
+    return { provider: given as MembershipProvider };
   }
   throw new ClusterArgumentError(
     `membership option is not valid: give 'redis://…', 'postgres://…', { seeds: ['grpc://…'] } or a MembershipProvider`,
@@ -305,7 +310,8 @@ async function openProvider(
  * `kinds`, joins the membership and resolves once this member is in the view.
  */
 export async function joinCluster(options: ClusterOptions): Promise<Cluster> {
-  if (typeof options !== 'object' || options === null)
+  const given: unknown = options;
+  if (typeof given !== 'object' || given === null)
     throw new ClusterArgumentError('joinCluster(options): give { name, url, membership, kinds }');
   const name = checkName(options.name);
   if (typeof options.url !== 'string' || !/^grpcs?:\/\//i.test(options.url)) {
@@ -319,7 +325,7 @@ export async function joinCluster(options: ClusterOptions): Promise<Cluster> {
   const kinds = new Map<string, { klass: Function; desc: ActorDescription }>();
   for (const k of options.kinds ?? []) {
     if (typeof k !== 'function' || !isActorClass(k)) {
-      throw new ClusterArgumentError(`joinCluster: kind ${String((k as { name?: string } | null)?.name ?? k)} is not an @Actor class`);
+      throw new ClusterArgumentError(`joinCluster: kind ${shown(k)} is not an @Actor class`);
     }
     if (kinds.has(k.name) && kinds.get(k.name)!.klass !== k) {
       throw new ClusterArgumentError(`joinCluster: two kinds are named '${k.name}'; kinds are told apart by class name`);

@@ -122,10 +122,10 @@ describe('virtual actors (seeds, in one process)', () => {
     const onB = b.activeHere();
     expect(onB.length).toBeGreaterThan(0);
     // calls keep flowing while b leaves
-    let stop = false;
+    const state = { stop: false };
     const errors: unknown[] = [];
     const load = (async () => {
-      while (!stop) {
+      while (!state.stop) {
         for (const k of keys)
           await a
             .get(Counter, k)
@@ -135,7 +135,7 @@ describe('virtual actors (seeds, in one process)', () => {
     })();
     await b.leave();
     await waitFor(() => a.members().length === 2 && c.members().length === 2);
-    stop = true;
+    state.stop = true;
     await load;
     expect(errors).toEqual([]);
     expect(b.activeHere()).toEqual([]);
@@ -151,7 +151,7 @@ describe('virtual actors (seeds, in one process)', () => {
     const a = await join(0);
     await expect(a.get(Other, 'x').ping()).rejects.toBeInstanceOf(ClusterUnavailableError);
     await expect(a.get(Other, 'x').ping()).rejects.toThrow(/no live member of cluster '.*' declares kind 'Other'/);
-    expect(() => a.get(class NotAnActor {} as never, 'x')).toThrow(ClusterArgumentError);
+    expect(() => a.get(class NotAnActor {}, 'x')).toThrow(ClusterArgumentError);
     expect(() => a.get(Counter, '')).toThrow(ClusterArgumentError);
     expect(() => a.get(Counter, 'has space')).toThrow(ClusterArgumentError);
     await expect(joinCluster({ name, url: urls[1]!, membership: 'mysql://x' })).rejects.toThrow(/membership "mysql:\/\/x" is not known/);
