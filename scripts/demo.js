@@ -1,36 +1,37 @@
 #!/usr/bin/env node
 /**
- * `npm start`: a small gRPC cluster on loopback (SPEC §5).
+ * `npm start`: a tsactor cluster on loopback with virtual actors (SPEC §6.4).
  *
- * - a registry host process (a Registry actor) and two worker host processes, each
- *   binding its own host proxy in the registry (refs passed between hosts);
- * - this process is the client host: it looks the workers up in the registry, spawns a
- *   WordCounter on each by 'actors/WordCounter' (remote spawn under the workers' module
- *   root), and sends them lines with a proxy to an Aggregator living here, which the
- *   counters call back across hosts;
- * - a round every 2 seconds until Ctrl+C (SIGINT) or SIGTERM, then the workers, the
- *   registry and this host shut down in order and the demo exits with code 0.
+ * - three member processes join cluster 'demo' and declare the kind Cart; membership lives
+ *   on the first member (seeds: nothing to install), or in Redis (--redis [URL]) or
+ *   PostgreSQL (--postgres [URL]);
+ * - this process joins as a member that only calls: cluster.get(Cart, 'cart-N') gives a
+ *   proxy at once, and each cart is activated on its owner (rendezvous placement) at its
+ *   first call;
+ * - then the member serving the most carts (not the seed) is killed with SIGKILL: calls to its
+ *   carts fail at once (HostDownError), and the next calls activate them on the survivors;
+ * - the demo then stops every member (they leave the cluster) and exits with code 0.
  *
- * Options: --rounds N stops by itself after N rounds.
+ * Options: --redis [URL], --postgres [URL], --ttl SECONDS (member and activation leases, default 1.5).
  */
 'use strict';
 const path = require('node:path');
 const net = require('node:net');
 const { fork } = require('node:child_process');
 const t = require(path.join(__dirname, '..', 'packages', 'tsactor', 'dist'));
-const { Aggregator } = require('./demo/actors');
+const { Cart } = require('./demo/actors');
 
-const TEXT = [
-  'An actor is the unit of computation: it has state, a mailbox and behaviour.',
-  'Actors send messages to other actors and never share their state.',
-  'A host is an actor too, so its proxy can travel to another host.',
-  'The registry knows the hosts; the hosts know nothing of each other.',
-  'Remote spawn loads a class from the module root of the remote host.',
-  'Every message between two hosts goes over one gRPC stream, in order.',
-];
+const CARTS = 6;
 
 function log(who, msg) {
   process.stdout.write(`[${who}] ${msg}\n`);
+}
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return undefined;
+  const next = process.argv[i + 1];
+  return next !== undefined && !next.startsWith('--') ? next : fallback;
 }
 
 function freePort() {
@@ -46,9 +47,10 @@ function freePort() {
 
 const children = [];
 
-function startNode(who, args) {
-  const child = fork(path.join(__dirname, 'demo', 'node.js'), args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
-  children.push({ who, child });
+function startMember(who, args) {
+  const child = fork(path.join(__dirname, 'demo', 'member.js'), args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
+  const entry = { who, child, url: args[0] };
+  children.push(entry);
   const prefix = (stream, out) => {
     let partial = '';
     stream.setEncoding('utf8').on('data', (d) => {
@@ -60,17 +62,17 @@ function startNode(who, args) {
   };
   prefix(child.stdout, process.stdout);
   prefix(child.stderr, process.stderr);
-  log('main', `started ${who} (pid ${child.pid})`);
+  log('main', `started ${who} at ${args[0]} (pid ${child.pid})`);
   return new Promise((resolve, reject) => {
-    child.once('message', (m) => (m === 'ready' ? resolve(child) : reject(new Error(`${who}: ${m}`))));
+    child.once('message', (m) => (m === 'ready' ? resolve(entry) : reject(new Error(`${who}: ${m}`))));
     child.once('exit', (code) => reject(new Error(`${who} exited with code ${code} before it was ready`)));
   });
 }
 
-function stopNode({ who, child }) {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+function stopMember({ who, child }) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       log('main', `${who} exited with code ${code}`);
@@ -80,82 +82,105 @@ function stopNode({ who, child }) {
   });
 }
 
-function top(totals, n) {
-  return [...totals.entries()]
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, n)
-    .map(([w, c]) => `${w}=${c}`)
-    .join(', ');
+function nameOf(url) {
+  return children.find((c) => c.url === url)?.who ?? url;
 }
 
 async function main() {
-  const maxRounds = process.argv.includes('--rounds') ? Number(process.argv[process.argv.indexOf('--rounds') + 1]) : Infinity;
+  const redis = option('--redis', 'redis://127.0.0.1:6379');
+  const postgres = option('--postgres', 'postgres://postgres@127.0.0.1:5432/test');
+  const ttl = Number(option('--ttl', '1.5') ?? 1.5);
   let stopRequested = false;
-  let wake = () => undefined;
-  const onSignal = (sig) => {
-    if (stopRequested) return;
+  process.on('SIGINT', () => {
     stopRequested = true;
-    log('main', `${sig}: shutting the cluster down`);
-    wake();
-  };
-  process.on('SIGINT', () => onSignal('Ctrl+C (SIGINT)'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
+    log('main', 'Ctrl+C (SIGINT): stopping after this step');
+  });
 
-  log('main', 'tsactor demo: a gRPC cluster of 4 hosts on loopback');
-  const [p0, p1, p2, p3] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const registryUrl = `grpc://127.0.0.1:${p1}/`;
-  const me = await t.createHost(`grpc://127.0.0.1:${p0}/`);
-  log('main', `client host serving at ${me.getUrl()} (pid ${process.pid})`);
+  const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const urls = ports.map((p) => `grpc://127.0.0.1:${p}/`);
+  const membership = redis ?? postgres ?? { seeds: [urls[1]] };
+  const name = `demo-${process.pid}`;
+  const where = redis ? `Redis at ${redis}` : postgres ? `PostgreSQL at ${postgres}` : `the seed member (member-1, ${urls[1]})`;
+  log('main', `tsactor cluster demo: cluster '${name}', 3 members serving virtual Carts, membership in ${where}, leases of ${ttl} s`);
+
+  let cluster;
   try {
-    await startNode('registry', ['registry', registryUrl]);
+    // the seed first: the others join through it
+    await startMember('member-1', [urls[1], name, JSON.stringify(membership), String(ttl)]);
     await Promise.all([
-      startNode('worker-1', ['worker', `grpc://127.0.0.1:${p2}/`, 'worker-1', registryUrl]),
-      startNode('worker-2', ['worker', `grpc://127.0.0.1:${p3}/`, 'worker-2', registryUrl]),
+      startMember('member-2', [urls[2], name, JSON.stringify(membership), String(ttl)]),
+      startMember('member-3', [urls[3], name, JSON.stringify(membership), String(ttl)]),
     ]);
+    cluster = await t.joinCluster({ name, url: urls[0], membership, kinds: [], ttl });
+    while (cluster.members().filter((m) => m.kinds.includes('Cart')).length < 3) await t.sleep(0.05);
+    log(
+      'main',
+      `this process joined as a caller; members: ${cluster
+        .members()
+        .map((m) => `${nameOf(m.url)} [${m.kinds.join(', ') || 'caller'}] ${m.status}`)
+        .join(', ')}`,
+    );
 
-    const registry = await me.lookupUrl(`${registryUrl}registry`);
-    const hosts = await registry.list(); // [name, host proxy] pairs: refs that came through the registry
-    log('main', `the registry lists ${hosts.length} hosts: ${hosts.map(([n, h]) => `${n} at ${h.getUrl()}`).join(', ')}`);
-
-    const counters = [];
-    for (const [name, host] of hosts) {
-      const counter = await host.spawn('counter', 'actors/WordCounter'); // remote spawn by 'module/Class'
-      log('main', `spawned ${counter.getUrl()} on ${name} (class WordCounter from its module root)`);
-      counters.push(counter);
+    const carts = Array.from({ length: CARTS }, (_, i) => `cart-${i + 1}`);
+    const served = new Map();
+    log('main', `cluster.get(Cart, key) for ${carts.join(', ')}: proxies at once, activated on first call`);
+    for (const [i, key] of carts.entries()) {
+      const r = await cluster.get(Cart, key).add(`book-${i + 1}`);
+      served.set(key, r.member);
+      log('main', `${key}.add('book-${i + 1}') -> ${r.items} item(s), served by ${nameOf(r.member)}`);
     }
-    const aggregator = await me.spawn('aggregator', Aggregator);
-    log('main', `aggregator at ${aggregator.getUrl()}; its proxy goes to the counters with every line`);
-    log('main', 'Press Ctrl+C to stop the cluster');
-
-    for (let round = 1; round <= maxRounds && !stopRequested; round++) {
-      TEXT.forEach((line, i) => counters[i % counters.length].count(round, line, aggregator));
-      // the counters report to the aggregator: wait for all six reports of this round
-      let r;
-      for (let tries = 0; tries < 100; tries++) {
-        r = await aggregator.round(round);
-        if (r.reports === TEXT.length) break;
-        await t.sleep(0.05);
-      }
-      const words = [...r.totals.values()].reduce((a, b) => a + b, 0);
-      log('main', `round ${round}: ${r.reports} reports from ${r.from.length} counters, ${words} words; top: ${top(r.totals, 5)}`);
-      if (round < maxRounds && !stopRequested) {
-        await new Promise((resolve) => {
-          const timer = setTimeout(resolve, 2000);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
+    for (const key of carts) {
+      const r = await cluster.get(Cart, key).add('pen');
+      log('main', `${key}.add('pen') -> ${r.items} item(s), served by ${nameOf(r.member)} (same activation)`);
     }
-    const handled = await Promise.all(counters.map((c) => c.linesSoFar()));
-    log('main', `lines handled per counter: ${handled.join(', ')}`);
+    if (stopRequested) return;
+
+    // the member (other than the seed) serving the most carts
+    const count = (url) => [...served.values()].filter((u) => u === url).length;
+    const victim = children.filter((c) => c.who !== 'member-1').sort((a, b) => count(b.url) - count(a.url))[0];
+    const moved = carts.filter((k) => served.get(k) === victim.url);
+    log('main', `killing ${victim.who} (pid ${victim.child.pid}) with SIGKILL; it serves ${moved.join(', ') || 'no cart'}`);
+    const killedAt = Date.now();
+    victim.child.kill('SIGKILL');
+    await new Promise((resolve) => victim.child.once('exit', resolve));
+
+    const back = new Set();
+    const failed = new Set();
+    while (back.size < moved.length && Date.now() - killedAt < 30_000) {
+      for (const key of moved) {
+        if (back.has(key)) continue;
+        try {
+          const r = await cluster.get(Cart, key).add('after-failover');
+          back.add(key);
+          log(
+            'main',
+            `${key} is back on ${nameOf(r.member)} after ${((Date.now() - killedAt) / 1000).toFixed(2)} s (a new activation: ${r.items} item(s))`,
+          );
+        } catch (e) {
+          if (!failed.has(key)) log('main', `${key}.add() failed at once: ${e.name}: ${e.message.split('\n')[0]}`);
+          failed.add(key);
+        }
+      }
+      await t.sleep(0.1);
+    }
+    if (back.size < moved.length) throw new Error(`carts ${moved.filter((k) => !back.has(k)).join(', ')} did not come back within 30 s`);
+    log(
+      'main',
+      `members now: ${cluster
+        .members()
+        .map((m) => nameOf(m.url))
+        .join(', ')}`,
+    );
+    for (const key of carts) {
+      const r = await cluster.get(Cart, key).add('last');
+      log('main', `${key} -> ${r.items} item(s) on ${nameOf(r.member)}`);
+    }
   } finally {
-    // workers first (they hold connections to the registry and to this host), then the registry
-    for (const c of [...children].reverse()) await stopNode(c);
+    if (cluster !== undefined) await cluster.leave();
+    for (const c of [...children].reverse()) await stopMember(c);
     await t.shutdown();
-    log('main', 'cluster stopped cleanly');
   }
+  log('main', 'demo finished: every member left the cluster and stopped');
 }
 
 main().then(

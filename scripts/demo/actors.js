@@ -75,4 +75,17 @@ class Aggregator {
 }
 actor(Aggregator, { add: ['Tell'], round: ['Ask'] });
 
-module.exports = { Registry, WordCounter, Aggregator };
+/** A shopping cart: a virtual actor of the cluster demo (its id is 'Cart/<key>'). */
+class Cart extends t.ActorBase {
+  constructor() {
+    super();
+    this.items = [];
+  }
+  add(item) {
+    this.items.push(item);
+    return { member: this.host.getUrl(), items: this.items.length };
+  }
+}
+actor(Cart, { add: ['Ask'] });
+
+module.exports = { Registry, WordCounter, Aggregator, Cart };

@@ -31,3 +31,14 @@ export class MembershipClosedError extends ActorError {
     super(message, { ...options, code: 'MEMBERSHIP_CLOSED' });
   }
 }
+
+/**
+ * A virtual actor cannot be reached now: no live member declares its kind, or its activation
+ * lease stayed held by a member that cannot be reached until the wait ran out. Call again
+ * later (after a member that declares the kind joins, or after the old lease ends).
+ */
+export class ClusterUnavailableError extends ActorError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { ...options, code: 'CLUSTER_UNAVAILABLE' });
+  }
+}

@@ -13,3 +13,7 @@ export { PostgresMembership, type PostgresMembershipOptions } from './postgres-m
 export { SeedTable, type SeedTableOptions } from './seed-table';
 export { SeedMembership, type SeedMembershipOptions } from './seed-membership';
 export type { SeedLink, SeedRequest, SeedReplies, SeedMemberRow } from './seed-protocol';
+export { ClusterUnavailableError } from './errors';
+export { joinCluster, Cluster, type ClusterOptions, type ClusterEvents, type Member, type MembershipOption } from './cluster';
+export type { ActivationRecord } from './activations';
+export { CLUSTER_SCHEME } from './cluster-channel';

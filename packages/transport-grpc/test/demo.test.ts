@@ -1,5 +1,5 @@
 /**
- * `npm start` runs scripts/demo.js: four host processes on loopback (a registry, two
+ * scripts/demo-registry.js (the registry demo that `npm start` ran before the cluster demo): four host processes on loopback (a registry, two
  * workers and the demo itself), remote spawn, refs passed between hosts. The test lets it
  * run one round, stops it with SIGINT as Ctrl+C would, and checks the clean shutdown: exit
  * code 0, every child process gone, nothing on stderr.
@@ -23,7 +23,7 @@ beforeAll(() => {
 }, 120_000);
 
 test('the demo runs a round across its hosts and shuts the cluster down cleanly on SIGINT', async () => {
-  const demo = spawn(process.execPath, [path.join(ROOT, 'scripts', 'demo.js')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const demo = spawn(process.execPath, [path.join(ROOT, 'scripts', 'demo-registry.js')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   demo.stderr.on('data', (d: Buffer) => (err += d.toString()));

@@ -24,11 +24,13 @@ import { asyncRuntime } from '@tsactor/runtime-async';
 import { threadsRuntime } from '@tsactor/runtime-threads';
 import type * as GrpcPackage from '@tsactor/transport-grpc';
 import type * as AmqpPackage from '@tsactor/transport-amqp';
+import type * as ClusterPackage from '@tsactor/cluster';
 import { lazyTransport } from './lazy-transport';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = (): typeof GrpcPackage => require('@tsactor/transport-grpc') as typeof GrpcPackage;
 const amqp = (): typeof AmqpPackage => require('@tsactor/transport-amqp') as typeof AmqpPackage;
+const cluster = (): typeof ClusterPackage => require('@tsactor/cluster') as typeof ClusterPackage;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 if (!hasRuntime('async')) registerRuntime(asyncRuntime);
@@ -88,4 +90,14 @@ export type {
  */
 export function setRabbitCredentials(user: string, password: string): void {
   amqp().setRabbitCredentials(user, password);
+}
+
+export type { Cluster, ClusterOptions, ClusterEvents, Member, MemberStatus, MembershipOption, MembershipProvider } from '@tsactor/cluster';
+
+/**
+ * Joins a cluster (SPEC §6.4): see `@tsactor/cluster`'s `joinCluster`. The cluster package
+ * (and its Redis and PostgreSQL clients) is loaded on the first call.
+ */
+export function joinCluster(options: ClusterPackage.ClusterOptions): Promise<ClusterPackage.Cluster> {
+  return cluster().joinCluster(options);
 }

@@ -1,0 +1,500 @@
+/**
+ * The activations of one member: the virtual actors it runs, each under an activation lease
+ * with a fencing epoch from the store.
+ *
+ * A call for an identity reaches the member's gateway ({@link ClusterGateway}), which hands
+ * it to {@link Activations.deliver}:
+ * - an identity active here, whose lease is certainly live (checked on the local clock
+ *   against the last renewal), gets the call at once, in order;
+ * - an identity being activated, or passivated, keeps the call in a bounded queue until that
+ *   ends;
+ * - an identity not active here is forwarded to its owner when this member is not the owner
+ *   (or is leaving), else activated: the lease is acquired (waiting for an earlier holder's
+ *   lease to end when that holder is gone), the actor spawned on this member's host as
+ *   `<Kind>/<key>`, and the queued calls delivered.
+ *
+ * A lease is renewed every TTL/3. When a renewal says the lease is gone, or renewals fail until
+ * `margin` before the lease could end, the activation is stopped at once, before the store can
+ * give the identity to another member: at most one activation serves at a time. Idle
+ * activations (nothing received for `idleTimeout`) passivate: stopped with `stopActor`, then
+ * their lease released.
+ */
+import {
+  ActorError,
+  MailboxFullError,
+  NotFoundError,
+  reportDeadLetter,
+  reportError,
+  toError,
+  type ActorAddress,
+  type ActorChannel,
+  type ActorDescription,
+  type LocalHost,
+  type Reply,
+} from '@tsactor/core/internal';
+import { ClusterArgumentError, ClusterUnavailableError } from './errors';
+import type { Placement } from './placement';
+import type { ActivationLease, MembershipProvider } from './provider';
+
+/** The most calls one identity keeps while it is activated or passivated. */
+export const MAX_PENDING = 10_000;
+/** The most hops a call makes between members before it is served. */
+const MAX_HOPS = 2;
+/** How long an activation waits for an earlier lease to end before the calls fail (ms). */
+const ACTIVATION_WAIT_MS = 10_000;
+
+/** A record of one activation, as the `activated` and `passivated` events give it. */
+export interface ActivationRecord {
+  /** `<Kind>/<key>` */
+  readonly identity: string;
+  /** this member's URL */
+  readonly member: string;
+  /** the fencing epoch of the activation lease */
+  readonly epoch: number;
+  /** when the activation started serving (ms since the epoch) */
+  readonly start: number;
+  /** when it stopped (ms since the epoch); absent in `activated` */
+  readonly end?: number;
+  /** why it stopped: 'idle', 'rebalance', 'leave', 'lease-lost', 'failed' */
+  readonly reason?: string;
+}
+
+/** What {@link Activations} needs from its member. */
+export interface ActivationContext {
+  readonly self: string;
+  readonly host: LocalHost;
+  readonly provider: MembershipProvider;
+  readonly placement: Placement;
+  readonly kinds: ReadonlyMap<string, { readonly klass: Function; readonly desc: ActorDescription }>;
+  readonly ttlMs: number;
+  readonly marginMs: number;
+  readonly idleMs: number;
+  /** Sends a call to the gateway of member `url`. */
+  forward(url: string, identity: string, method: string, args: unknown[], reply: Reply | null, hop: number): void;
+  activated(record: ActivationRecord): void;
+  passivated(record: ActivationRecord): void;
+}
+
+const ACTIVATING = 0;
+const ACTIVE = 1;
+const DRAINING = 2;
+const GONE = 3;
+
+interface PendingCall {
+  readonly method: string;
+  readonly args: unknown[];
+  readonly reply: Reply | null;
+  readonly hop: number;
+}
+
+interface Activation {
+  readonly identity: string;
+  readonly kind: string;
+  state: typeof ACTIVATING | typeof ACTIVE | typeof DRAINING | typeof GONE;
+  pending: PendingCall[];
+  inflight: number;
+  lastUsed: number;
+  start: number;
+  lease: ActivationLease | undefined;
+  /** local instant until which the lease is certainly live, minus the margin */
+  validUntil: number;
+  target: { channel: ActorChannel; address: ActorAddress } | undefined;
+  renewTimer: NodeJS.Timeout | undefined;
+  deadlineTimer: NodeJS.Timeout | undefined;
+  stopReason: string;
+}
+
+/** The answer slot of a call handed to an activation: counts it in flight, passes the answer on. */
+class ActivationReply implements Reply {
+  constructor(
+    private readonly owner: Activations,
+    private readonly act: Activation,
+    private readonly call: PendingCall,
+  ) {}
+
+  resolve(value: unknown): void {
+    this.owner.settled(this.act);
+    this.call.reply?.resolve(value);
+  }
+
+  reject(error: unknown): void {
+    this.owner.settled(this.act);
+    // stopped because its lease was lost before it handled the call: not handled, so it may go elsewhere
+    if (this.act.state === GONE && error instanceof NotFoundError) {
+      this.owner.deliver(this.act.identity, this.call.method, this.call.args, this.call.reply, this.call.hop);
+      return;
+    }
+    if (this.call.reply !== null) this.call.reply.reject(error);
+    else reportError(toError(error), { actor: this.act.identity, method: this.call.method, kind: 'tell' });
+  }
+}
+
+/** See the file comment. */
+export class Activations {
+  private readonly acts = new Map<string, Activation>();
+  private serving = true;
+  private readonly idleTimer: NodeJS.Timeout;
+  private readonly drained = new Set<() => void>();
+
+  constructor(private readonly ctx: ActivationContext) {
+    this.idleTimer = setInterval(() => this.sweepIdle(), Math.max(50, Math.min(ctx.idleMs / 2, 5000)));
+    this.idleTimer.unref();
+  }
+
+  /** Whether this member takes activations (read anew after awaits). */
+  private isServing(): boolean {
+    return this.serving;
+  }
+
+  /** The identities active here. */
+  active(): string[] {
+    return [...this.acts.values()].filter((a) => a.state === ACTIVE).map((a) => a.identity);
+  }
+
+  /** Handles one call for `identity` (see the file comment). Never throws: failures go to `reply`. */
+  deliver(identity: unknown, method: unknown, args: unknown, reply: Reply | null, hop: unknown): void {
+    let kind: string;
+    try {
+      kind = this.check(identity, method, args);
+    } catch (e) {
+      fail(reply, e, String(identity), String(method));
+      return;
+    }
+    const id = identity as string;
+    const h = typeof hop === 'number' && Number.isSafeInteger(hop) && hop >= 0 ? hop : MAX_HOPS;
+    const call: PendingCall = { method: method as string, args: args as unknown[], reply, hop: h };
+    let act = this.acts.get(id);
+    if (act !== undefined && act.state === ACTIVE && act.validUntil <= Date.now()) {
+      this.lose(act);
+      act = undefined;
+    }
+    if (act !== undefined) {
+      if (act.state === ACTIVE) this.send(act, call);
+      else this.enqueue(act, call);
+      return;
+    }
+    const owner = this.ctx.placement.ownerOf(id, kind, this.serving ? undefined : this.ctx.self);
+    if (!this.serving || (owner !== undefined && owner.url !== this.ctx.self && h === 0)) {
+      if (owner === undefined || owner.url === this.ctx.self) {
+        fail(reply, new ClusterUnavailableError(`no other live member declares kind '${kind}' to serve ${id}; start one`), id, call.method);
+      } else {
+        this.ctx.forward(owner.url, id, call.method, call.args, reply, h + 1);
+      }
+      return;
+    }
+    act = {
+      identity: id,
+      kind,
+      state: ACTIVATING,
+      pending: [call],
+      inflight: 0,
+      lastUsed: Date.now(),
+      start: 0,
+      lease: undefined,
+      validUntil: 0,
+      target: undefined,
+      renewTimer: undefined,
+      deadlineTimer: undefined,
+      stopReason: '',
+    };
+    this.acts.set(id, act);
+    void this.activate(act);
+  }
+
+  /** A call handed to `act` was answered. */
+  settled(act: Activation): void {
+    act.inflight--;
+    act.lastUsed = Date.now();
+    if (act.state === DRAINING && act.inflight === 0) void this.stop(act);
+  }
+
+  /** Passivates the activations whose owner is now another member (after a membership change). */
+  rebalance(): void {
+    if (!this.serving) return;
+    for (const act of this.acts.values()) {
+      if (act.state !== ACTIVE) continue;
+      const owner = this.ctx.placement.ownerOf(act.identity, act.kind);
+      if (owner !== undefined && owner.url !== this.ctx.self) this.passivate(act, 'rebalance');
+    }
+  }
+
+  /**
+   * Stops serving: every activation passivates (calls it already has are answered; calls that
+   * come meanwhile wait, then go to the new owner). Resolves when none is left.
+   */
+  async handOver(): Promise<void> {
+    this.serving = false;
+    for (const act of this.acts.values()) if (act.state === ACTIVE) this.passivate(act, 'leave');
+    while (this.acts.size > 0) await new Promise<void>((resolve) => this.drained.add(resolve));
+  }
+
+  /** This member's lease is lost: every activation stops at once (no lease is released). */
+  loseAll(): void {
+    for (const act of [...this.acts.values()]) if (act.state === ACTIVE || act.state === DRAINING) this.lose(act);
+  }
+
+  /** Stops the timers (after handOver or loseAll). */
+  close(): void {
+    this.serving = false;
+    clearInterval(this.idleTimer);
+    this.loseAll();
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private check(identity: unknown, method: unknown, args: unknown): string {
+    if (typeof identity !== 'string' || identity.length > 1024) {
+      throw new ClusterArgumentError('a cluster call names no valid identity; give <Kind>/<key>');
+    }
+    const slash = identity.indexOf('/');
+    const kind = slash > 0 ? identity.slice(0, slash) : '';
+    const k = this.ctx.kinds.get(kind);
+    if (k === undefined || slash === identity.length - 1) {
+      throw new ClusterArgumentError(
+        `member ${this.ctx.self} does not serve ${JSON.stringify(identity.slice(0, 80))}: its kinds are ${[...this.ctx.kinds.keys()].join(', ') || 'none'}`,
+      );
+    }
+    if (typeof method !== 'string' || !Object.prototype.hasOwnProperty.call(k.desc.methods, method)) {
+      throw new ActorError(`${kind} has no @Tell or @Ask method '${String(method).slice(0, 64)}'`, { code: 'UNKNOWN_METHOD' });
+    }
+    if (!Array.isArray(args))
+      throw new ActorError(`malformed cluster call to ${identity}: the arguments are not a list`, { code: 'MALFORMED' });
+    return kind;
+  }
+
+  private send(act: Activation, call: PendingCall): void {
+    const t = act.target!;
+    act.inflight++;
+    act.lastUsed = Date.now();
+    t.channel.send(t.address, call.method, call.args, new ActivationReply(this, act, call));
+  }
+
+  private enqueue(act: Activation, call: PendingCall): void {
+    if (act.pending.length >= MAX_PENDING) {
+      const error = new MailboxFullError(
+        `${act.identity} already has ${MAX_PENDING} calls waiting for its activation; ${call.method}() refused, call again later`,
+      );
+      if (call.reply !== null) call.reply.reject(error);
+      else reportDeadLetter({ target: act.identity, method: call.method, kind: 'tell', reason: 'overflow', count: 1, error });
+      return;
+    }
+    act.pending.push(call);
+  }
+
+  private async activate(act: Activation): Promise<void> {
+    const deadline = Date.now() + ACTIVATION_WAIT_MS;
+    const ttl = this.ctx.ttlMs / 1000;
+    for (;;) {
+      if (!this.serving) {
+        this.redeliver(act);
+        return;
+      }
+      const sentAt = Date.now();
+      let r;
+      try {
+        r = await this.ctx.provider.acquire(act.identity, this.ctx.self, ttl);
+      } catch (e) {
+        if (Date.now() > deadline) {
+          this.failPending(act, e);
+          return;
+        }
+        await pause(200);
+        continue;
+      }
+      if (r.acquired) {
+        act.lease = r.lease;
+        if (!this.isServing()) {
+          await this.ctx.provider.release(r.lease).catch(() => false);
+          this.redeliver(act);
+          return;
+        }
+        return this.started(act, sentAt);
+      }
+      const holder = r.holder;
+      if (holder.memberUrl !== this.ctx.self && this.ctx.placement.isReachable(holder.memberUrl)) {
+        // another live member runs it: the calls go there
+        this.acts.delete(act.identity);
+        for (const c of act.pending.splice(0)) {
+          if (c.hop < MAX_HOPS) this.ctx.forward(holder.memberUrl, act.identity, c.method, c.args, c.reply, c.hop + 1);
+          else this.deliverLater(act.identity, c, holder.memberUrl);
+        }
+        this.notifyDrained();
+        return;
+      }
+      if (Date.now() > deadline) {
+        this.failPending(
+          act,
+          new ClusterUnavailableError(
+            `${act.identity} is still held by ${holder.memberUrl} (epoch ${holder.epoch}), which this member cannot reach; call again after its lease ends`,
+          ),
+        );
+        return;
+      }
+      await pause(Math.min(200, Math.max(20, holder.leaseUntil - Date.now())));
+    }
+  }
+
+  /** A call that went around too many members: it fails (rare: placement changed twice meanwhile). */
+  private deliverLater(identity: string, c: PendingCall, holder: string): void {
+    fail(
+      c.reply,
+      new ClusterUnavailableError(`${identity} moved while ${c.method}() was routed (now on ${holder}); call again`),
+      identity,
+      c.method,
+    );
+  }
+
+  private async started(act: Activation, sentAt: number): Promise<void> {
+    const lease = act.lease!;
+    const k = this.ctx.kinds.get(act.kind)!;
+    try {
+      const made = this.ctx.host.spawn(act.identity, k.klass, []);
+      if (made instanceof Promise) await made;
+    } catch (e) {
+      await this.ctx.provider.release(lease).catch(() => false);
+      {
+        this.failPending(act, e);
+        return;
+      }
+    }
+    const t = this.ctx.host.target(act.identity);
+    if (t === null) {
+      await this.ctx.provider.release(lease).catch(() => false);
+      this.failPending(act, new ActorError(`${act.identity} stopped while it was activated`, { code: 'ACTIVATION_FAILED' }));
+      return;
+    }
+    act.target = { channel: t.channel, address: t.address };
+    act.start = Date.now();
+    act.state = ACTIVE;
+    this.leaseRenewed(act, sentAt);
+    this.ctx.activated({ identity: act.identity, member: this.ctx.self, epoch: lease.epoch, start: act.start });
+    this.scheduleRenewal(act);
+    for (const c of act.pending.splice(0)) {
+      // a call handed over may end the activation (its lease found lost): the rest re-route
+      if (stateOf(act) === ACTIVE) this.send(act, c);
+      else this.deliver(act.identity, c.method, c.args, c.reply, c.hop);
+    }
+    // a hand-over began while it was activated
+    if (!this.serving) this.passivate(act, 'leave');
+  }
+
+  private leaseRenewed(act: Activation, sentAt: number): void {
+    act.validUntil = sentAt + this.ctx.ttlMs - this.ctx.marginMs;
+    clearTimeout(act.deadlineTimer);
+    act.deadlineTimer = setTimeout(() => this.lose(act), Math.max(0, act.validUntil - Date.now()));
+    act.deadlineTimer.unref();
+  }
+
+  private scheduleRenewal(act: Activation): void {
+    act.renewTimer = setTimeout(() => void this.renew(act), Math.max(1, Math.floor(this.ctx.ttlMs / 3)));
+    act.renewTimer.unref();
+  }
+
+  private async renew(act: Activation): Promise<void> {
+    if (act.state !== ACTIVE && act.state !== DRAINING) return;
+    const sentAt = Date.now();
+    try {
+      const renewed = await this.ctx.provider.renewActivation(act.lease!, this.ctx.ttlMs / 1000);
+      // stopped meanwhile (the state changes while the renewal is under way)
+      if (stateOf(act) === GONE) return;
+      if (renewed === null) {
+        this.lose(act);
+        return;
+      }
+      this.leaseRenewed(act, sentAt);
+    } catch {
+      // the store is away: the deadline timer stops the activation before the lease can end
+    }
+    if (stateOf(act) === ACTIVE || stateOf(act) === DRAINING) this.scheduleRenewal(act);
+  }
+
+  /** The lease is lost (or about to be): stop at once, without releasing it. */
+  private lose(act: Activation): void {
+    if (act.state === GONE || act.state === ACTIVATING) return;
+    act.stopReason = 'lease-lost';
+    this.finish(act);
+    this.ctx.host.stopActor(act.identity).catch(() => undefined);
+    this.report(act);
+    this.redeliver(act);
+  }
+
+  private passivate(act: Activation, reason: string): void {
+    if (act.state !== ACTIVE) return;
+    act.state = DRAINING;
+    act.stopReason = reason;
+    if (act.inflight === 0) void this.stop(act);
+  }
+
+  /** A drained activation: stopped, reported, its lease released, then its waiting calls re-routed. */
+  private async stop(act: Activation): Promise<void> {
+    if (act.state !== DRAINING) return;
+    this.finish(act);
+    try {
+      await this.ctx.host.stopActor(act.identity);
+    } catch {
+      // already stopped (e.g. with its host)
+    }
+    this.report(act);
+    await this.ctx.provider.release(act.lease!).catch(() => false);
+    this.redeliver(act);
+  }
+
+  private finish(act: Activation): void {
+    act.state = GONE;
+    clearTimeout(act.renewTimer);
+    clearTimeout(act.deadlineTimer);
+  }
+
+  private report(act: Activation): void {
+    this.ctx.passivated({
+      identity: act.identity,
+      member: this.ctx.self,
+      epoch: act.lease!.epoch,
+      start: act.start,
+      end: Date.now(),
+      reason: act.stopReason,
+    });
+  }
+
+  /** Removes `act` and hands its waiting calls to `deliver` again (a new activation or the new owner). */
+  private redeliver(act: Activation): void {
+    act.state = GONE;
+    if (this.acts.get(act.identity) === act) this.acts.delete(act.identity);
+    for (const c of act.pending.splice(0)) this.deliver(act.identity, c.method, c.args, c.reply, c.hop);
+    this.notifyDrained();
+  }
+
+  private failPending(act: Activation, error: unknown): void {
+    act.state = GONE;
+    if (this.acts.get(act.identity) === act) this.acts.delete(act.identity);
+    for (const c of act.pending.splice(0)) fail(c.reply, error, act.identity, c.method);
+    this.notifyDrained();
+  }
+
+  private notifyDrained(): void {
+    if (this.acts.size > 0) return;
+    for (const fn of [...this.drained]) fn();
+    this.drained.clear();
+  }
+
+  private sweepIdle(): void {
+    const now = Date.now();
+    for (const act of this.acts.values()) {
+      if (act.state === ACTIVE && act.inflight === 0 && now - act.lastUsed >= this.ctx.idleMs) this.passivate(act, 'idle');
+    }
+  }
+}
+
+/** The state as it is now (it changes across awaits and callbacks, which narrowing does not see). */
+function stateOf(act: Activation): number {
+  return act.state;
+}
+
+function fail(reply: Reply | null, error: unknown, identity: string, method: string): void {
+  if (reply !== null) reply.reject(error);
+  else reportError(toError(error), { actor: identity, method, kind: 'tell' });
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,224 @@
+/**
+ * The calling side of virtual actors. A virtual actor's proxy has the URL
+ * `cluster://<cluster>/<Kind>/<key>`; the router hands calls to such URLs to the `cluster`
+ * transport registered here, whose channel picks the owner by rendezvous placement and sends
+ * the call to that member's gateway over the member's own transport (gRPC), keeping the ask's
+ * answer slot: the answer comes back with no extra hop on this side.
+ *
+ * When a member cannot be reached (HostDownError: killed, cut off), the call rejects with
+ * that error at once and the member is avoided by the next calls, which activate the identity
+ * elsewhere. When the gateway is gone (the member left), the call was not delivered and is
+ * sent again to the new owner.
+ */
+import {
+  FailingChannel,
+  HostDownError,
+  HostError,
+  NotFoundError,
+  failCall,
+  getTransport,
+  registerTransport,
+  router,
+  type ActorAddress,
+  type ActorChannel,
+  type HostBinding,
+  type Reply,
+} from '@tsactor/core/internal';
+import { ClusterUnavailableError } from './errors';
+import { GATEWAY_DESCRIPTION, gatewayId } from './gateway';
+import type { Placement } from './placement';
+
+/** The URL scheme of virtual actors. */
+export const CLUSTER_SCHEME = 'cluster';
+
+/** How often a call is sent again when the gateway it reached was gone. */
+const RESENDS = 3;
+
+/** What a {@link ClusterChannel} needs of its member. */
+export interface ChannelContext {
+  readonly name: string;
+  readonly self: string;
+  readonly placement: Placement;
+  readonly closed: boolean;
+}
+
+/** The answer slot of a call sent to a gateway: notes unreachable members, resends undelivered calls. */
+class GatewayReply implements Reply {
+  constructor(
+    private readonly channel: ClusterChannel,
+    private readonly inner: Reply,
+    private readonly member: string,
+    private readonly identity: string,
+    private readonly kind: string,
+    private readonly method: string,
+    private readonly args: unknown[],
+    private readonly hop: number,
+    private readonly attempt: number,
+  ) {}
+
+  resolve(value: unknown): void {
+    this.inner.resolve(value);
+  }
+
+  reject(error: unknown): void {
+    if (error instanceof HostDownError) {
+      // the transport's errors name the host it failed to reach; a member that only relays the
+      // HostDownError of the owner it forwarded to is not down itself
+      if (error.message.includes(this.member)) this.channel.ctx.placement.markUnreachable(this.member);
+    } else if (
+      this.attempt < RESENDS &&
+      error instanceof NotFoundError &&
+      error.message.includes(`'${gatewayId(this.channel.ctx.name)}'`)
+    ) {
+      // the member left: nothing was delivered, the new owner gets it
+      this.channel.route(this.identity, this.kind, this.method, this.args, this.inner, this.hop, this.attempt + 1);
+      return;
+    }
+    this.inner.reject(error);
+  }
+}
+
+/** See the file comment. One per joined cluster instance. */
+export class ClusterChannel implements ActorChannel {
+  private readonly gateways = new Map<string, { address: ActorAddress; channel: ActorChannel }>();
+
+  constructor(readonly ctx: ChannelContext) {}
+
+  get alive(): boolean {
+    return !this.ctx.closed;
+  }
+
+  send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
+    this.route(target.id, target.desc.name, method, args, reply, 0, 0);
+  }
+
+  /** Sends a call for `identity` to its owner's gateway (or to `url`'s, when given). */
+  route(
+    identity: string,
+    kind: string,
+    method: string,
+    args: unknown[],
+    reply: Reply | null,
+    hop: number,
+    attempt: number,
+    url?: string,
+  ): void {
+    if (this.ctx.closed) {
+      failCall(
+        reply,
+        this.addressOf(identity),
+        method,
+        new HostError(
+          `this member left cluster '${this.ctx.name}'; ${method}() of ${identity} not sent. Join again to call virtual actors`,
+          {
+            code: 'CLUSTER_LEFT',
+          },
+        ),
+      );
+      return;
+    }
+    let member = url;
+    if (member === undefined) {
+      const owner = this.ctx.placement.ownerOf(identity, kind);
+      if (owner === undefined) {
+        failCall(
+          reply,
+          this.addressOf(identity),
+          method,
+          new ClusterUnavailableError(
+            `no live member of cluster '${this.ctx.name}' declares kind '${kind}' (${method}() of ${identity} not sent); start a member with kinds: [${kind}]`,
+          ),
+        );
+        return;
+      }
+      member = owner.url;
+    }
+    const gw = this.gateway(member);
+    if (reply === null) {
+      gw.channel.send(gw.address, 'tell', [identity, method, args, hop], null);
+    } else {
+      gw.channel.send(
+        gw.address,
+        'call',
+        [identity, method, args, hop],
+        new GatewayReply(this, reply, member, identity, kind, method, args, hop, attempt),
+      );
+    }
+  }
+
+  private gateway(url: string): { address: ActorAddress; channel: ActorChannel } {
+    let gw = this.gateways.get(url);
+    if (gw === undefined) {
+      const id = gatewayId(this.ctx.name);
+      const address: ActorAddress = { url: url + id, base: url, id, desc: GATEWAY_DESCRIPTION };
+      gw = { address, channel: router.resolve(address, this.ctx.self) };
+      this.gateways.set(url, gw);
+    } else if (!gw.channel.alive) {
+      gw.channel = router.resolve(gw.address, this.ctx.self);
+    }
+    return gw;
+  }
+
+  private addressOf(identity: string): ActorAddress {
+    return {
+      url: `${CLUSTER_SCHEME}://${this.ctx.name}/${identity}`,
+      base: `${CLUSTER_SCHEME}://${this.ctx.name}/`,
+      id: identity,
+      desc: GATEWAY_DESCRIPTION,
+    };
+  }
+}
+
+/** The channels of the clusters this process has joined, by cluster name. */
+const joined = new Map<string, ClusterChannel[]>();
+
+/** Makes `channel` the way to the virtual actors of its cluster from this process. */
+export function addClusterChannel(channel: ClusterChannel): void {
+  registerClusterTransport();
+  const list = joined.get(channel.ctx.name) ?? [];
+  list.push(channel);
+  joined.set(channel.ctx.name, list);
+}
+
+/** Removes `channel` (its member left). */
+export function removeClusterChannel(channel: ClusterChannel): void {
+  const list = (joined.get(channel.ctx.name) ?? []).filter((c) => c !== channel);
+  if (list.length === 0) joined.delete(channel.ctx.name);
+  else joined.set(channel.ctx.name, list);
+}
+
+/** The base URL of the virtual actors of cluster `name`. */
+export function clusterBase(name: string): string {
+  return `${CLUSTER_SCHEME}://${name}/`;
+}
+
+/**
+ * Registers the `cluster` transport once: it only connects (to a joined cluster of this
+ * process, preferring the member whose host sends), never listens.
+ */
+function registerClusterTransport(): void {
+  if (getTransport(CLUSTER_SCHEME) !== undefined) return;
+  registerTransport({
+    schemes: [CLUSTER_SCHEME],
+    listen: (host: HostBinding) =>
+      Promise.reject(
+        new HostError(`${host.url}: cluster:// names virtual actors, not a host; create a grpc:// host and joinCluster with it`, {
+          code: 'BAD_URL',
+        }),
+      ),
+    connect(base: string, from: HostBinding | null): ActorChannel {
+      const name = base.slice(CLUSTER_SCHEME.length + 3, -1);
+      const list = joined.get(name);
+      if (list === undefined || list.length === 0) {
+        return new FailingChannel(
+          (t, m) =>
+            new ClusterUnavailableError(
+              `this process is not a member of cluster '${name}' (${m}() of ${t.url} not sent); call joinCluster first`,
+            ),
+        );
+      }
+      return list.find((c) => c.ctx.self === from?.base) ?? list[0]!;
+    },
+    closeAll: () => Promise.resolve(),
+  });
+}

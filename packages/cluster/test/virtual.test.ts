@@ -1,0 +1,168 @@
+/**
+ * Virtual actors in one process: three members (gRPC hosts) of a seeds cluster, calls through
+ * `cluster.get`, activation on the owner, passivation, hand-over on leave.
+ */
+import * as net from 'node:net';
+import { Actor, ActorBase, Ask, Tell, shutdown } from 'tsactor';
+import { ClusterArgumentError, ClusterUnavailableError, joinCluster, owner, type ActivationRecord, type Cluster } from '@tsactor/cluster';
+
+@Actor
+class Counter extends ActorBase {
+  private n = 0;
+  @Tell
+  bump(): void {
+    this.n++;
+  }
+  @Ask
+  add(k: number): { id: string; url: string; n: number } {
+    this.n += k;
+    return { id: this.id, url: this.url, n: this.n };
+  }
+}
+
+@Actor
+class Other {
+  @Ask
+  ping(): string {
+    return 'pong';
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+describe('virtual actors (seeds, in one process)', () => {
+  let members: Cluster[] = [];
+  let urls: string[] = [];
+  let name = '';
+
+  async function join(i: number, options: { idleTimeout?: number; kinds?: Function[] } = {}): Promise<Cluster> {
+    const c = await joinCluster({
+      name,
+      url: urls[i]!,
+      membership: { seeds: [urls[0]!] },
+      kinds: (options.kinds ?? [Counter]) as never,
+      idleTimeout: options.idleTimeout ?? 60,
+      ttl: 1.5,
+    });
+    members.push(c);
+    return c;
+  }
+
+  beforeEach(async () => {
+    name = `vt${Date.now().toString(36)}`;
+    urls = [];
+    for (let i = 0; i < 3; i++) urls.push(`grpc://127.0.0.1:${await freePort()}/`);
+  });
+
+  afterEach(async () => {
+    // the seed (members[0]) last
+    for (const c of members.reverse()) await c.close();
+    members = [];
+    await shutdown();
+  });
+
+  it('activates an identity once, on its rendezvous owner, and routes every caller there', async () => {
+    const a = await join(0);
+    const b = await join(1);
+    const c = await join(2);
+    await waitFor(() => a.members().length === 3 && b.members().length === 3 && c.members().length === 3);
+    const activated: ActivationRecord[] = [];
+    for (const m of [a, b, c]) m.on('activated', (r) => activated.push(r));
+
+    const key = 'user-42';
+    const expected = owner(
+      `Counter/${key}`,
+      'Counter',
+      a.members().map((m) => ({ ...m, leaseUntil: 0, incarnation: 1 })),
+    )!.url;
+    const fromA = a.get(Counter, key);
+    expect(fromA.getUrl()).toBe(`cluster://${name}/Counter/${key}`);
+    const r1 = await fromA.add(1);
+    const r2 = await b.get(Counter, key).add(2);
+    c.get(Counter, key).bump();
+    const r3 = await c.get(Counter, key).add(3);
+    expect(r1).toEqual({ id: `Counter/${key}`, url: `${expected}Counter/${key}`, n: 1 });
+    expect(r2.n).toBe(3);
+    expect(r3.n).toBe(7);
+    expect(activated.map((r) => [r.identity, r.member])).toEqual([[`Counter/${key}`, expected]]);
+    expect(a.get(Counter, key).equals(b.get(Counter, key))).toBe(true);
+  });
+
+  it('passivates an idle activation and activates it again on the next call', async () => {
+    const a = await join(0, { idleTimeout: 0.3 });
+    const passivated = new Promise<ActivationRecord>((resolve) => a.once('passivated', resolve));
+    const p = a.get(Counter, 'k');
+    expect((await p.add(5)).n).toBe(5);
+    const r = await passivated;
+    expect(r.reason).toBe('idle');
+    expect(r.end).toBeGreaterThanOrEqual(r.start);
+    expect(a.activeHere()).toEqual([]);
+    // a fresh activation: the state started again, with a larger epoch
+    const again = new Promise<ActivationRecord>((resolve) => a.once('activated', resolve));
+    expect((await p.add(1)).n).toBe(1);
+    expect((await again).epoch).toBeGreaterThan(r.epoch);
+  });
+
+  it('hands activations over on leave: callers see no error and the state moves', async () => {
+    const a = await join(0);
+    const b = await join(1);
+    const c = await join(2);
+    await waitFor(() => a.members().length === 3);
+    const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+    for (const k of keys) await a.get(Counter, k).add(1);
+    const onB = b.activeHere();
+    expect(onB.length).toBeGreaterThan(0);
+    // calls keep flowing while b leaves
+    const state = { stop: false };
+    const errors: unknown[] = [];
+    const load = (async () => {
+      while (!state.stop) {
+        for (const k of keys)
+          await a
+            .get(Counter, k)
+            .add(1)
+            .then(undefined, (e: unknown) => errors.push(e));
+      }
+    })();
+    await b.leave();
+    await waitFor(() => a.members().length === 2 && c.members().length === 2);
+    state.stop = true;
+    await load;
+    expect(errors).toEqual([]);
+    expect(b.activeHere()).toEqual([]);
+    for (const id of onB) {
+      const k = id.slice('Counter/'.length);
+      const r = await c.get(Counter, k).add(0);
+      expect(r.url.startsWith(urls[1]!)).toBe(false);
+    }
+    members = members.filter((m) => m !== b);
+  });
+
+  it('refuses a kind no member declares, and bad arguments, with specific errors', async () => {
+    const a = await join(0);
+    await expect(a.get(Other, 'x').ping()).rejects.toBeInstanceOf(ClusterUnavailableError);
+    await expect(a.get(Other, 'x').ping()).rejects.toThrow(/no live member of cluster '.*' declares kind 'Other'/);
+    expect(() => a.get(class NotAnActor {}, 'x')).toThrow(ClusterArgumentError);
+    expect(() => a.get(Counter, '')).toThrow(ClusterArgumentError);
+    expect(() => a.get(Counter, 'has space')).toThrow(ClusterArgumentError);
+    await expect(joinCluster({ name, url: urls[1]!, membership: 'mysql://x' })).rejects.toThrow(/membership "mysql:\/\/x" is not known/);
+    await expect(joinCluster({ name, url: 'local://x:1/', membership: { seeds: [urls[0]!] } })).rejects.toThrow(/not a gRPC host URL/);
+  });
+});
+
+async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
