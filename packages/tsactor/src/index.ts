@@ -63,6 +63,8 @@ export {
   sleep,
   interval,
   later,
+  watch,
+  unwatch,
   registerClass,
   setErrorHandler,
   setDeadLetterHandler,
@@ -80,6 +82,11 @@ export type {
   ContextName,
   ActorErrorCode,
   ErrorCode,
+  StopReason,
+  Supervision,
+  MailboxOptions,
+  ActorOptions,
+  WatchFunction,
 } from '@tsactor/core/internal';
 /**
  * Sets the user and password of the RabbitMQ broker that amqp:// hosts use (the broker's
