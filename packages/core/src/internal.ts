@@ -29,6 +29,7 @@ export { backoffDelay } from './actor/supervision';
 export { setClock, clock, realClock, type Clock, type ClockTimer } from './clock';
 export {
   getActorDefinition,
+  addMethodFlags,
   isActorClass,
   getActorClassByName,
   describe,
