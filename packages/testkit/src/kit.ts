@@ -18,7 +18,7 @@ import {
 } from '@tsactor/core/internal';
 import { asyncRuntime } from '@tsactor/runtime-async';
 import { VirtualClock, settle } from './virtual-clock';
-import { Probe, ProbeInbox, probeClass, withInbox, type ProbeShape } from './probe';
+import { Probe, ProbeInbox, probeClass, type ProbeShape } from './probe';
 
 /** The options of {@link createTestKit}. */
 export interface TestKitOptions {
@@ -95,7 +95,7 @@ export class TestKit {
     const klass = probeClass(shape);
     const inbox = new ProbeInbox();
     const pid = id ?? `probe-${++this.probes}`;
-    const ref = await withInbox(inbox, () => this.probeHost!.spawn(pid, klass as new () => object));
+    const ref = await this.probeHost.spawn(pid, klass as new (inbox: ProbeInbox) => object, inbox);
     return new Probe<T>(ref as unknown as Proxy<T>, inbox, (s) => this.advance(s));
   }
 

@@ -75,10 +75,7 @@ export class ProbeInbox {
   }
 }
 
-/** The current inbox, read by the generated class's constructor. */
-let constructing: ProbeInbox | null = null;
-
-/** Builds an actor class whose methods record into the inbox given at construction. */
+/** Builds an actor class whose methods record into the inbox given to its constructor. */
 export function probeClass(shape: ProbeShape | undefined): Function {
   const methods: Record<string, number> = {};
   if (typeof shape === 'function') {
@@ -90,10 +87,8 @@ export function probeClass(shape: ProbeShape | undefined): Function {
   const name = `Probe${typeof shape === 'function' ? shape.name : ''}`;
   const klass = {
     [name]: class {
-      readonly inbox: ProbeInbox;
-      constructor() {
-        if (constructing === null) throw new ProbeExpectationError('probes are made by kit.probe()');
-        this.inbox = constructing;
+      constructor(readonly inbox: ProbeInbox) {
+        if (!(inbox instanceof ProbeInbox)) throw new ProbeExpectationError('probes are made by kit.probe()');
       }
     },
   }[name]!;
@@ -113,17 +108,6 @@ export function probeClass(shape: ProbeShape | undefined): Function {
     addMethodFlags(record, flags & ASK ? flags | PARALLEL : flags);
   }
   return klass;
-}
-
-/** @internal sets the inbox the next probe instance takes. */
-export function withInbox<R>(inbox: ProbeInbox, fn: () => R): R {
-  const prev = constructing;
-  constructing = inbox;
-  try {
-    return fn();
-  } finally {
-    constructing = prev;
-  }
 }
 
 function describeMessage(m: ProbeMessage | null): string {
