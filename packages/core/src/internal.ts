@@ -22,7 +22,18 @@ export {
 } from './errors';
 export { Actor, Tell, Ask, Ref, Parallel, type ActorMethodDecorator, type ActorClassDecorator } from './actor/decorators';
 export type { ActorOptions, Supervision, MailboxOptions, StopReason } from './actor/options';
-export { watch, unwatch, deathWatch, DeathWatch, setWatchForwarder, watchFrom, unwatchFrom, isStopReason, type WatchFunction, type WatchForwarder } from './host/watch';
+export {
+  watch,
+  unwatch,
+  deathWatch,
+  DeathWatch,
+  setWatchForwarder,
+  watchFrom,
+  unwatchFrom,
+  isStopReason,
+  type WatchFunction,
+  type WatchForwarder,
+} from './host/watch';
 export { resolveActorOptions, type ResolvedActorOptions, type ResolvedSupervision, type ResolvedMailbox } from './actor/options';
 export { TERMINATED, callHook, startCell } from './actor/lifecycle';
 export { backoffDelay } from './actor/supervision';

@@ -59,7 +59,8 @@ export class ProbeInbox {
   next(ms: number): Promise<ProbeMessage | ProbeAsk | null> {
     const m = this.queue.shift();
     if (m !== undefined) return Promise.resolve(m);
-    if (this.waiter !== null) throw new ProbeExpectationError('a probe expectation is already waiting; await each expectation before the next');
+    if (this.waiter !== null)
+      throw new ProbeExpectationError('a probe expectation is already waiting; await each expectation before the next');
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.waiter = null;
@@ -130,7 +131,12 @@ export class Probe<T> {
     return this.inbox.pending;
   }
 
-  private async expect(kind: 'tell' | 'ask', method: string, args: unknown[] | undefined, within: number): Promise<ProbeMessage | ProbeAsk> {
+  private async expect(
+    kind: 'tell' | 'ask',
+    method: string,
+    args: unknown[] | undefined,
+    within: number,
+  ): Promise<ProbeMessage | ProbeAsk> {
     const m = await this.inbox.next(within * 1000);
     const want = `${kind} ${method}(${args === undefined ? '…' : args.map((a) => JSON.stringify(a) ?? String(a)).join(', ')})`;
     if (m === null || m.kind !== kind || m.method !== method || (args !== undefined && !isDeepStrictEqual(m.args, args))) {

@@ -81,7 +81,8 @@ export class VirtualClock implements Clock {
    * interval as often as its period fits), letting the actors handle what each one sent.
    */
   async advance(ms: number): Promise<void> {
-    if (!(ms >= 0) || !Number.isFinite(ms)) throw new TypeError(`advance: expected a non-negative number of milliseconds, got ${String(ms)}`);
+    if (!(ms >= 0) || !Number.isFinite(ms))
+      throw new TypeError(`advance: expected a non-negative number of milliseconds, got ${String(ms)}`);
     const end = this.time + ms;
     await settle();
     for (;;) {

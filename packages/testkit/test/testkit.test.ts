@@ -1,4 +1,18 @@
-import { Actor, ActorBase, Ask, Tell, TimeoutError, later, sleep, interval, watch, setErrorHandler, type ErrorHandler, type Proxy, type StopReason } from '@tsactor/core';
+import {
+  Actor,
+  ActorBase,
+  Ask,
+  Tell,
+  TimeoutError,
+  later,
+  sleep,
+  interval,
+  watch,
+  setErrorHandler,
+  type ErrorHandler,
+  type Proxy,
+  type StopReason,
+} from '@tsactor/core';
 import { createTestKit, ProbeExpectationError, type TestKit } from '@tsactor/testkit';
 
 /** Reports each message it handles and each restart to a probe. */

@@ -328,7 +328,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
 
   /** The oldest message, dropped by 'drop-oldest' (a method: no closure per drop). */
   private dropOldest(method: string, _args: unknown[], reply: Reply | null, kind: MessageKind): void {
-    const error = new MailboxFullError(`the mailbox of ${this.url} is full (${this.capacity} messages); the oldest message, ${method}(), was dropped to make room`);
+    const error = new MailboxFullError(
+      `the mailbox of ${this.url} is full (${this.capacity} messages); the oldest message, ${method}(), was dropped to make room`,
+    );
     if (kind === ASK && reply !== null) reply.reject(error);
     reportDeadLetter({ target: this.url, method, kind: kind === ASK ? 'ask' : 'tell', reason: 'overflow', count: 1, error });
   }
@@ -344,7 +346,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     this.watching!.delete(url as string);
     if (typeof (this.instance as { onTerminated?: unknown }).onTerminated !== 'function') {
       reportError(
-        new ActorError(`${this.def.name} (${this.url}) watches ${String(url)} but has no onTerminated(ref, reason) method to be told that it ended`),
+        new ActorError(
+          `${this.def.name} (${this.url}) watches ${String(url)} but has no onTerminated(ref, reason) method to be told that it ended`,
+        ),
         { actor: this.url, method: 'onTerminated', kind: 'callback' },
       );
       return;
@@ -355,7 +359,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   private stoppedError(method: string, reason: StopReason = 'stopped'): Error {
     if (reason === 'shutdown') return new HostDownError(`the host of ${this.url} was shut down; ${method}() was not handled`);
     if (reason === 'host-down') return new HostDownError(`the host of ${this.url} is down; ${method}() was not handled`);
-    return new NotFoundError(`actor ${this.url} was ${reason === 'failed' ? 'stopped after failing' : 'stopped'}; ${method}() was not handled`);
+    return new NotFoundError(
+      `actor ${this.url} was ${reason === 'failed' ? 'stopped after failing' : 'stopped'}; ${method}() was not handled`,
+    );
   }
 
   /** A message that is not handled: an ask rejects with `error`; for the others it is reported. */

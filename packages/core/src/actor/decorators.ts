@@ -102,9 +102,12 @@ export function Actor(...args: unknown[]): void | ActorClassDecorator {
 }
 
 function notAClass(): ActorError {
-  return new ActorError('@Actor decorates classes; use it bare (@Actor class Echo { ... }) or with options (@Actor({ supervision, mailbox }))', {
-    code: 'BAD_DEFINITION',
-  });
+  return new ActorError(
+    '@Actor decorates classes; use it bare (@Actor class Echo { ... }) or with options (@Actor({ supervision, mailbox }))',
+    {
+      code: 'BAD_DEFINITION',
+    },
+  );
 }
 
 /** An asynchronous method: the caller does not wait and gets nothing back. */

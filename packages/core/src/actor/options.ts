@@ -115,10 +115,12 @@ function resolveSupervision(className: string, s: unknown): ResolvedSupervision 
   let backoffMax = 0;
   if (s.backoff !== undefined) {
     const b = s.backoff;
-    if (!Array.isArray(b) || b.length !== 2) throw bad(className, `supervision.backoff must be [min, max] in seconds, got ${JSON.stringify(b)}`);
+    if (!Array.isArray(b) || b.length !== 2)
+      throw bad(className, `supervision.backoff must be [min, max] in seconds, got ${JSON.stringify(b)}`);
     backoffMin = seconds(className, 'supervision.backoff[0]', b[0], false);
     backoffMax = seconds(className, 'supervision.backoff[1]', b[1], false);
-    if (backoffMax < backoffMin) throw bad(className, `supervision.backoff is [min, max]: max (${backoffMax}) is below min (${backoffMin})`);
+    if (backoffMax < backoffMin)
+      throw bad(className, `supervision.backoff is [min, max]: max (${backoffMax}) is below min (${backoffMin})`);
   }
   if (onError === 'resume') return undefined;
   return { onError, maxRestarts, within: within * 1000, backoffMin: backoffMin * 1000, backoffMax: backoffMax * 1000 };
@@ -132,7 +134,8 @@ function resolveMailbox(className: string, m: unknown): ResolvedMailbox | undefi
     throw bad(className, `mailbox.capacity must be a whole number of messages >= 1, got ${String(capacity)}`);
   }
   const o = m.overflow ?? 'reject';
-  const overflow = o === 'reject' ? OVERFLOW_REJECT : o === 'drop-oldest' ? OVERFLOW_DROP_OLDEST : o === 'drop-newest' ? OVERFLOW_DROP_NEWEST : -1;
+  const overflow =
+    o === 'reject' ? OVERFLOW_REJECT : o === 'drop-oldest' ? OVERFLOW_DROP_OLDEST : o === 'drop-newest' ? OVERFLOW_DROP_NEWEST : -1;
   if (overflow === -1) throw bad(className, `mailbox.overflow must be 'reject', 'drop-oldest' or 'drop-newest', got ${JSON.stringify(o)}`);
   return { capacity, overflow };
 }

@@ -300,7 +300,9 @@ export function watch(proxy: unknown, fn?: WatchFunction): () => void {
   if (fn === undefined) {
     const cell = currentCell();
     if (cell === null) {
-      throw new TypeError('watch(proxy) without a function watches from the actor whose method is running; outside actors pass one: watch(proxy, (ref, reason) => ...)');
+      throw new TypeError(
+        'watch(proxy) without a function watches from the actor whose method is running; outside actors pass one: watch(proxy, (ref, reason) => ...)',
+      );
     }
     watchFrom(cell, proxy);
     return () => unwatchFrom(cell, proxy);
@@ -308,9 +310,12 @@ export function watch(proxy: unknown, fn?: WatchFunction): () => void {
   if (typeof fn !== 'function') throw new TypeError(`watch(proxy, fn): fn must be a function (ref, reason) => void, got ${String(fn)}`);
   const watched = addressOf(proxy, 'watch');
   if (router.hosts.size === 0 && !router.closed.has(watched.base) && !watched.base.startsWith('local:') && forwarder !== null) {
-    throw new HostError('watch(proxy, fn) needs a host in this thread; call it from the main thread, or use this.watch(proxy) inside an actor', {
-      code: 'NO_HOST',
-    });
+    throw new HostError(
+      'watch(proxy, fn) needs a host in this thread; call it from the main thread, or use this.watch(proxy) inside an actor',
+      {
+        code: 'NO_HOST',
+      },
+    );
   }
   const w: FunctionWatcher = { fn, ref: proxy as Proxy<unknown> };
   deathWatch.add(watched, w);
@@ -320,6 +325,7 @@ export function watch(proxy: unknown, fn?: WatchFunction): () => void {
 /** Undoes `watch(proxy)` made inside the running actor's method (as ActorBase's `this.unwatch(proxy)`). */
 export function unwatch(proxy: unknown): void {
   const cell = currentCell();
-  if (cell === null) throw new TypeError('unwatch(proxy) is called inside an actor; outside, call the function that watch(proxy, fn) returned');
+  if (cell === null)
+    throw new TypeError('unwatch(proxy) is called inside an actor; outside, call the function that watch(proxy, fn) returned');
   unwatchFrom(cell, proxy);
 }
