@@ -52,7 +52,7 @@ export class Supervisor extends ActorBase {
 
   @Ask @Ref async start(): Promise<Proxy<FlakyWorker>> {
     const id = `w${this.next++}`;
-    const w = (await this.host.spawn(id, FlakyWorker)) as Proxy<FlakyWorker>;
+    const w = await this.host.spawn<FlakyWorker>(id, FlakyWorker);
     this.watch(w);
     this.current = w;
     return w;

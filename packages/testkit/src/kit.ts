@@ -139,7 +139,7 @@ export class TestKit {
  * ```
  */
 export async function createTestKit(options: TestKitOptions = {}): Promise<TestKit> {
-  const kind = options.clock ?? 'virtual';
+  const kind: unknown = options.clock ?? 'virtual';
   if (kind !== 'virtual' && kind !== 'real') throw new TypeError(`createTestKit: clock must be 'virtual' or 'real', got ${String(kind)}`);
   if (!hasRuntime('async')) registerRuntime(asyncRuntime);
   if (kind === 'real') return new TestKit('real', null, null);

@@ -111,9 +111,15 @@ export function probeClass(shape: ProbeShape | undefined): Function {
   return klass;
 }
 
+/** A value as shown in an expectation's message. */
+function show(v: unknown): string {
+  const json = JSON.stringify(v) as string | undefined; // undefined for undefined, functions and symbols
+  return json ?? String(v);
+}
+
 function describeMessage(m: ProbeMessage | null): string {
   if (m === null) return 'nothing';
-  return `${m.kind} ${m.method}(${m.args.map((a) => JSON.stringify(a) ?? String(a)).join(', ')})`;
+  return `${m.kind} ${m.method}(${m.args.map(show).join(', ')})`;
 }
 
 /** A probe: its proxy (`ref`) and the expectations on what it received. */
@@ -138,7 +144,7 @@ export class Probe<T> {
     within: number,
   ): Promise<ProbeMessage | ProbeAsk> {
     const m = await this.inbox.next(within * 1000);
-    const want = `${kind} ${method}(${args === undefined ? '…' : args.map((a) => JSON.stringify(a) ?? String(a)).join(', ')})`;
+    const want = `${kind} ${method}(${args === undefined ? '…' : args.map(show).join(', ')})`;
     if (m === null || m.kind !== kind || m.method !== method || (args !== undefined && !isDeepStrictEqual(m.args, args))) {
       throw new ProbeExpectationError(`expected ${want} within ${within} s, got ${describeMessage(m)}`);
     }

@@ -115,10 +115,12 @@ Object.defineProperties(ActorBase.prototype, LAZY_FIELDS);
 /** The cell of an actor object (set by its runtime), for watch and unwatch. */
 function cellOf(actor: object, what: string): ActorCell {
   const s = (actor as Holder)[SOURCE];
-  if (s === undefined || typeof (s as Partial<ActorCell>).enqueue !== 'function') {
+  const cell = s as Partial<ActorCell> | undefined;
+  if (cell === undefined || typeof cell.enqueue !== 'function') {
     throw new TypeError(`${what}(proxy) is an actor's method: call it on an actor spawned by a host, inside its methods or hooks`);
   }
-  return s as ActorCell;
+  // a LazyActorFields with enqueue is the actor's cell (spawnCell gives the cell itself)
+  return cell as ActorCell;
 }
 
 /**
@@ -166,7 +168,7 @@ export function constructActor(klass: Function, args: unknown[], fields: ActorFi
     const instance = Reflect.construct(klass, args) as object;
     setFields(instance, f);
     // the cell stays reachable for watch/unwatch when the fields were made eager
-    if (lazy && f !== fields) (instance as Holder)[SOURCE] = fields as LazyActorFields;
+    if (lazy && f !== fields) (instance as Holder)[SOURCE] = fields;
     return instance;
   } finally {
     pending = prev;

@@ -108,7 +108,7 @@ function resolveSupervision(className: string, s: unknown): ResolvedSupervision 
   }
   const maxRestarts = s.maxRestarts ?? 10;
   if (typeof maxRestarts !== 'number' || !(Number.isInteger(maxRestarts) || maxRestarts === Infinity) || maxRestarts < 0) {
-    throw bad(className, `supervision.maxRestarts must be a whole number >= 0 (or Infinity), got ${String(maxRestarts)}`);
+    throw bad(className, `supervision.maxRestarts must be a whole number >= 0 (or Infinity), got ${JSON.stringify(maxRestarts)}`);
   }
   const within = seconds(className, 'supervision.within', s.within ?? 60, true);
   let backoffMin = 0;

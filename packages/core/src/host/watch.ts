@@ -271,7 +271,7 @@ function cellAddress(cell: ActorCell): ActorAddress {
 /** @internal the actor `cell` watches `proxy` (ActorBase.watch). */
 export function watchFrom(cell: ActorCell, proxy: unknown): void {
   const watched = addressOf(proxy, 'watch');
-  (cell.watching ??= new Map()).set(watched.url, proxy as Proxy<unknown>);
+  (cell.watching ??= new Map<string, Proxy<unknown>>()).set(watched.url, proxy as Proxy<unknown>);
   if (router.hosts.has(cell.hostBase)) deathWatch.add(watched, { addr: cellAddress(cell), from: cell.hostBase });
   else if (forwarder !== null) forwarder('watch', watched, cell);
   else throw new HostError(`${cell.url} cannot watch: no host of it in this thread`, { code: 'NO_HOST' });
