@@ -64,8 +64,11 @@ export type ActorErrorCode =
   | 'TOO_DEEP'
   | 'TOO_LARGE'
   // clusters (@tsactor/cluster)
+  | 'ACTIVATION_FAILED'
   | 'CLUSTER_ARGUMENT'
   | 'CLUSTER_CAPACITY'
+  | 'CLUSTER_LEFT'
+  | 'CLUSTER_UNAVAILABLE'
   | 'MEMBERSHIP_CLOSED'
   | 'MEMBERSHIP_UNAVAILABLE'
   // the AMQP broker

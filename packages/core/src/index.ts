@@ -18,7 +18,10 @@ export {
   type CloseCode,
   type ErrorCode,
 } from './errors';
-export { Actor, Tell, Ask, Ref, Parallel, type ActorMethodDecorator } from './actor/decorators';
+export { Actor, Tell, Ask, Ref, Parallel, type ActorMethodDecorator, type ActorClassDecorator } from './actor/decorators';
+export type { ActorOptions, Supervision, MailboxOptions, StopReason } from './actor/options';
+export { watch, unwatch, type WatchFunction } from './host/watch';
+export { setClock, type Clock, type ClockTimer } from './clock';
 export type { ActorDescription } from './actor/metadata';
 export { ActorBase } from './actor/actor-base';
 export type { Proxy, ProxyBase, ProxyMethod } from './actor/proxy';

@@ -20,9 +20,27 @@ export {
   type CloseCode,
   type ErrorCode,
 } from './errors';
-export { Actor, Tell, Ask, Ref, Parallel, type ActorMethodDecorator } from './actor/decorators';
+export { Actor, Tell, Ask, Ref, Parallel, type ActorMethodDecorator, type ActorClassDecorator } from './actor/decorators';
+export type { ActorOptions, Supervision, MailboxOptions, StopReason } from './actor/options';
+export {
+  watch,
+  unwatch,
+  deathWatch,
+  DeathWatch,
+  setWatchForwarder,
+  watchFrom,
+  unwatchFrom,
+  isStopReason,
+  type WatchFunction,
+  type WatchForwarder,
+} from './host/watch';
+export { resolveActorOptions, type ResolvedActorOptions, type ResolvedSupervision, type ResolvedMailbox } from './actor/options';
+export { TERMINATED, callHook, startCell } from './actor/lifecycle';
+export { backoffDelay } from './actor/supervision';
+export { setClock, clock, realClock, type Clock, type ClockTimer } from './clock';
 export {
   getActorDefinition,
+  addMethodFlags,
   isActorClass,
   getActorClassByName,
   describe,

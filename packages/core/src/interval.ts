@@ -9,6 +9,7 @@ import { sendTell, tellMethodOf, type Proxy } from './actor/proxy';
 import { getHandle } from './actor/proxy';
 import type { HostProxy } from './host/types';
 import { router } from './host/router';
+import { clock, type ClockTimer } from './clock';
 
 interface Cancellable {
   cancel(): void;
@@ -59,8 +60,10 @@ function attach(hostUrl: string | undefined, t: Cancellable): TimerSet | undefin
 
 /** A repeating call started by {@link interval}. */
 export class Interval {
-  private timer: NodeJS.Timeout | null;
+  private timer: ClockTimer | null;
   private owner: TimerSet | undefined;
+  /** the clock the timer was set on */
+  private readonly clock = clock;
 
   /** @internal */
   constructor(
@@ -69,7 +72,7 @@ export class Interval {
     seconds: number,
     fire: () => void,
   ) {
-    this.timer = setInterval(fire, Math.max(1, seconds * 1000));
+    this.timer = this.clock.setInterval(fire, Math.max(1, seconds * 1000));
     this.timer.unref();
     this.owner = attach(hostUrl, this);
     aim(target, this);
@@ -90,7 +93,7 @@ export class Interval {
   /** Stops the interval. */
   cancel(): void {
     if (this.timer === null) return;
-    clearInterval(this.timer);
+    this.clock.clearInterval(this.timer);
     this.timer = null;
     this.owner?.timers.delete(this);
     unaim(this.target, this);
@@ -104,8 +107,10 @@ export class Interval {
 
 /** A delayed call started by {@link later}. */
 export class Timer {
-  private timer: NodeJS.Timeout | null;
+  private timer: ClockTimer | null;
   private owner: TimerSet | undefined;
+  /** the clock the timer was set on */
+  private readonly clock = clock;
 
   /** @internal */
   constructor(
@@ -114,7 +119,7 @@ export class Timer {
     seconds: number,
     fire: () => void,
   ) {
-    this.timer = setTimeout(
+    this.timer = this.clock.setTimeout(
       () => {
         this.timer = null;
         this.owner?.timers.delete(this);
@@ -131,7 +136,7 @@ export class Timer {
   /** Stops the call if it has not happened yet. */
   cancel(): void {
     if (this.timer === null) return;
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     this.timer = null;
     this.owner?.timers.delete(this);
     unaim(this.target, this);

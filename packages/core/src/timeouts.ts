@@ -4,6 +4,8 @@
  * and settling a wait is O(1), and a settled wait is dropped lazily. A timer is ref'd only
  * while a wait of its duration is still pending, so finished work never holds the process.
  */
+import { clock, type ClockTimer } from './clock';
+
 export interface Deadline {
   /** set by the owner when the wait ended by itself */
   settled: boolean;
@@ -15,8 +17,10 @@ export interface Deadline {
 class Bucket {
   private items: Deadline[] = [];
   private head = 0;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: ClockTimer | null = null;
   private armedAt = 0;
+  /** the clock of this thread when the bucket was made (its timers stay on it) */
+  private readonly clock = clock;
   pending = 0;
 
   constructor(
@@ -25,7 +29,7 @@ class Bucket {
   ) {}
 
   add(d: Deadline): void {
-    d.at = performance.now() + this.ms;
+    d.at = this.clock.now() + this.ms;
     this.items.push(d);
     this.pending++;
     if (this.timer === null) this.arm(d.at);
@@ -51,13 +55,13 @@ class Bucket {
 
   private arm(at: number): void {
     this.armedAt = at;
-    this.timer = setTimeout(this.fire, Math.max(0, at - performance.now()) + 1);
+    this.timer = this.clock.setTimeout(this.fire, Math.max(0, at - this.clock.now()) + 1);
     if (this.pending === 0) this.timer.unref();
   }
 
   private readonly fire = (): void => {
     this.timer = null;
-    const now = performance.now();
+    const now = this.clock.now();
     while (this.head < this.items.length) {
       const d = this.items[this.head]!;
       if (!d.settled && d.at > now) break;
@@ -81,7 +85,7 @@ class Bucket {
   };
 
   cancel(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = null;
   }
 }

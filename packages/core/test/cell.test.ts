@@ -103,7 +103,7 @@ describe('ActorCell mailbox entries', () => {
     cell.tell1('one', 1, undefined);
     cell.send(target, 'two', [2, 3], null);
     cell.callback('done', new Future<number>(target.url, 'get', 10, cell));
-    cell.stop('stopped');
+    void cell.stop('stopped');
     expect(await ask.exception()).toBeInstanceOf(NotFoundError);
     expect(reports).toEqual([['3 queued tell(s) to local://t:2/s were not handled: the actor was stopped', 'internal', 'stop']]);
     actor.free();
@@ -113,7 +113,7 @@ describe('ActorCell mailbox entries', () => {
 
   it('after stop, refuses each kind as its kind says: asks reject, tells and callbacks are reported as such', async () => {
     const { cell } = subjectCell();
-    cell.stop('stopped');
+    void cell.stop('stopped');
     const ask = new Future<number>(target.url, 'get', 10, null);
     cell.send(target, 'get', [], ask);
     cell.tell1('one', 1, undefined);

@@ -31,7 +31,7 @@ class RecordingRuntime implements Runtime {
   constructor(private readonly host: HostBinding) {
     seen.hosts.push(host.url);
   }
-  spawn(req: SpawnRequest): SpawnedActor {
+  spawn(req: SpawnRequest): SpawnedActor | Promise<SpawnedActor> {
     seen.spawned.push(req.url);
     return spawnCell(req, this.host.options.timeout ?? 10);
   }

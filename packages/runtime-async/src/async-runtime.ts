@@ -15,7 +15,7 @@ import {
 class AsyncRuntime implements Runtime {
   constructor(private readonly host: HostBinding) {}
 
-  spawn(req: SpawnRequest): SpawnedActor {
+  spawn(req: SpawnRequest): SpawnedActor | Promise<SpawnedActor> {
     return spawnCell(req, this.host.options.timeout ?? 10);
   }
 

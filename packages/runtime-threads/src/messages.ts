@@ -2,6 +2,7 @@
  * The control messages between the main thread and the workers of a 'threads' host.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { ActorDescription, StopReason } from '@tsactor/core/internal';
 
 /** workerData.init: what a worker needs to know when it starts. */
 export interface WorkerInit {
@@ -36,7 +37,20 @@ export interface SpawnAnswer {
 /** main -> worker 'stop' */
 export interface StopPayload {
   readonly id: string;
-  readonly reason: 'stopped' | 'shutdown';
+  readonly reason: StopReason;
+}
+
+/** worker -> main 'ended': an actor stopped by itself (its supervision stopped it after failing) */
+export interface EndedPayload {
+  readonly id: string;
+  readonly reason: StopReason;
+}
+
+/** worker -> main 'watch' / 'unwatch': an actor of the worker (`id`) watches the actor at `url` */
+export interface WatchPayload {
+  readonly id: string;
+  readonly url: string;
+  readonly desc: ActorDescription;
 }
 
 /** main -> worker 'connect': a port to a worker that just started */

@@ -16,6 +16,7 @@ import {
   HostError,
   NotFoundError,
   decodeValue,
+  deathWatch,
   encodeValue,
   getActorDefinition,
   internDescription,
@@ -29,10 +30,21 @@ import {
   type RuntimePlugin,
   type SpawnRequest,
   type SpawnedActor,
+  type StopReason,
 } from '@tsactor/core/internal';
 import { locateClass } from './class-locator';
 import { Link, LinkChannel, LinkReply, encodeOptions, type LinkHandler, type ReportInfo } from './link';
-import type { LocateAnswer, LocatePayload, PeerDownPayload, SpawnAnswer, SpawnPayload, StopPayload, WorkerInit } from './messages';
+import type {
+  EndedPayload,
+  LocateAnswer,
+  LocatePayload,
+  PeerDownPayload,
+  SpawnAnswer,
+  SpawnPayload,
+  StopPayload,
+  WatchPayload,
+  WorkerInit,
+} from './messages';
 import { isThreadsWorker } from './worker-state';
 
 /** the plain-JavaScript shim every worker starts with (see boot/worker.js) */
@@ -312,25 +324,56 @@ export class ThreadRuntime implements Runtime, LinkHandler {
     if (slot.answered && this.slots[slot.index] === slot) this.slots[slot.index] = this.start(slot.index);
   }
 
-  private stop(id: string, reason: 'stopped' | 'shutdown'): Promise<void> | void {
+  private stop(id: string, reason: StopReason): Promise<void> | void {
     const p = this.placed.get(id);
     if (p === undefined) return;
-    this.placed.delete(id);
-    p.slot.actors.delete(id);
-    p.channel.alive = false;
+    this.unplace(id, p);
     if (!p.slot.alive) return;
     const payload: StopPayload = { id, reason };
     if (reason === 'shutdown') {
       p.slot.link.notify('stop', payload);
       return;
     }
-    for (const s of this.slots) {
-      if (s !== null && s.alive && s !== p.slot) s.link.notify('unplace', { id });
-    }
     return p.slot.link.call('stop', payload).then(
       () => undefined,
       () => undefined, // the worker died meanwhile: the actor is gone anyway
     );
+  }
+
+  /** Forgets where an actor lives (it stopped); the other workers drop their routes to it. */
+  private unplace(id: string, p: Placement): void {
+    this.placed.delete(id);
+    p.slot.actors.delete(id);
+    p.channel.alive = false;
+    if (!p.slot.alive || this.closed) return;
+    for (const s of this.slots) {
+      if (s !== null && s.alive && s !== p.slot) s.link.notify('unplace', { id });
+    }
+  }
+
+  /** A worker says one of its actors stopped by itself (supervision): the host frees its id and tells its watchers. */
+  private ended(link: Link, payload: EndedPayload): void {
+    const p = this.placed.get(payload.id);
+    if (p === undefined || p.slot.link !== link) return;
+    this.unplace(payload.id, p);
+    this.host.lost(payload.id, p.channel, payload.reason);
+  }
+
+  /** An actor of a worker watches (or stops watching) another actor: the main thread keeps the watch. */
+  private watchFor(link: Link, op: 'watch' | 'unwatch', payload: WatchPayload): void {
+    const p = this.placed.get(payload.id);
+    const t = p !== undefined && p.slot.link === link ? this.host.target(payload.id) : null;
+    if (t === null) return;
+    if (op === 'unwatch') {
+      deathWatch.remove(payload.url, t.address.url);
+      return;
+    }
+    try {
+      const { base, id } = splitUrl(payload.url);
+      deathWatch.add({ url: payload.url, base, id, desc: internDescription(payload.desc) }, { addr: t.address, from: this.host.base });
+    } catch (e) {
+      reportError(toError(e), { actor: t.address.url, method: 'watch', kind: 'internal' });
+    }
   }
 
   async shutdown(): Promise<void> {
@@ -381,6 +424,14 @@ export class ThreadRuntime implements Runtime, LinkHandler {
   call(link: Link, name: string, payload: unknown, rid: number): void {
     if (name === 'locate') {
       link.answer(rid, this.locate((payload as LocatePayload).id), { refs: false, where: 'locate' });
+      return;
+    }
+    if (name === 'ended') {
+      this.ended(link, payload as EndedPayload);
+      return;
+    }
+    if (name === 'watch' || name === 'unwatch') {
+      this.watchFor(link, name, payload as WatchPayload);
       return;
     }
     if (rid !== 0) link.fault(rid, new HostError(`unknown request '${name}' from a worker of ${this.host.url}`), name);

@@ -20,7 +20,10 @@ import {
   reportError,
   router,
   setErrorHandler,
+  setWatchForwarder,
   spawnCell,
+  type SpawnedActor,
+  type StopReason,
   toError,
   type ActorAddress,
   type ActorCell,
@@ -32,7 +35,9 @@ import { loadClass } from './class-locator';
 import { Link, LinkChannel, LinkReply, encodeArgs, encodeOptions, failMessage, wireDesc, type LinkHandler } from './link';
 import type {
   ConnectPayload,
+  EndedPayload,
   LocateAnswer,
+  WatchPayload,
   SpawnAnswer,
   PeerDownPayload,
   SpawnPayload,
@@ -123,27 +128,12 @@ function control(name: string, payload: unknown): unknown {
       if (cells.has(p.id)) throw new AlreadyExistsError(`an actor with id '${p.id}' already exists on host ${init.hostUrl}`);
       const klass = loadClass({ file: p.file, exportName: p.exportName }, p.className);
       const args = decodeValue(p.args, { owner: null, timeout }) as unknown[];
-      const actor = spawnCell({ id: p.id, url: p.url, klass, source: p.file, args, hostAddress }, timeout);
-      const handle = ++lastHandle;
-      cells.set(p.id, actor.cell!);
-      byHandle.set(handle, actor.cell!);
-      handles.set(p.id, handle);
-      return { handle } satisfies SpawnAnswer;
+      const made = spawnCell({ id: p.id, url: p.url, klass, source: p.file, args, hostAddress, ended: actorEnded }, timeout);
+      return made instanceof Promise ? made.then(placeSpawned) : placeSpawned(made);
     }
     case 'stop': {
       const p = payload as StopPayload;
-      const cell = cells.get(p.id);
-      const handle = handles.get(p.id);
-      cells.delete(p.id);
-      handles.delete(p.id);
-      if (handle !== undefined) {
-        byHandle.delete(handle);
-        stopped.set(handle, p.id);
-        if (stopped.size > 4096) stopped.delete(stopped.keys().next().value!);
-      }
-      cancelTimersOf(init.hostBase + p.id);
-      cell?.stop(p.reason);
-      return null;
+      return unplaceLocal(p.id)?.stop(p.reason) ?? null;
     }
     case 'quiesce': {
       // every actor of this worker handles what it can handle now (see ActorCell.quiesce)
@@ -168,6 +158,38 @@ function control(name: string, payload: unknown): unknown {
     default:
       throw new HostDownError(`unknown control message '${name}' for a worker of ${init.hostUrl}`);
   }
+}
+
+/** A spawned actor (its `onStart` done) becomes reachable by id and handle. */
+function placeSpawned(actor: SpawnedActor): SpawnAnswer {
+  const handle = ++lastHandle;
+  const id = actor.cell!.id;
+  cells.set(id, actor.cell!);
+  byHandle.set(handle, actor.cell!);
+  handles.set(id, handle);
+  return { handle };
+}
+
+/** Forgets an actor of this worker (it was stopped, or stopped by itself); returns its cell. */
+function unplaceLocal(id: string): ActorCell | undefined {
+  const cell = cells.get(id);
+  const handle = handles.get(id);
+  cells.delete(id);
+  handles.delete(id);
+  if (handle !== undefined) {
+    byHandle.delete(handle);
+    stopped.set(handle, id);
+    if (stopped.size > 4096) stopped.delete(stopped.keys().next().value!);
+  }
+  cancelTimersOf(init.hostBase + id);
+  return cell;
+}
+
+/** SpawnRequest.ended: an actor of this worker stopped by itself; the main thread frees its id and tells its watchers. */
+function actorEnded(id: string, channel: ActorChannel, reason: StopReason): void {
+  if (cells.get(id) !== channel) return;
+  unplaceLocal(id);
+  main.notify('ended', { id, reason } satisfies EndedPayload);
 }
 
 /**
@@ -300,3 +322,6 @@ router.fallback = (addr) => {
 };
 
 setErrorHandler((error, info) => main.report(error, info));
+setWatchForwarder((op, watched, watcher) => {
+  main.notify(op, { id: watcher.id, url: watched.url, desc: wireDesc(watched.desc) } satisfies WatchPayload);
+});

@@ -410,3 +410,125 @@ export class Caller extends ActorBase {
     };
   }
 }
+
+/**
+ * Lifecycle hooks and supervision: records its hooks and messages into a Recorder given at
+ * construction; restarted on failure (at most twice a minute), each instance counting the
+ * `work` it handled.
+ */
+@Actor({ supervision: { onError: 'restart', maxRestarts: 2, within: 60 } })
+export class Restartable extends ActorBase {
+  private handled = 0;
+
+  constructor(
+    private readonly log: Proxy<Recorder>,
+    private readonly tag: string,
+  ) {
+    super();
+  }
+
+  onStart(): void {
+    this.log.add(`start ${this.tag}`);
+  }
+
+  onRestart(error: Error): void {
+    this.log.add(`restart ${this.tag} after ${error.message}`);
+  }
+
+  onStop(reason: string): void {
+    this.log.add(`stop ${this.tag} ${reason}`);
+  }
+
+  @Tell work(i: number): void {
+    this.log.add(`work ${i} #${++this.handled}`);
+  }
+
+  @Tell fail(message: string): void {
+    throw new Error(message);
+  }
+
+  @Ask failAsk(message: string): number {
+    throw new Error(message);
+  }
+
+  /** how many `work` messages this instance handled */
+  @Ask handledHere(): number {
+    return this.handled;
+  }
+}
+
+/** Stops on its first failure (supervision 'stop'). */
+@Actor({ supervision: { onError: 'stop' } })
+export class Fragile {
+  @Tell fail(message: string): void {
+    throw new Error(message);
+  }
+  @Ask ping(): string {
+    return 'pong';
+  }
+}
+
+/** Its async onStart waits, then fails or not as told: a failing one fails the spawn. */
+@Actor
+export class SlowStart {
+  constructor(private readonly failWith: string | null) {}
+
+  async onStart(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.failWith !== null) throw new ActorError(this.failWith);
+  }
+
+  @Ask ping(): string {
+    return 'pong';
+  }
+}
+
+/** Watches actors and records each `onTerminated(ref, reason)` into a Recorder. */
+@Actor
+export class Watcher extends ActorBase {
+  constructor(private readonly log: Proxy<Recorder>) {
+    super();
+  }
+
+  @Tell @Ref watchIt(target: Proxy<unknown>): void {
+    this.watch(target);
+  }
+
+  @Tell @Ref unwatchIt(target: Proxy<unknown>): void {
+    this.unwatch(target);
+  }
+
+  /** answers after the watches sent before it were made (a round trip through the mailbox) */
+  @Ask ready(): boolean {
+    return true;
+  }
+
+  onTerminated(ref: Proxy<unknown>, reason: string): void {
+    this.log.add(`terminated ${ref.getId()} ${reason}`);
+  }
+}
+
+/** A mailbox that `hold` keeps busy; the subclasses below bound it to two messages, one per overflow policy. */
+export class BoundedBase {
+  private readonly seen: number[] = [];
+  /** holds the mailbox until the gate opens */
+  @Ask @Ref async hold(gate: Proxy<Gate>): Promise<void> {
+    await gate.wait();
+  }
+  @Ask note(i: number): number[] {
+    this.seen.push(i);
+    return [...this.seen];
+  }
+  @Tell noteTell(i: number): void {
+    this.seen.push(i);
+  }
+}
+
+@Actor({ mailbox: { capacity: 2, overflow: 'reject' } })
+export class BoundedReject extends BoundedBase {}
+
+@Actor({ mailbox: { capacity: 2, overflow: 'drop-oldest' } })
+export class BoundedDropOldest extends BoundedBase {}
+
+@Actor({ mailbox: { capacity: 2, overflow: 'drop-newest' } })
+export class BoundedDropNewest extends BoundedBase {}

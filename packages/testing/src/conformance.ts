@@ -11,9 +11,12 @@ import {
   HostDownError,
   HostError,
   IntervalError,
+  MailboxFullError,
   NotFoundError,
   TimeoutError,
   createHost,
+  watch,
+  type StopReason,
   interval,
   later,
   type HostProxy,
@@ -25,8 +28,15 @@ import {
   BUILTIN_ERRORS,
   Caller,
   CustomFailure,
+  BoundedDropNewest,
+  BoundedDropOldest,
+  BoundedReject,
   Faulty,
+  Fragile,
   Gate,
+  Restartable,
+  SlowStart,
+  Watcher,
   NamedFailure,
   Point,
   Recorder,
@@ -549,6 +559,177 @@ export function describeConformance(target: ConformanceTarget): void {
         const bad = await caller.badCallback(rec);
         expect(bad.name).toBe('FutureError');
         expect(bad.message).toContain('noSuchMethod');
+      });
+    });
+
+    describe('lifecycle hooks and supervision (SPEC §6.2)', () => {
+      it('runs onStart before the first message and onStop(reason) when stopped, in order', async () => {
+        const rec = await spawn(Recorder);
+        const id = uid('hooked');
+        const a = await host.spawn(id, Restartable, rec, 'h');
+        a.work(1);
+        expect(await a.handledHere()).toBe(1);
+        await host.stopActor(id);
+        expect(await rec.waitFor(3)).toEqual(['start h', 'work 1 #1', 'stop h stopped']);
+      });
+
+      it('a throw in onStart fails the spawn with that error and leaves the id free', async () => {
+        const id = uid('slowstart');
+        const e = errorOf(await settle(host.spawn(id, SlowStart, 'no start today')));
+        expect(e).toBeInstanceOf(ActorError);
+        expect(e.message).toBe('no start today');
+        expect(await host.hasActor(id)).toBe(false);
+        const ok = await host.spawn(id, SlowStart, null);
+        expect(await ok.ping()).toBe('pong');
+      });
+
+      it('a restart keeps the mailbox and its order, builds a fresh instance and calls onRestart', async () => {
+        const rec = await spawn(Recorder);
+        const a = await spawn(Restartable, rec, 'r');
+        a.work(1);
+        a.fail('boom');
+        a.work(2);
+        a.work(3);
+        expect(await a.handledHere()).toBe(2);
+        expect(await rec.waitFor(5)).toEqual(['start r', 'work 1 #1', 'restart r after boom', 'work 2 #1', 'work 3 #2']);
+      });
+
+      it('the ask whose handling failed rejects with its error, and the actor restarts', async () => {
+        const rec = await spawn(Recorder);
+        const a = await spawn(Restartable, rec, 'q');
+        a.work(1);
+        const e = errorOf(await settle(a.failAsk('ask broke')));
+        expect(e.message).toBe('ask broke');
+        expect(await a.handledHere()).toBe(0);
+        expect(await rec.waitFor(3)).toEqual(['start q', 'work 1 #1', 'restart q after ask broke']);
+      });
+
+      it('more failures than maxRestarts stop the actor with reason failed; its id is freed', async () => {
+        const rec = await spawn(Recorder);
+        const id = uid('restartable');
+        const a = await host.spawn(id, Restartable, rec, 'm');
+        a.fail('one');
+        a.fail('two');
+        a.fail('three');
+        const queued = a.handledHere();
+        expect(errorOf(await within(queued, PROMPT))).toBeInstanceOf(NotFoundError);
+        expect(await rec.waitFor(4)).toEqual(['start m', 'restart m after one', 'restart m after two', 'stop m failed']);
+        expect(await host.hasActor(id)).toBe(false);
+      });
+    });
+
+    describe('death watch (SPEC §6.2)', () => {
+      /** A watcher actor recording into a fresh Recorder, and a function watch from outside, on `target`. */
+      async function watchers(target: Proxy<unknown>) {
+        const rec = await spawn(Recorder);
+        const w = await spawn(Watcher, rec);
+        w.watchIt(target);
+        expect(await w.ready()).toBe(true);
+        const seen: StopReason[] = [];
+        let first!: (r: StopReason) => void;
+        const once = new Promise<StopReason>((resolve) => (first = resolve));
+        watch(target, (ref, reason) => {
+          expect(ref.equals(target)).toBe(true);
+          seen.push(reason);
+          first(reason);
+        });
+        return { rec, w, seen, once };
+      }
+
+      it('tells each watcher once, with reason stopped, when the actor is stopped', async () => {
+        const id = uid('watched');
+        const target = await host.spawn(id, Recorder);
+        const { rec, w, seen, once } = await watchers(target);
+        await host.stopActor(id);
+        expect(await rec.waitFor(1)).toEqual([`terminated ${id} stopped`]);
+        expect(await once).toBe('stopped');
+        // a further round trip through the watcher and its recorder: no second notice
+        expect(await w.ready()).toBe(true);
+        expect(await rec.received()).toEqual([`terminated ${id} stopped`]);
+        expect(seen).toEqual(['stopped']);
+      });
+
+      it('tells each watcher once, with reason failed, when supervision stops the actor', async () => {
+        const id = uid('fragile');
+        const target = await host.spawn(id, Fragile);
+        const { rec, w, seen, once } = await watchers(target);
+        target.fail('fatal');
+        expect(await rec.waitFor(1)).toEqual([`terminated ${id} failed`]);
+        expect(await once).toBe('failed');
+        expect(await w.ready()).toBe(true);
+        expect(await rec.received()).toEqual([`terminated ${id} failed`]);
+        expect(seen).toEqual(['failed']);
+        expect(errorOf(await within(target.ping(), PROMPT))).toBeInstanceOf(NotFoundError);
+      });
+
+      it('watching an actor that is already gone notifies at once; unwatch stops the notice', async () => {
+        const id = uid('gone');
+        const target = await host.spawn(id, Recorder);
+        await host.stopActor(id);
+        const reason = await new Promise<StopReason>((resolve) => watch(target, (_ref, r) => resolve(r)));
+        expect(reason).toBe('stopped');
+
+        const id2 = uid('unwatched');
+        const t2 = await host.spawn(id2, Recorder);
+        const rec = await spawn(Recorder);
+        const w = await spawn(Watcher, rec);
+        w.watchIt(t2);
+        w.unwatchIt(t2);
+        expect(await w.ready()).toBe(true);
+        let called = 0;
+        const undo = watch(t2, () => called++);
+        undo();
+        const { once } = await watchers(t2);
+        await host.stopActor(id2);
+        expect(await once).toBe('stopped');
+        expect(await w.ready()).toBe(true);
+        expect(await rec.received()).toEqual([]);
+        expect(called).toBe(0);
+      });
+    });
+
+    describe('bounded mailboxes (SPEC §6.3)', () => {
+      /** Fills a two-message mailbox held busy by `hold`, then sends a third ask; returns the three asks' outcomes. */
+      async function overfill(klass: typeof BoundedReject) {
+        const b = await spawn(klass);
+        const gate = await spawn(Gate);
+        const held = b.hold(gate);
+        expect(await gate.arrived(1)).toBe(1);
+        const asks = [b.note(1), b.note(2), b.note(3)];
+        const third = await within(asks[2]!, PROMPT);
+        gate.open();
+        await held;
+        return { b, outcomes: [await settle(asks[0]!), await settle(asks[1]!), third] };
+      }
+
+      it("'reject' refuses the ask that finds the mailbox full with MailboxFullError", async () => {
+        const { b, outcomes } = await overfill(BoundedReject);
+        expect(valueOf(outcomes[0]!)).toEqual([1]);
+        expect(valueOf(outcomes[1]!)).toEqual([1, 2]);
+        expect(errorOf(outcomes[2]!)).toBeInstanceOf(MailboxFullError);
+        expect(await b.note(4)).toEqual([1, 2, 4]);
+      });
+
+      it("'drop-newest' drops the new message: its ask rejects with MailboxFullError", async () => {
+        const { b, outcomes } = await overfill(BoundedDropNewest);
+        expect(valueOf(outcomes[0]!)).toEqual([1]);
+        expect(valueOf(outcomes[1]!)).toEqual([1, 2]);
+        expect(errorOf(outcomes[2]!)).toBeInstanceOf(MailboxFullError);
+        expect(await b.note(4)).toEqual([1, 2, 4]);
+      });
+
+      it("'drop-oldest' drops the oldest queued message: its ask rejects with MailboxFullError", async () => {
+        const b = await spawn(BoundedDropOldest);
+        const gate = await spawn(Gate);
+        const held = b.hold(gate);
+        expect(await gate.arrived(1)).toBe(1);
+        const first = b.note(1);
+        b.noteTell(2);
+        const third = settle(b.note(3));
+        expect(errorOf(await within(first, PROMPT))).toBeInstanceOf(MailboxFullError);
+        gate.open();
+        await held;
+        expect(valueOf(await third)).toEqual([2, 3]);
       });
     });
 

@@ -19,6 +19,7 @@ import {
   unpackError,
   unpackValue,
   limitsForSize,
+  router,
   type ActorCell,
   type Envelope,
   type Reply,
@@ -207,6 +208,7 @@ export class PendingAsks {
               `the host ${base} is down: nothing consumes its queue '${queue}' any more; ${a.method}() of ${a.url} is not answered`,
             ),
         );
+        router.peerDown(base);
       }
     } catch (e) {
       const msg = toError(e).message;
@@ -218,6 +220,7 @@ export class PendingAsks {
               `the host ${base} is down: its queue '${queue}' is gone (the host was shut down); ${a.method}() of ${a.url} is not answered`,
             ),
         );
+        router.peerDown(base);
       }
     } finally {
       this.probing.delete(queue);

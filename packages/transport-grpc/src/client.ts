@@ -20,6 +20,7 @@ import {
   packCall,
   failCall,
   reportError,
+  router,
   unpackError,
   unpackValue,
   limitsForSize,
@@ -323,6 +324,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     const delay = this.failures === 0 ? 0 : Math.min(100 * 2 ** (this.failures - 1), settings.maxBackoff * 1000);
     this.retryAt = performance.now() + delay * (0.5 + Math.random() * 0.5);
     this.rejectAll(error);
+    router.peerDown(this.base);
   }
 
   private rejectAll(error: Error): void {

@@ -65,6 +65,8 @@ export {
   sleep,
   interval,
   later,
+  watch,
+  unwatch,
   registerClass,
   setErrorHandler,
   setDeadLetterHandler,
@@ -82,6 +84,11 @@ export type {
   ContextName,
   ActorErrorCode,
   ErrorCode,
+  StopReason,
+  Supervision,
+  MailboxOptions,
+  ActorOptions,
+  WatchFunction,
 } from '@tsactor/core/internal';
 /**
  * Sets the user and password of the RabbitMQ broker that amqp:// hosts use (the broker's

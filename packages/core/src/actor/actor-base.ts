@@ -1,5 +1,8 @@
 import type { Proxy } from './proxy';
 import type { HostProxy } from '../host/types';
+import type { ActorCell } from './cell';
+// watch.ts reaches this module through the host; its functions are used only once actors run
+import { unwatchFrom, watchFrom } from '../host/watch';
 
 /** The fields every actor gets from its runtime. */
 export interface ActorFields {
@@ -89,12 +92,36 @@ export abstract class ActorBase {
   /** a proxy to the actor's host */
   declare readonly host: HostProxy;
 
+  /**
+   * Death watch: when the actor behind `proxy` ends, this actor's `onTerminated(ref,
+   * reason)` method is called through its mailbox, once (at once if it has ended already).
+   */
+  watch(proxy: unknown): void {
+    watchFrom(cellOf(this, 'watch'), proxy);
+  }
+
+  /** Undoes {@link watch}: no notice comes for `proxy` afterwards. */
+  unwatch(proxy: unknown): void {
+    unwatchFrom(cellOf(this, 'unwatch'), proxy);
+  }
+
   constructor() {
     if (pending !== null) setFields(this, pending);
   }
 }
 
 Object.defineProperties(ActorBase.prototype, LAZY_FIELDS);
+
+/** The cell of an actor object (set by its runtime), for watch and unwatch. */
+function cellOf(actor: object, what: string): ActorCell {
+  const s = (actor as Holder)[SOURCE];
+  const cell = s as Partial<ActorCell> | undefined;
+  if (cell === undefined || typeof cell.enqueue !== 'function') {
+    throw new TypeError(`${what}(proxy) is an actor's method: call it on an actor spawned by a host, inside its methods or hooks`);
+  }
+  // a LazyActorFields with enqueue is the actor's cell (spawnCell gives the cell itself)
+  return cell as ActorCell;
+}
 
 /**
  * True when reads of `proxy` and `host` on instances of `klass` reach the lazy accessors
@@ -133,12 +160,15 @@ function findLazyFields(klass: Function): boolean {
  */
 export function constructActor(klass: Function, args: unknown[], fields: ActorFields | LazyActorFields): object {
   let f = fields;
+  const lazy = isLazy(fields);
   if (isLazy(f) && !lazyFieldsReach(klass)) f = { id: f.id, url: f.url, proxy: f.selfProxy(), host: f.hostProxy() };
   const prev = pending;
   pending = f;
   try {
     const instance = Reflect.construct(klass, args) as object;
     setFields(instance, f);
+    // the cell stays reachable for watch/unwatch when the fields were made eager
+    if (lazy && f !== fields) (instance as Holder)[SOURCE] = fields;
     return instance;
   } finally {
     pending = prev;

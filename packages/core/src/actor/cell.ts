@@ -3,10 +3,10 @@
  * order, one at a time; a method that returns a promise holds the mailbox until it
  * settles unless it is @Parallel.
  */
-import { ActorError, HostDownError, NotFoundError } from '../errors';
+import { ActorError, HostDownError, MailboxFullError, NotFoundError } from '../errors';
 import { Mailbox } from '../mailbox';
 import type { ActorAddress, ActorChannel, Reply } from '../channel';
-import { reportError } from '../channel';
+import { reportDeadLetter, reportError } from '../channel';
 import { dispatcher as defaultDispatcher, type Dispatcher, type Runnable } from '../dispatcher';
 import { enterCell } from './current';
 import { PARALLEL, REF, type ActorDefinition, type ActorDescription } from './metadata';
@@ -15,6 +15,9 @@ import { Future } from '../future';
 import { makeProxy, remakeRefs, type Proxy } from './proxy';
 import type { LazyActorFields } from './actor-base';
 import type { HostProxy } from '../host/types';
+import { OVERFLOW_DROP_OLDEST, OVERFLOW_REJECT, type StopReason } from './options';
+import { callHook, isThenable as isPromiseLike, reportHookError, TERMINATED } from './lifecycle';
+import { supervise, type SupervisorState } from './supervision';
 
 /*
  * The lifecycle of a cell. Plain number constants with literal types (not an enum object):
@@ -28,8 +31,10 @@ const QUEUED = 1;
 const BLOCKED = 2;
 /** stopped for good: messages are refused */
 const STOPPED = 3;
+/** waiting for a restart (backoff) or an async lifecycle hook: messages are queued, none handled */
+const SUSPENDED = 4;
 /** The state of a cell. */
-type CellState = typeof IDLE | typeof QUEUED | typeof BLOCKED | typeof STOPPED;
+type CellState = typeof IDLE | typeof QUEUED | typeof BLOCKED | typeof STOPPED | typeof SUSPENDED;
 
 /*
  * What a mailbox entry is, stored in the entry beside its reply slot (a small integer: no
@@ -72,6 +77,18 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   private mailbox: Mailbox<Reply, MessageKind> | null = null;
   /** asks whose async methods are still running (rejected if the host shuts down) */
   private inflight: Set<Reply> | null = null;
+  /** the mailbox bound (0: unbounded, the default) */
+  private readonly capacity: number;
+  /** @internal the constructor arguments, kept when the class restarts on failure */
+  ctorArgs: unknown[] | null = null;
+  /** @internal restart bookkeeping, made on the first failure under 'restart' */
+  supervisor: SupervisorState | null = null;
+  /** @internal the actors this one watches, by URL (the proxies given to watch) */
+  watching: Map<string, Proxy<unknown>> | null = null;
+  /** @internal told when the actor stops by itself (supervision): its host frees its id */
+  ended: ((id: string, channel: ActorChannel, reason: StopReason) => void) | null = null;
+  /** set when `onStop` must not run (onStart failed) */
+  private hooksOff = false;
 
   constructor(
     readonly id: string,
@@ -80,7 +97,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     /** the base URL of the actor's host (e.g. `local://local:6666/`) */
     readonly hostBase: string,
     private readonly dispatcher: Dispatcher = defaultDispatcher,
-  ) {}
+  ) {
+    this.capacity = def.options.mailbox?.capacity ?? 0;
+  }
 
   /** the actor object; set once by the runtime right after construction */
   instance: object = {};
@@ -153,7 +172,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       this.refuse(method, reply, kind, this.stoppedError(method));
       return;
     }
-    (this.mailbox ??= new Mailbox<Reply, MessageKind>(4)).push(method, args, reply, kind);
+    const mailbox = (this.mailbox ??= new Mailbox<Reply, MessageKind>(4));
+    if (this.capacity !== 0 && mailbox.size >= this.capacity && !this.overflow(mailbox, method, reply, kind)) return;
+    mailbox.push(method, args, reply, kind);
     if (this.state === IDLE) {
       this.state = QUEUED;
       this.dispatcher.schedule(this);
@@ -206,36 +227,141 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   }
 
   /**
-   * Stops the actor: queued asks reject with NotFoundError (stopActor) or HostDownError
-   * (host shutdown, which also rejects asks still running).
+   * Stops the actor: queued asks reject with NotFoundError (stopActor, failure) or
+   * HostDownError (host shutdown, which also rejects asks still running); then its
+   * `onStop(reason)` runs. Returns the promise of an async `onStop` (whose errors are reported).
    */
-  stop(reason: 'stopped' | 'shutdown'): void {
+  stop(reason: StopReason): void | Promise<void> {
     if (this.state === STOPPED) return;
     this.state = STOPPED;
+    this.supervisor?.cancel();
     if (this.idleWaiters !== null) this.notifyIdle();
     let droppedTells = 0;
     this.mailbox?.drainAll((method, _args, reply, kind) => {
       if (kind === ASK && reply !== null) reply.reject(this.stoppedError(method, reason));
       else droppedTells++;
     });
-    if (reason === 'shutdown' && this.inflight !== null) {
+    if (reason !== 'stopped' && reason !== 'failed' && this.inflight !== null) {
       for (const r of this.inflight) r.reject(this.stoppedError('?', reason));
       this.inflight = null;
     }
     if (droppedTells > 0) {
-      reportError(
-        new ActorError(
-          `${droppedTells} queued tell(s) to ${this.url} were not handled: the actor was ${reason === 'stopped' ? 'stopped' : 'shut down with its host'}`,
-        ),
-        { actor: this.url, method: 'stop', kind: 'internal' },
+      reportError(new ActorError(`${droppedTells} queued tell(s) to ${this.url} were not handled: ${stopWhy(reason)}`), {
+        actor: this.url,
+        method: 'stop',
+        kind: 'internal',
+      });
+    }
+    if (this.hooksOff) return;
+    let r: unknown;
+    try {
+      r = callHook(this, this.instance, 'onStop', reason);
+    } catch (e) {
+      reportHookError(this, 'onStop', e);
+      return;
+    }
+    if (isPromiseLike(r)) {
+      return Promise.resolve(r).then(
+        () => undefined,
+        (e: unknown) => reportHookError(this, 'onStop', e),
       );
     }
   }
 
-  private stoppedError(method: string, reason: 'stopped' | 'shutdown' = 'stopped'): Error {
-    return reason === 'shutdown'
-      ? new HostDownError(`the host of ${this.url} was shut down; ${method}() was not handled`)
-      : new NotFoundError(`actor ${this.url} was stopped; ${method}() was not handled`);
+  /** @internal ends a cell whose `onStart` failed: no `onStop`, nothing reported. */
+  discard(): void {
+    this.hooksOff = true;
+    void this.stop('stopped');
+  }
+
+  /**
+   * @internal the actor stops by itself after failing (supervision): its host is told
+   * (its id is freed, its watchers learn 'failed').
+   */
+  stopFailed(): void {
+    if (this.state === STOPPED) return;
+    const done = this.stop('failed');
+    const ended = this.ended;
+    if (ended === null) return;
+    if (done === undefined) ended(this.id, this, 'failed');
+    else void done.then(() => ended(this.id, this, 'failed'));
+  }
+
+  /** @internal the mailbox waits (restart backoff, async lifecycle hook): messages queue, none is handled. */
+  suspend(): void {
+    if (this.state !== STOPPED) this.state = SUSPENDED;
+  }
+
+  /** @internal the mailbox goes on after {@link suspend}. */
+  resume(): void {
+    if (this.state !== SUSPENDED) return;
+    this.state = BLOCKED;
+    this.unblock();
+  }
+
+  /**
+   * A message to a full mailbox (only called when a capacity is set): true when it may be
+   * queued now (the oldest was dropped to make room, or it is a watch notification, which is
+   * never dropped). A refused or dropped ask rejects with MailboxFullError; a refused or
+   * dropped tell is a dead letter.
+   */
+  private overflow(mailbox: Mailbox<Reply, MessageKind>, method: string, reply: Reply | null, kind: MessageKind): boolean {
+    if (method === TERMINATED || kind === CALLBACK) return true;
+    const policy = this.def.options.mailbox!.overflow;
+    if (policy === OVERFLOW_DROP_OLDEST) {
+      mailbox.shift(this.dropOldest, this);
+      return true;
+    }
+    const error = new MailboxFullError(
+      `the mailbox of ${this.url} is full (${this.capacity} messages); ${method}() was ${policy === OVERFLOW_REJECT ? 'refused' : 'dropped'}. ` +
+        `Send less, or give ${this.def.name} a larger mailbox ({ mailbox: { capacity } })`,
+    );
+    const reason = policy === OVERFLOW_REJECT ? 'mailbox-full' : 'overflow';
+    if (kind === ASK && reply !== null) {
+      reply.reject(error);
+      if (policy !== OVERFLOW_REJECT) reportDeadLetter({ target: this.url, method, kind: 'ask', reason, count: 1, error });
+    } else {
+      reportDeadLetter({ target: this.url, method, kind: 'tell', reason, count: 1, error });
+    }
+    return false;
+  }
+
+  /** The oldest message, dropped by 'drop-oldest' (a method: no closure per drop). */
+  private dropOldest(method: string, _args: unknown[], reply: Reply | null, kind: MessageKind): void {
+    const error = new MailboxFullError(
+      `the mailbox of ${this.url} is full (${this.capacity} messages); the oldest message, ${method}(), was dropped to make room`,
+    );
+    if (kind === ASK && reply !== null) reply.reject(error);
+    reportDeadLetter({ target: this.url, method, kind: kind === ASK ? 'ask' : 'tell', reason: 'overflow', count: 1, error });
+  }
+
+  /**
+   * A watched actor ended (the TERMINATED message, [url, reason]): `onTerminated(ref, reason)`
+   * runs through the mailbox, once per watch (a watch undone meanwhile is not reported).
+   */
+  private terminated(args: unknown[]): void {
+    const url = args[0];
+    const ref = typeof url === 'string' ? this.watching?.get(url) : undefined;
+    if (ref === undefined) return;
+    this.watching!.delete(url as string);
+    if (typeof (this.instance as { onTerminated?: unknown }).onTerminated !== 'function') {
+      reportError(
+        new ActorError(
+          `${this.def.name} (${this.url}) watches ${String(url)} but has no onTerminated(ref, reason) method to be told that it ended`,
+        ),
+        { actor: this.url, method: 'onTerminated', kind: 'callback' },
+      );
+      return;
+    }
+    this.invoke('onTerminated', [ref, args[1]], null, CALLBACK);
+  }
+
+  private stoppedError(method: string, reason: StopReason = 'stopped'): Error {
+    if (reason === 'shutdown') return new HostDownError(`the host of ${this.url} was shut down; ${method}() was not handled`);
+    if (reason === 'host-down') return new HostDownError(`the host of ${this.url} is down; ${method}() was not handled`);
+    return new NotFoundError(
+      `actor ${this.url} was ${reason === 'failed' ? 'stopped after failing' : 'stopped'}; ${method}() was not handled`,
+    );
   }
 
   /** A message that is not handled: an ask rejects with `error`; for the others it is reported. */
@@ -250,6 +376,10 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     // flags; a callback may name any method of the actor
     const flags = kind === TELL_ONE ? undefined : this.def.methods[method];
     if (flags === undefined && (kind === TELL || kind === ASK)) {
+      if (method === TERMINATED && kind === TELL) {
+        this.terminated(args);
+        return;
+      }
       this.refuse(
         method,
         reply,
@@ -319,6 +449,8 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     } else {
       reportError(error, { actor: this.url, method, kind: kind === CALLBACK ? 'callback' : 'tell' });
     }
+    const s = this.def.options.supervision;
+    if (s !== undefined) supervise(this, s, error);
   }
 
   private unblock(): void {
@@ -331,4 +463,12 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       if (this.idleWaiters !== null) this.notifyIdle();
     }
   }
+}
+
+/** The end of a sentence saying why queued tells were not handled. */
+function stopWhy(reason: StopReason): string {
+  if (reason === 'stopped') return 'the actor was stopped';
+  if (reason === 'failed') return 'the actor stopped after failing';
+  if (reason === 'shutdown') return 'the actor was shut down with its host';
+  return 'the host of the actor is down';
 }

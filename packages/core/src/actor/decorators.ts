@@ -4,6 +4,7 @@
  */
 import { addMethodFlags, markActorClass, ASK, PARALLEL, REF, TELL } from './metadata';
 import { ActorError } from '../errors';
+import { resolveActorOptions, type ActorOptions } from './options';
 
 /** A method decorator usable both as a legacy and as a standard decorator. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -67,8 +68,15 @@ function callerFile(): string | undefined {
   }
 }
 
+/** A class decorator usable both as a legacy and as a standard decorator. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- matches both decorator signatures
+export type ActorClassDecorator = (...args: any[]) => void;
+
 /**
- * Marks a class as an actor class and registers it by class name.
+ * Marks a class as an actor class and registers it by class name. Used bare, or with
+ * options: `@Actor({ supervision: { onError: 'restart' }, mailbox: { capacity: 1000 } })`
+ * (see {@link ActorOptions}); options are checked here and a bad one throws ActorError
+ * (code 'BAD_OPTION').
  * @example
  * ```ts
  * @Actor
@@ -77,14 +85,29 @@ function callerFile(): string | undefined {
  * }
  * ```
  */
-export function Actor(...args: unknown[]): void {
-  const klass = args[0];
-  if (typeof klass !== 'function') {
-    throw new ActorError('@Actor decorates classes; use it bare: @Actor class Echo { ... }', {
-      code: 'BAD_DEFINITION',
-    });
+export function Actor(options: ActorOptions): ActorClassDecorator;
+export function Actor(...args: unknown[]): void;
+export function Actor(...args: unknown[]): void | ActorClassDecorator {
+  const first = args[0];
+  if (args.length === 1 && typeof first === 'object' && first !== null) {
+    const options = first;
+    return (...inner: unknown[]): void => {
+      const klass = inner[0];
+      if (typeof klass !== 'function') throw notAClass();
+      markActorClass(klass, callerFile(), resolveActorOptions(klass.name, options));
+    };
   }
-  markActorClass(klass, callerFile());
+  if (typeof first !== 'function') throw notAClass();
+  markActorClass(first, callerFile());
+}
+
+function notAClass(): ActorError {
+  return new ActorError(
+    '@Actor decorates classes; use it bare (@Actor class Echo { ... }) or with options (@Actor({ supervision, mailbox }))',
+    {
+      code: 'BAD_DEFINITION',
+    },
+  );
 }
 
 /** An asynchronous method: the caller does not wait and gets nothing back. */

@@ -5,6 +5,7 @@
  * decorators alike.
  */
 import { ActorError } from '../errors';
+import type { ResolvedActorOptions } from './options';
 
 /** Method flag bits, as carried in an {@link ActorDescription}. */
 export const TELL = 1;
@@ -37,10 +38,15 @@ export interface ActorDefinition extends ActorDescription {
   /** the file that defined the class, when known (used to load it in another thread) */
   readonly source: string | undefined;
   readonly plain: readonly string[];
+  /** supervision and mailbox options of `@Actor({...})` (both undefined for a bare `@Actor`) */
+  readonly options: ResolvedActorOptions;
 }
 
+/** The options of a class without `@Actor({...})`. */
+const NO_OPTIONS: ResolvedActorOptions = Object.freeze({ supervision: undefined, mailbox: undefined });
+
 const methodFlags = new WeakMap<Function, number>();
-const actorClasses = new WeakMap<Function, { source: string | undefined }>();
+const actorClasses = new WeakMap<Function, { source: string | undefined; options: ResolvedActorOptions }>();
 const actorClassesByName = new Map<string, Function>();
 const definitions = new WeakMap<Function, ActorDefinition>();
 
@@ -50,8 +56,8 @@ export function addMethodFlags(fn: Function, flags: number): void {
 }
 
 /** @internal Marks a class as an actor class. */
-export function markActorClass(klass: Function, source: string | undefined): void {
-  actorClasses.set(klass, { source });
+export function markActorClass(klass: Function, source: string | undefined, options: ResolvedActorOptions = NO_OPTIONS): void {
+  actorClasses.set(klass, { source, options });
   actorClassesByName.set(klass.name, klass);
   definitions.delete(klass);
 }
@@ -127,6 +133,7 @@ export function getActorDefinition(klass: Function): ActorDefinition {
     klass,
     isActor: info !== undefined,
     source: info?.source,
+    options: info?.options ?? NO_OPTIONS,
   };
   definitions.set(klass, def);
   return def;

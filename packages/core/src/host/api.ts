@@ -8,6 +8,7 @@ import { findRuntime, getRuntime, getTransport, registeredContexts, transportSch
 import { LocalHost } from './host';
 import { router } from './router';
 import type { HostOptions, HostProxy } from './types';
+import { clock } from '../clock';
 
 setResolver(router.resolve);
 
@@ -178,5 +179,7 @@ export function serveForever(): Promise<void> {
 
 /** Waits `seconds` (floats allowed). */
 export function sleep(seconds: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, seconds * 1000)));
+  return new Promise((resolve) => {
+    clock.setTimeout(resolve, Math.max(0, seconds * 1000));
+  });
 }

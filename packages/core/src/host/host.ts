@@ -5,8 +5,10 @@
 import { ActorError, AlreadyExistsError, HostDownError, NotFoundError } from '../errors';
 import type { ActorAddress, ActorChannel } from '../channel';
 import { ActorCell } from '../actor/cell';
-import { addMethodFlags, getActorDefinition, describe, ASK, PARALLEL, REF, type ActorDescription } from '../actor/metadata';
-import { makeProxy, type Proxy } from '../actor/proxy';
+import { addMethodFlags, getActorDefinition, describe, ASK, PARALLEL, REF, TELL, type ActorDescription } from '../actor/metadata';
+import { getHandle, makeProxy, type Proxy } from '../actor/proxy';
+import type { StopReason } from '../actor/options';
+import { deathWatch } from './watch';
 import { splitUrl, internDescription } from '../wire/codec';
 import { resolveSpawnClass } from './resolve-class';
 import type { HostOptions } from './types';
@@ -37,6 +39,21 @@ export class Host {
   describe(id: string): ActorDescription {
     return this.local.describe(id);
   }
+  /**
+   * Death watch from another process: `watcher` (a host) is told (`actorTerminated`) when
+   * the actor `id` ends. Answers null, or the reason when it has ended already.
+   */
+  watchActor(id: string, watcher: unknown): StopReason | null {
+    return this.local.watchActor(id, watcher);
+  }
+  /** Undoes {@link watchActor}. */
+  unwatchActor(id: string, watcher: unknown): void {
+    this.local.unwatchActor(id, watcher);
+  }
+  /** A remote host tells that an actor this process watches ended. */
+  actorTerminated(url: unknown, reason: unknown): void {
+    deathWatch.remoteEnded(url, reason);
+  }
 }
 addMethodFlags(Host.prototype.spawn, ASK | REF);
 addMethodFlags(Host.prototype.lookup, ASK | REF);
@@ -44,6 +61,9 @@ addMethodFlags(Host.prototype.lookupUrl, ASK | REF | PARALLEL);
 addMethodFlags(Host.prototype.hasActor, ASK);
 addMethodFlags(Host.prototype.stopActor, ASK);
 addMethodFlags(Host.prototype.describe, ASK);
+addMethodFlags(Host.prototype.watchActor, ASK | REF);
+addMethodFlags(Host.prototype.unwatchActor, TELL | REF);
+addMethodFlags(Host.prototype.actorTerminated, TELL);
 
 /** The description of every host. */
 export const HOST_DESCRIPTION: ActorDescription = internDescription(describe(getActorDefinition(Host)));
@@ -129,7 +149,7 @@ export class LocalHost implements RoutedHost {
     const { klass: cls, source } = resolveSpawnClass(klass, typeof klass === 'function' ? '' : this.moduleRoot);
     const def = getActorDefinition(cls);
     const url = this.base + id;
-    const made = this.runtime.spawn({ id, url, klass: cls, source, args, hostAddress: this.address });
+    const made = this.runtime.spawn({ id, url, klass: cls, source, args, hostAddress: this.address, ended: this.actorEnded });
     if (typeof (made as Partial<PromiseLike<unknown>>).then !== 'function') {
       return this.register(id, url, def, made as SpawnedActor);
     }
@@ -201,14 +221,43 @@ export class LocalHost implements RoutedHost {
     if (e === undefined) throw new NotFoundError(`no actor '${id}' on host ${this.url} to stop`);
     this.actors.delete(id);
     cancelTimersOf(e.address.url);
-    await e.actor.stop('stopped');
+    try {
+      await e.actor.stop('stopped');
+    } finally {
+      deathWatch.ended(e.address.url, 'stopped');
+    }
   }
 
-  lost(id: string, channel: ActorChannel): void {
+  lost(id: string, channel: ActorChannel, reason: StopReason = 'host-down'): void {
     const e = this.actors.get(id);
     if (e === undefined || e.actor.channel !== channel) return;
     this.actors.delete(id);
     cancelTimersOf(e.address.url);
+    deathWatch.ended(e.address.url, reason);
+  }
+
+  /** SpawnRequest.ended: an actor stopped by itself (one function per host, not per actor). */
+  private readonly actorEnded = (id: string, channel: ActorChannel, reason: StopReason): void => {
+    this.lost(id, channel, reason);
+  };
+
+  watchActor(id: unknown, watcher: unknown): StopReason | null {
+    this.checkOpen();
+    const w = getHandle(watcher);
+    if (typeof id !== 'string' || w === undefined) {
+      throw new ActorError(`watchActor(id, watcher): expected an actor id and a host proxy to tell`, { code: 'MALFORMED' });
+    }
+    const t = this.target(id);
+    if (t === null) return deathWatch.recentEnd(this.base + id) ?? 'stopped';
+    deathWatch.add(t.address, { addr: w.addr, from: this.base });
+    return null;
+  }
+
+  unwatchActor(id: unknown, watcher: unknown): void {
+    const w = getHandle(watcher);
+    if (typeof id !== 'string' || w === undefined) return;
+    const t = this.target(id);
+    if (t !== null) deathWatch.remove(t.address.url, w.addr.url);
   }
 
   describe(id: string): ActorDescription {
@@ -230,14 +279,18 @@ export class LocalHost implements RoutedHost {
     for (const t of this.timers) t.cancel();
     this.timers.clear();
     const stops: Array<void | Promise<void>> = [];
-    for (const e of this.actors.values()) {
+    const ended = [...this.actors.values()];
+    for (const e of ended) {
       cancelTimersOf(e.address.url);
       stops.push(e.actor.stop('shutdown'));
     }
     this.actors.clear();
-    this.cell.stop('shutdown');
+    void this.cell.stop('shutdown');
     const errors: unknown[] = [];
     for (const r of await Promise.allSettled(stops.map((s) => Promise.resolve(s)))) if (r.status === 'rejected') errors.push(r.reason);
+    for (const e of ended) deathWatch.ended(e.address.url, 'shutdown');
+    deathWatch.ended(this.url, 'shutdown');
+    if (this.base !== this.url) deathWatch.ended(this.base, 'shutdown');
     try {
       if (this.server !== null) await this.server.close();
     } catch (e) {

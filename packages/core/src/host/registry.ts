@@ -8,6 +8,7 @@ import type { ActorAddress, ActorChannel } from '../channel';
 import type { ActorDescription } from '../actor/metadata';
 import type { ActorCell } from '../actor/cell';
 import type { HostOptions } from './types';
+import type { StopReason } from '../actor/options';
 
 /** What a runtime is asked to create. */
 export interface SpawnRequest {
@@ -20,6 +21,12 @@ export interface SpawnRequest {
   readonly args: unknown[];
   /** the address of the host, for the actor's `host` field */
   readonly hostAddress: ActorAddress;
+  /**
+   * called when the actor stops by itself (its class's supervision stopped it after a
+   * failure); `channel` is what the runtime returned for it. A runtime whose actors live in
+   * another thread passes its own, which tells the host through {@link HostBinding.lost}.
+   */
+  readonly ended?: (id: string, channel: ActorChannel, reason: StopReason) => void;
 }
 
 /** An actor created by a runtime. */
@@ -30,7 +37,7 @@ export interface SpawnedActor {
   /** the cell, when the actor lives on this thread */
   readonly cell: ActorCell | null;
   /** stops the actor (see ActorCell.stop for what happens to queued messages) */
-  stop(reason: 'stopped' | 'shutdown'): void | Promise<void>;
+  stop(reason: StopReason): void | Promise<void>;
   /**
    * Resolves once the actor has handled the messages it can handle now (called before a
    * shutdown, so that messages sent before it are not lost); true when it had to wait.
@@ -65,8 +72,12 @@ export interface HostBinding {
   readonly address: ActorAddress;
   /** one of the host's actors, or the host itself for '' or its own id; null when there is none */
   target(id: string): { channel: ActorChannel; address: ActorAddress; cell: ActorCell | null } | null;
-  /** the actor `id`, reached through `channel`, ended without stopActor (e.g. its worker thread died): its id is freed, its timers cancelled */
-  lost(id: string, channel: ActorChannel): void;
+  /**
+   * the actor `id`, reached through `channel`, ended without stopActor: its worker thread
+   * died ('host-down', the default) or its supervision stopped it ('failed'). Its id is
+   * freed, its timers cancelled, its watchers told.
+   */
+  lost(id: string, channel: ActorChannel, reason?: StopReason): void;
 }
 
 /** A host served over a network transport. */

@@ -38,6 +38,18 @@ export class Router {
   /** consulted first (a worker thread routes through its parent) */
   fallback: ((addr: ActorAddress, from: string | null) => ActorChannel | null) | null = null;
 
+  /** @internal told when a transport declares a peer host down (death watch listens) */
+  onPeerDown: ((base: string) => void) | null = null;
+
+  /**
+   * A transport declares the host at `base` (e.g. 'grpc://10.0.0.7:1277/') down: it is
+   * unreachable, or it said it shut down. Every watch of an actor there ends with
+   * 'host-down'. Transports call this where they reject the asks pending on that peer.
+   */
+  peerDown(base: string): void {
+    this.onPeerDown?.(base);
+  }
+
   /** the main host: the oldest one still running */
   mainHost(): LocalHost | undefined {
     return this.hosts.values().next().value;
