@@ -18,7 +18,6 @@ class Bucket {
   private items: Deadline[] = [];
   private head = 0;
   private timer: ClockTimer | null = null;
-  private armedAt = 0;
   /** the clock of this thread when the bucket was made (its timers stay on it) */
   private readonly clock = clock;
   pending = 0;
@@ -54,7 +53,6 @@ class Bucket {
   }
 
   private arm(at: number): void {
-    this.armedAt = at;
     this.timer = this.clock.setTimeout(this.fire, Math.max(0, at - this.clock.now()) + 1);
     if (this.pending === 0) this.timer.unref();
   }

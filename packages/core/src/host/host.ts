@@ -12,8 +12,8 @@ import { deathWatch } from './watch';
 import { splitUrl, internDescription } from '../wire/codec';
 import { resolveSpawnClass } from './resolve-class';
 import type { HostOptions } from './types';
-import type { Runtime, SpawnedActor, TransportServer } from './registry';
-import { router, type RoutedHost } from './router';
+import type { HostBinding, Runtime, SpawnedActor, TransportServer } from './registry';
+import { router } from './router';
 import { cancelTimersOf } from '../interval';
 
 /** The Host actor: what a HostProxy calls. */
@@ -78,7 +78,7 @@ let created = 0;
 /** How long a shutdown lets actors handle the messages already sent to them. */
 const QUIESCE_SECONDS = 2;
 
-export class LocalHost implements RoutedHost {
+export class LocalHost implements HostBinding {
   readonly url: string;
   readonly base: string;
   readonly id: string;
@@ -115,8 +115,6 @@ export class LocalHost implements RoutedHost {
   get moduleRoot(): string {
     return this.options.moduleRoot ?? process.cwd();
   }
-
-  readonly isHostDescription = (addr: ActorAddress): boolean => addr.desc === HOST_DESCRIPTION;
 
   target(id: string): { channel: ActorChannel; address: ActorAddress; cell: ActorCell | null } | null {
     if (id === '' || id === this.id) return { channel: this.cell, address: this.address, cell: this.cell };

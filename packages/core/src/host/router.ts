@@ -8,7 +8,7 @@ import { HostDownError, HostError, NotFoundError } from '../errors';
 import type { ActorAddress, ActorChannel, Reply } from '../channel';
 import { failCall } from './outbound';
 import { isHostAddress } from './host-address';
-import { getTransport, allTransports, transportSchemes, type HostBinding } from './registry';
+import { getTransport, allTransports, transportSchemes } from './registry';
 import type { LocalHost } from './host';
 
 /** A channel that can deliver nothing: asks reject with the error, tells are reported. */
@@ -18,11 +18,6 @@ export class FailingChannel implements ActorChannel {
   send(target: ActorAddress, method: string, _args: unknown[], reply: Reply | null): void {
     failCall(reply, target, method, this.error(target, method));
   }
-}
-
-/** A host living in this process, as the router sees it. */
-export interface RoutedHost extends HostBinding {
-  readonly isHostDescription: (addr: ActorAddress) => boolean;
 }
 
 function schemeOf(base: string): string {
