@@ -3,7 +3,9 @@
  * It rejects with HostDownError at once when the connection to the broker is lost, when its
  * message comes back unroutable (no host has that queue), or when a probe of the target
  * host's queue (every PROBE_INTERVAL while asks are pending) finds that nothing consumes it
- * any more (the host's process died).
+ * any more (the host's process died). An ask is forgotten once its caller gave it up (core
+ * tells of the Future's timeout through onAskSettled); an ask nobody waits for is dropped
+ * ASK_GRACE after its timeout.
  */
 import { MAX_MESSAGE_SIZE } from './limits';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -12,6 +14,7 @@ import {
   EnvelopeKind,
   askOwner,
   askTimeout,
+  onAskSettled,
   HostDownError,
   decodeFrame,
   reportError,
@@ -20,6 +23,7 @@ import {
   unpackValue,
   limitsForSize,
   type ActorCell,
+  type AskSettledListener,
   type Envelope,
   type Reply,
 } from '@tsactor/core/internal';
@@ -32,16 +36,26 @@ const PROBE_INTERVAL = 400;
 /** Extra milliseconds a pending ask is kept after its timeout (its answer is then dropped). */
 const ASK_GRACE = 30_000;
 
-/** An ask waiting for its answer. */
-export interface PendingAsk {
-  readonly reply: Reply;
-  readonly queue: string;
-  readonly url: string;
-  readonly method: string;
-  readonly owner: ActorCell | null;
-  readonly decodeTimeout: number | null;
-  /** performance.now() after which the entry is dropped */
-  readonly expires: number;
+/** An ask waiting for its answer; told by its Future when the caller gave it up. */
+export class PendingAsk implements AskSettledListener {
+  /** taken out of the pending asks */
+  taken = false;
+  constructor(
+    private readonly asks: PendingAsks,
+    readonly id: number,
+    readonly reply: Reply,
+    readonly queue: string,
+    readonly url: string,
+    readonly method: string,
+    readonly owner: ActorCell | null,
+    readonly decodeTimeout: number | null,
+    /** performance.now() after which the entry is dropped (for an ask nobody waits for) */
+    readonly expires: number,
+  ) {}
+
+  askSettled(): void {
+    if (!this.taken) this.asks.take(this.id);
+  }
 }
 
 /** The asks of one broker connection waiting for their answer, and the probes of their hosts. */
@@ -64,15 +78,19 @@ export class PendingAsks {
   register(reply: Reply, queue: string, url: string, method: string, decodeTimeout: number | null): number {
     const id = ++this.askSeq;
     const timeout = askTimeout(reply);
-    this.asks.set(id, {
+    const a = new PendingAsk(
+      this,
+      id,
       reply,
       queue,
       url,
       method,
-      owner: askOwner(reply),
+      askOwner(reply),
       decodeTimeout,
-      expires: timeout === null ? Infinity : performance.now() + timeout * 1000 + ASK_GRACE,
-    });
+      timeout === null ? Infinity : performance.now() + timeout * 1000 + ASK_GRACE,
+    );
+    this.asks.set(id, a);
+    onAskSettled(reply, a);
     this.asksPerQueue.set(queue, (this.asksPerQueue.get(queue) ?? 0) + 1);
     if (this.probeTimer === null && this.node.state === 'up') this.startProbes();
     return id;
@@ -82,6 +100,7 @@ export class PendingAsks {
   take(id: number): PendingAsk | undefined {
     const a = this.asks.get(id);
     if (a === undefined) return undefined;
+    a.taken = true;
     this.asks.delete(id);
     const n = (this.asksPerQueue.get(a.queue) ?? 1) - 1;
     if (n <= 0) this.asksPerQueue.delete(a.queue);
@@ -130,6 +149,7 @@ export class PendingAsks {
   rejectAll(error: (a: PendingAsk) => Error): void {
     if (this.asks.size > 0) {
       const all = [...this.asks.values()];
+      for (const a of all) a.taken = true;
       this.asks.clear();
       this.asksPerQueue.clear();
       this.stopProbes();

@@ -95,8 +95,14 @@ export const amqpTransport: TransportPlugin = {
 };
 
 /** Counters of the broker connections of this process, the closed ones first (for tests and diagnostics). */
-export function amqpStats(): Array<NodeStats & { broker: string; state: string }> {
-  return [...closedNodes, ...nodes.values()].map((n) => ({ ...n.stats, broker: n.cfg.display, state: n.state }));
+export function amqpStats(): Array<NodeStats & { broker: string; state: string; pendingAsks: number; queuedBytes: number }> {
+  return [...closedNodes, ...nodes.values()].map((n) => ({
+    ...n.stats,
+    broker: n.cfg.display,
+    state: n.state,
+    pendingAsks: n.asks.size,
+    queuedBytes: n.publisher.queued,
+  }));
 }
 
 /**
