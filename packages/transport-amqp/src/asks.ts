@@ -3,9 +3,11 @@
  * It rejects with HostDownError at once when the connection to the broker is lost, when its
  * message comes back unroutable (no host has that queue), or when a probe of the target
  * host's queue (every PROBE_INTERVAL while asks are pending) finds that nothing consumes it
- * any more (the host's process died). An ask is forgotten once its caller gave it up (core
- * tells of the Future's timeout through onAskSettled); an ask nobody waits for is dropped
- * ASK_GRACE after its timeout.
+ * any more (the host's process died). An ask leaves the pending asks once its caller gave
+ * it up (core tells of the Future's timeout through onAskSettled); only the last
+ * MAX_LATE asks given up are kept, so that an answer coming after the timeout still
+ * completes its Future (done() turns true); an ask nobody waits for is dropped ASK_GRACE
+ * after its timeout.
  */
 import { MAX_MESSAGE_SIZE } from './limits';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -35,6 +37,8 @@ import type { AmqpNode } from './connection';
 const PROBE_INTERVAL = 400;
 /** Extra milliseconds a pending ask is kept after its timeout (its answer is then dropped). */
 const ASK_GRACE = 30_000;
+/** Asks given up at their timeout that still take a late answer (the most recent ones). */
+const MAX_LATE = 1024;
 
 /** An ask waiting for its answer; told by its Future when the caller gave it up. */
 export class PendingAsk implements AskSettledListener {
@@ -54,7 +58,7 @@ export class PendingAsk implements AskSettledListener {
   ) {}
 
   askSettled(): void {
-    if (!this.taken) this.asks.take(this.id);
+    if (!this.taken) this.asks.givenUp(this);
   }
 }
 
@@ -62,6 +66,8 @@ export class PendingAsk implements AskSettledListener {
 export class PendingAsks {
   private readonly asks = new Map<number, PendingAsk>();
   private readonly asksPerQueue = new Map<string, number>();
+  /** the last asks given up at their timeout (oldest first), for a late answer */
+  private readonly late = new Map<number, PendingAsk>();
   private askSeq = 0;
   private probeTimer: NodeJS.Timeout | null = null;
   private readonly probing = new Set<string>();
@@ -109,6 +115,24 @@ export class PendingAsks {
     return a;
   }
 
+  /** The caller gave an ask up at its timeout: it leaves the pending asks, and waits among the last few for a late answer. */
+  givenUp(a: PendingAsk): void {
+    this.take(a.id);
+    this.late.set(a.id, a);
+    if (this.late.size > MAX_LATE) this.late.delete(this.late.keys().next().value!);
+  }
+
+  /** asks given up and still kept for a late answer (at most MAX_LATE) */
+  get lateSize(): number {
+    return this.late.size;
+  }
+
+  private takeLate(id: number): PendingAsk | undefined {
+    const a = this.late.get(id);
+    if (a !== undefined) this.late.delete(id);
+    return a;
+  }
+
   /** Consumes the process's reply queue: answers go to their asks. */
   readonly onReplyMessage = (msg: ConsumeMessage | null): void => {
     if (msg === null) return;
@@ -120,7 +144,7 @@ export class PendingAsks {
       return;
     }
     for (const env of batch) {
-      const a = this.take(env.id);
+      const a = this.take(env.id) ?? (this.late.size > 0 ? this.takeLate(env.id) : undefined);
       if (a === undefined) continue; // timed out long ago, or failed on an outage
       const opts = { owner: a.owner, timeout: a.decodeTimeout, limits: limitsForSize(MAX_MESSAGE_SIZE) };
       if (env.kind === EnvelopeKind.RESULT) {
@@ -147,6 +171,11 @@ export class PendingAsks {
    * (they go again without them, so the sequence numbers stay without gaps).
    */
   rejectAll(error: (a: PendingAsk) => Error): void {
+    if (this.late.size > 0) {
+      const late = [...this.late.values()];
+      this.late.clear();
+      for (const a of late) a.reply.reject(error(a));
+    }
     if (this.asks.size > 0) {
       const all = [...this.asks.values()];
       for (const a of all) a.taken = true;
