@@ -84,7 +84,6 @@ export class Dedup {
       this.duplicates++;
       return true;
     }
-    this.version++;
     if (seq === s.low + 1) {
       s.low = seq;
       while (s.above.size > 0 && s.above.delete(s.low + 1)) s.low++;
@@ -96,6 +95,7 @@ export class Dedup {
     } else {
       return false; // delivered, not recorded
     }
+    this.version++;
     if (this.trustFloors && f - 1 > s.low) {
       // the sender will never publish anything below its floor again
       s.low = f - 1;
@@ -123,6 +123,16 @@ export class Dedup {
     let n = 0;
     for (const s of this.senders.values()) n += s.low + s.above.size;
     return n;
+  }
+
+  /** The first `max` sender ids known (for diagnostics). */
+  senderIds(max: number): string[] {
+    const out: string[] = [];
+    for (const id of this.senders.keys()) {
+      if (out.length >= max) break;
+      out.push(id);
+    }
+    return out;
   }
 
   /** The table, to be stored. */

@@ -26,6 +26,8 @@ import { SenderState } from './publisher';
 import { MAX_MESSAGE_SIZE, amqpLimits } from './limits';
 import { queueOf } from './names';
 
+/** Bytes of framing around an envelope in a batch, at most (a tag and a varint length). */
+const FRAMING = 11;
 /** A batch is published once it holds this many envelopes ... */
 const BATCH_COUNT = 512;
 /** ... or this many bytes. */
@@ -84,7 +86,8 @@ export class AmqpChannel implements ActorChannel, Outbound {
           },
         );
       }
-      if (this.node.publisher.queued + this.bytes + size > amqpLimits().maxQueuedBytes) {
+      // the envelope, and the framing of it and of its batch (a tag and a length each)
+      if (this.node.publisher.queued + this.bytes + size + FRAMING * (this.parts.length + 2) > amqpLimits().maxQueuedBytes) {
         this.overflow(target, method, reply);
         return;
       }
