@@ -52,6 +52,8 @@ import { MAC_HEADER, macMatches } from './mac';
 export const PREFETCH = 256;
 /** Milliseconds between two stores of the dedup table (at most). */
 const STORE_INTERVAL = 100;
+/** Milliseconds between two reports of messages refused unread (unauthenticated, too large, malformed). */
+const REFUSAL_REPORT_INTERVAL = 5000;
 /** The largest stored dedup table read back. */
 const MAX_STATE_BYTES = 8 * 1024 * 1024;
 
@@ -113,6 +115,9 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
   private storeTimer: NodeJS.Timeout | null = null;
   /** messages received while the host starts, delivered once the code that created it ran (see attach) */
   private held: Array<[Channel, ConsumeMessage]> | null = null;
+  /** messages refused since the last report of them, and when that was */
+  private refusedSinceReport = 0;
+  private lastRefusalReport = -Infinity;
 
   constructor(
     private readonly node: AmqpNode,
@@ -248,11 +253,10 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
   /** Checks one message (size, MAC, copy) and hands its envelopes on; nothing is recorded before the MAC is checked. */
   private receive(msg: ConsumeMessage, d: Delivery): void {
     if (msg.content.byteLength > MAX_BATCH_SIZE) {
-      reportError(
+      this.refusedUnread(
         new ActorError(`host ${this.host.base} dropped a message of ${msg.content.byteLength} bytes, larger than the ${MAX_BATCH_SIZE} bytes allowed`, {
           code: 'TOO_LARGE',
         }),
-        { actor: this.host.url, method: 'receive', kind: 'internal' },
       );
       return;
     }
@@ -276,25 +280,48 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     this.handle(msg, d, replyTo);
   }
 
-  /** A message without the MAC of the host's token: its asks are answered with UNAUTHENTICATED, its tells reported. */
+  /**
+   * Reports a message refused before it was read, at most once per REFUSAL_REPORT_INTERVAL
+   * with the count since the last report (a flood of them does not flood the error handler).
+   */
+  private refusedUnread(error: Error): void {
+    this.refusedSinceReport++;
+    const now = performance.now();
+    if (now - this.lastRefusalReport < REFUSAL_REPORT_INTERVAL) return;
+    const n = this.refusedSinceReport;
+    this.refusedSinceReport = 0;
+    this.lastRefusalReport = now;
+    const e = n > 1 ? new ActorError(`${error.message} (and ${n - 1} more message(s) refused since the last report)`, { code: (error as ActorError).code }) : error;
+    reportError(e, { actor: this.host.url, method: 'receive', kind: 'internal' });
+  }
+
+  /**
+   * A message without the MAC of the host's token: nothing of it is recorded; the asks of a
+   * message that names a reply queue are answered with UNAUTHENTICATED, the rest is
+   * refused unread (and reported, see refusedUnread).
+   */
   private refuseAll(msg: ConsumeMessage, replyTo: string | undefined): void {
+    const refusal = (method: string): HostError =>
+      new HostError(`host ${this.host.url} refused ${method}(): the sender did not prove the host's token (give both hosts the same options.token)`, {
+        code: 'UNAUTHENTICATED',
+      });
+    if (replyTo === undefined) {
+      this.refusedUnread(refusal('a message'));
+      return;
+    }
     let batch: Envelope[];
     try {
       batch = decodeFrame(msg.content).batch;
-    } catch (e) {
-      reportError(toError(e), { actor: this.host.url, method: 'receive', kind: 'internal' });
+    } catch {
+      this.refusedUnread(refusal('a malformed message'));
       return;
     }
     for (const env of batch) {
-      refuseInbound(
-        env,
-        this,
-        replyTo,
-        new HostError(
-          `host ${this.host.url} refused ${env.method}(): the sender did not prove the host's token (give both hosts the same options.token)`,
-          { code: 'UNAUTHENTICATED' },
-        ),
-      );
+      if (env.kind !== EnvelopeKind.ASK || env.id === 0) {
+        this.refusedUnread(refusal(env.method));
+        continue;
+      }
+      refuseInbound(env, this, replyTo, refusal(env.method));
     }
   }
 
@@ -303,7 +330,7 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     try {
       batch = decodeFrame(msg.content).batch;
     } catch (e) {
-      reportError(toError(e), { actor: this.host.url, method: 'receive', kind: 'internal' });
+      this.refusedUnread(toError(e));
       return;
     }
     this.current = d;

@@ -7,8 +7,11 @@ import { DEFAULT_WIRE_LIMITS } from '@tsactor/core/internal';
  */
 export const MAX_MESSAGE_SIZE = DEFAULT_WIRE_LIMITS.maxMessageBytes;
 
-/** The largest AMQP message (a batch of envelopes) accepted from the broker. */
-export const MAX_BATCH_SIZE = 64 * 1024 * 1024;
+/**
+ * The largest AMQP message (a batch of envelopes) accepted from the broker: a sender puts at
+ * most 256 KiB of envelopes, or one envelope of up to MAX_MESSAGE_SIZE, in a batch.
+ */
+export const MAX_BATCH_SIZE = 2 * MAX_MESSAGE_SIZE;
 
 /** Default of {@link AmqpLimits.maxQueuedBytes}. */
 export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
