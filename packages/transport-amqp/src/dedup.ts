@@ -154,7 +154,8 @@ export class Dedup {
       const [id, low, above] = e as [unknown, unknown, unknown];
       if (typeof id !== 'string' || id.length > 200 || !Number.isSafeInteger(low) || (low as number) < 0 || !Array.isArray(above)) continue;
       const set = new Set<number>();
-      for (const n of (above as unknown[]).slice(0, MAX_GAP)) if (Number.isSafeInteger(n) && (n as number) > (low as number)) set.add(n as number);
+      for (const n of (above as unknown[]).slice(0, MAX_GAP))
+        if (Number.isSafeInteger(n) && (n as number) > (low as number)) set.add(n as number);
       this.senders.set(id, { low: low as number, above: set });
     }
     this.version++;

@@ -190,10 +190,11 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     if (m === false) return;
     try {
       if (m.content.byteLength > MAX_STATE_BYTES) throw new Error(`${m.content.byteLength} bytes`);
-      const parsed = JSON.parse(m.content.toString('utf8')) as { v?: unknown; senders?: unknown };
-      if (parsed === null || typeof parsed !== 'object' || parsed.v !== 1) throw new Error('not a version 1 table');
-      this.dedup.restore(parsed.senders);
-      this.committed.restore(parsed.senders);
+      const parsed: unknown = JSON.parse(m.content.toString('utf8'));
+      if (parsed === null || typeof parsed !== 'object' || (parsed as { v?: unknown }).v !== 1) throw new Error('not a version 1 table');
+      const senders = (parsed as { senders?: unknown }).senders;
+      this.dedup.restore(senders);
+      this.committed.restore(senders);
       ch.publish('', this.stateQueue, m.content, { persistent: true });
       this.storedVersion = this.committed.version;
     } catch (e) {
@@ -254,9 +255,12 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
   private receive(msg: ConsumeMessage, d: Delivery): void {
     if (msg.content.byteLength > MAX_BATCH_SIZE) {
       this.refusedUnread(
-        new ActorError(`host ${this.host.base} dropped a message of ${msg.content.byteLength} bytes, larger than the ${MAX_BATCH_SIZE} bytes allowed`, {
-          code: 'TOO_LARGE',
-        }),
+        new ActorError(
+          `host ${this.host.base} dropped a message of ${msg.content.byteLength} bytes, larger than the ${MAX_BATCH_SIZE} bytes allowed`,
+          {
+            code: 'TOO_LARGE',
+          },
+        ),
       );
       return;
     }
@@ -291,7 +295,12 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     const n = this.refusedSinceReport;
     this.refusedSinceReport = 0;
     this.lastRefusalReport = now;
-    const e = n > 1 ? new ActorError(`${error.message} (and ${n - 1} more message(s) refused since the last report)`, { code: (error as ActorError).code }) : error;
+    const e =
+      n > 1
+        ? new ActorError(`${error.message} (and ${n - 1} more message(s) refused since the last report)`, {
+            code: error instanceof ActorError ? error.code : 'REFUSED',
+          })
+        : error;
     reportError(e, { actor: this.host.url, method: 'receive', kind: 'internal' });
   }
 
@@ -302,9 +311,12 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
    */
   private refuseAll(msg: ConsumeMessage, replyTo: string | undefined): void {
     const refusal = (method: string): HostError =>
-      new HostError(`host ${this.host.url} refused ${method}(): the sender did not prove the host's token (give both hosts the same options.token)`, {
-        code: 'UNAUTHENTICATED',
-      });
+      new HostError(
+        `host ${this.host.url} refused ${method}(): the sender did not prove the host's token (give both hosts the same options.token)`,
+        {
+          code: 'UNAUTHENTICATED',
+        },
+      );
     if (replyTo === undefined) {
       this.refusedUnread(refusal('a message'));
       return;

@@ -130,7 +130,7 @@ describeWithBroker('amqp delivery', () => {
       const c = await me.lookupUrl<Counter>(`${serverUrl}c`);
       expect(await c.count()).toBe(0);
       setAmqpLimits({ maxQueuedBytes: LIMIT });
-      const stats = (): (typeof amqpStats extends () => Array<infer S> ? S : never) => amqpStats().find((s) => s.state === 'up')!;
+      const stats = (): typeof amqpStats extends () => Array<infer S> ? S : never => amqpStats().find((s) => s.state === 'up')!;
       const blockedBefore = stats().blocked;
       await rabbitmqctl('set_vm_memory_high_watermark', '0.0000001');
       let sent = 0;
@@ -207,12 +207,17 @@ describeWithBroker('amqp delivery', () => {
       await send(N);
       expect(await j.withTimeout(60).reached(N - 1)).toBe(N - 1);
 
-      const lines = fs.readFileSync(journal, 'utf8').split('\n').filter((l) => l !== '');
+      const lines = fs
+        .readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '');
       const counts = new Map<number, number>();
       for (const l of lines) counts.set(Number(l), (counts.get(Number(l)) ?? 0) + 1);
       const missing = Array.from({ length: N }, (_, i) => i).filter((i) => !counts.has(i));
       const twice = [...counts.values()].filter((n) => n > 1).length;
-      process.stdout.write(`SIGKILL mid-stream: ${N} tells handled, ${twice} of them twice (bound: ${PREFETCH} messages of at most ${PER_TURN} tells)\n`);
+      process.stdout.write(
+        `SIGKILL mid-stream: ${N} tells handled, ${twice} of them twice (bound: ${PREFETCH} messages of at most ${PER_TURN} tells)\n`,
+      );
       expect(missing).toEqual([]);
       expect(twice).toBeLessThanOrEqual(PREFETCH * PER_TURN);
       expect(capture.reports).toEqual([]);
@@ -229,7 +234,16 @@ describeWithBroker('amqp delivery', () => {
   it('the dedup table survives a restart of the receiving process: a message handled before it is dropped after it', async () => {
     const serverUrl = url();
     const tell = (i: number): Uint8Array =>
-      encodeEnvelope({ kind: EnvelopeKind.TELL, id: 0, target: 'c', method: 'hit', args: serializeValue([i]), ctorArgs: null, value: null, sender: '' });
+      encodeEnvelope({
+        kind: EnvelopeKind.TELL,
+        id: 0,
+        target: 'c',
+        method: 'hit',
+        args: serializeValue([i]),
+        ctorArgs: null,
+        value: null,
+        sender: '',
+      });
     const conn = await amqp.connect(brokerUrl());
     let server: Child | undefined;
     try {

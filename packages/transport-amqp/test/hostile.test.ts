@@ -38,7 +38,16 @@ interface Probe {
 }
 
 function tell(target: string, method: string, args: unknown[]): Uint8Array {
-  return encodeEnvelope({ kind: EnvelopeKind.TELL, id: 0, target, method, args: serializeValue(args), ctorArgs: null, value: null, sender: '' });
+  return encodeEnvelope({
+    kind: EnvelopeKind.TELL,
+    id: 0,
+    target,
+    method,
+    args: serializeValue(args),
+    ctorArgs: null,
+    value: null,
+    sender: '',
+  });
 }
 
 for (const guarded of [true, false]) {
@@ -71,9 +80,9 @@ for (const guarded of [true, false]) {
 
     afterAll(async () => {
       try {
-        await conn?.close().catch(() => undefined);
+        await conn.close().catch(() => undefined);
         await shutdown().catch(() => undefined);
-        await server?.interrupt();
+        await server.interrupt();
       } finally {
         killChildren();
         release?.();
@@ -85,10 +94,10 @@ for (const guarded of [true, false]) {
      * answered within 1 s, and every tell must arrive.
      */
     async function underAttack(attack: () => Promise<void>): Promise<void> {
-      let attacking = true;
+      const state = { attacking: true };
       const legit = (async () => {
         let asks = 0;
-        while (attacking || asks < 3) {
+        while (state.attacking || asks < 3) {
           c.hit(told++);
           const o = await within(c.count(), 1);
           if (o === 'timer') throw new Error(`the legitimate ask count() got no answer within 1 s during the attack`);
@@ -101,7 +110,7 @@ for (const guarded of [true, false]) {
       try {
         await attack();
       } finally {
-        attacking = false;
+        state.attacking = false;
         await legit;
       }
       const got = await c.withTimeout(10).received(told);
@@ -152,7 +161,14 @@ for (const guarded of [true, false]) {
           underAttack(() =>
             publishAll(5000, (i) => {
               const messageId = `wrong${i}.1`;
-              return [hits, { messageId, headers: { 'x-floor': 1, 'x-tsactor-mac': messageMac('not-the-token', messageId, 1, undefined, hits) }, persistent: true }];
+              return [
+                hits,
+                {
+                  messageId,
+                  headers: { 'x-floor': 1, 'x-tsactor-mac': messageMac('not-the-token', messageId, 1, undefined, hits) },
+                  persistent: true,
+                },
+              ];
             }),
           ),
         );
@@ -163,7 +179,10 @@ for (const guarded of [true, false]) {
 
       it('the token itself in a header (the old way) proves nothing', async () => {
         const before = await probe.stats();
-        await publishAll(10, (i) => [hits, { messageId: `plain${i}.1`, headers: { 'x-floor': 1, 'x-tsactor-token': TOKEN }, persistent: true }]);
+        await publishAll(10, (i) => [
+          hits,
+          { messageId: `plain${i}.1`, headers: { 'x-floor': 1, 'x-tsactor-token': TOKEN }, persistent: true },
+        ]);
         // the next ask is queued after them: when it runs, they were refused; its own message is the one recorded since
         const after = await probe.stats();
         expect(after.recorded).toBe(before.recorded + 1);
@@ -208,7 +227,10 @@ for (const guarded of [true, false]) {
           // a tell over the 4 MiB message limit, and a message over the 8 MiB batch limit
           const big = (body: Buffer, messageId: string): [Buffer, amqp.Options.Publish] => [
             body,
-            { messageId, headers: guarded ? { 'x-floor': 1, 'x-tsactor-mac': messageMac(TOKEN, messageId, 1, undefined, body) } : { 'x-floor': 1 } },
+            {
+              messageId,
+              headers: guarded ? { 'x-floor': 1, 'x-tsactor-mac': messageMac(TOKEN, messageId, 1, undefined, body) } : { 'x-floor': 1 },
+            },
           ];
           await publishAll(1, () => big(huge, 'big.1'));
           await publishAll(1, () => big(Buffer.alloc(9 * 1024 * 1024, 7), 'big.2'));
