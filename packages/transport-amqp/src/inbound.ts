@@ -298,7 +298,7 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     const e =
       n > 1
         ? new ActorError(`${error.message} (and ${n - 1} more message(s) refused since the last report)`, {
-            code: error instanceof ActorError ? error.code : 'REFUSED',
+            code: error instanceof ActorError ? error.code : 'MALFORMED',
           })
         : error;
     reportError(e, { actor: this.host.url, method: 'receive', kind: 'internal' });
