@@ -35,6 +35,7 @@ class Waiter implements Deadline {
   ) {}
   expire(): void {
     this.future._dropWaiter(this);
+    this.future._waitExpired(this.seconds);
     this.fail(this.future._timeoutError(this.seconds));
   }
 }
@@ -52,6 +53,8 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
   readonly _owner: ActorCell | null;
   /** @internal applied to a successful value (re-making proxies of @Ref results) */
   _transform: ((value: unknown) => unknown) | null = null;
+  /** @internal told once when the ask is answered or given up (see {@link onAskSettled}) */
+  private settledListener: AskSettledListener | null = null;
 
   constructor(
     /** @internal the target, for messages */ readonly _target: string,
@@ -171,6 +174,23 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
     );
   }
 
+  /** @internal registers the listener of {@link onAskSettled} */
+  _onSettled(listener: AskSettledListener): void {
+    this.settledListener = listener;
+  }
+
+  /**
+   * @internal A wait of `seconds` expired: when it was a wait of at least the ask's own
+   * timeout and nothing else waits, the ask is given up and its listener told.
+   */
+  _waitExpired(seconds: number): void {
+    const l = this.settledListener;
+    if (l === null || this._timeout === null || seconds < this._timeout || this.waiter !== null) return;
+    if (this.waiters !== null && this.waiters.length > 0) return;
+    this.settledListener = null;
+    l.askSettled();
+  }
+
   /** @internal */
   _dropWaiter(w: Waiter): void {
     if (this.waiter === w) {
@@ -192,6 +212,11 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
   }
 
   private settle(): void {
+    const l = this.settledListener;
+    if (l !== null) {
+      this.settledListener = null;
+      l.askSettled();
+    }
     const first = this.waiter;
     const waiters = this.waiters;
     if (first !== null) {
@@ -233,4 +258,24 @@ export function askTimeout(reply: Reply): number | null {
  */
 export function askMethod(reply: Reply, fallback: string): string {
   return reply instanceof Future ? reply._method : fallback;
+}
+
+/** @internal What a transport keeps for a pending ask, told when the ask ends (see {@link onAskSettled}). */
+export interface AskSettledListener {
+  askSettled(): void;
+}
+
+/**
+ * @internal For transports: `listener.askSettled()` is called once when the ask whose answer
+ * goes to `reply` ends for its caller: it was answered (resolved or rejected), or a wait for
+ * it of at least the ask's own timeout expired with TimeoutError and no other wait remains
+ * (the ask is then given up: a transport forgets it, and an answer that comes later is
+ * dropped). An ask without a timeout is given up only when answered. Returns false when
+ * `reply` is not a Future (nothing will be called; the transport bounds the entry itself).
+ * A transport's own entry object is the listener: no closure per ask.
+ */
+export function onAskSettled(reply: Reply, listener: AskSettledListener): boolean {
+  if (!(reply instanceof Future)) return false;
+  reply._onSettled(listener);
+  return true;
 }

@@ -3,7 +3,11 @@
  * It rejects with HostDownError at once when the connection to the broker is lost, when its
  * message comes back unroutable (no host has that queue), or when a probe of the target
  * host's queue (every PROBE_INTERVAL while asks are pending) finds that nothing consumes it
- * any more (the host's process died).
+ * any more (the host's process died). An ask leaves the pending asks once its caller gave
+ * it up (core tells of the Future's timeout through onAskSettled); only the last
+ * MAX_LATE asks given up are kept, so that an answer coming after the timeout still
+ * completes its Future (done() turns true); an ask nobody waits for is dropped ASK_GRACE
+ * after its timeout.
  */
 import { MAX_MESSAGE_SIZE } from './limits';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -12,6 +16,7 @@ import {
   EnvelopeKind,
   askOwner,
   askTimeout,
+  onAskSettled,
   HostDownError,
   decodeFrame,
   reportError,
@@ -21,6 +26,7 @@ import {
   limitsForSize,
   router,
   type ActorCell,
+  type AskSettledListener,
   type Envelope,
   type Reply,
 } from '@tsactor/core/internal';
@@ -32,23 +38,37 @@ import type { AmqpNode } from './connection';
 const PROBE_INTERVAL = 400;
 /** Extra milliseconds a pending ask is kept after its timeout (its answer is then dropped). */
 const ASK_GRACE = 30_000;
+/** Asks given up at their timeout that still take a late answer (the most recent ones). */
+const MAX_LATE = 1024;
 
-/** An ask waiting for its answer. */
-export interface PendingAsk {
-  readonly reply: Reply;
-  readonly queue: string;
-  readonly url: string;
-  readonly method: string;
-  readonly owner: ActorCell | null;
-  readonly decodeTimeout: number | null;
-  /** performance.now() after which the entry is dropped */
-  readonly expires: number;
+/** An ask waiting for its answer; told by its Future when the caller gave it up. */
+export class PendingAsk implements AskSettledListener {
+  /** taken out of the pending asks */
+  taken = false;
+  constructor(
+    private readonly asks: PendingAsks,
+    readonly id: number,
+    readonly reply: Reply,
+    readonly queue: string,
+    readonly url: string,
+    readonly method: string,
+    readonly owner: ActorCell | null,
+    readonly decodeTimeout: number | null,
+    /** performance.now() after which the entry is dropped (for an ask nobody waits for) */
+    readonly expires: number,
+  ) {}
+
+  askSettled(): void {
+    if (!this.taken) this.asks.givenUp(this);
+  }
 }
 
 /** The asks of one broker connection waiting for their answer, and the probes of their hosts. */
 export class PendingAsks {
   private readonly asks = new Map<number, PendingAsk>();
   private readonly asksPerQueue = new Map<string, number>();
+  /** the last asks given up at their timeout (oldest first), for a late answer */
+  private readonly late = new Map<number, PendingAsk>();
   private askSeq = 0;
   private probeTimer: NodeJS.Timeout | null = null;
   private readonly probing = new Set<string>();
@@ -65,15 +85,19 @@ export class PendingAsks {
   register(reply: Reply, queue: string, url: string, method: string, decodeTimeout: number | null): number {
     const id = ++this.askSeq;
     const timeout = askTimeout(reply);
-    this.asks.set(id, {
+    const a = new PendingAsk(
+      this,
+      id,
       reply,
       queue,
       url,
       method,
-      owner: askOwner(reply),
+      askOwner(reply),
       decodeTimeout,
-      expires: timeout === null ? Infinity : performance.now() + timeout * 1000 + ASK_GRACE,
-    });
+      timeout === null ? Infinity : performance.now() + timeout * 1000 + ASK_GRACE,
+    );
+    this.asks.set(id, a);
+    onAskSettled(reply, a);
     this.asksPerQueue.set(queue, (this.asksPerQueue.get(queue) ?? 0) + 1);
     if (this.probeTimer === null && this.node.state === 'up') this.startProbes();
     return id;
@@ -83,11 +107,30 @@ export class PendingAsks {
   take(id: number): PendingAsk | undefined {
     const a = this.asks.get(id);
     if (a === undefined) return undefined;
+    a.taken = true;
     this.asks.delete(id);
     const n = (this.asksPerQueue.get(a.queue) ?? 1) - 1;
     if (n <= 0) this.asksPerQueue.delete(a.queue);
     else this.asksPerQueue.set(a.queue, n);
     if (this.asks.size === 0) this.stopProbes();
+    return a;
+  }
+
+  /** The caller gave an ask up at its timeout: it leaves the pending asks, and waits among the last few for a late answer. */
+  givenUp(a: PendingAsk): void {
+    this.take(a.id);
+    this.late.set(a.id, a);
+    if (this.late.size > MAX_LATE) this.late.delete(this.late.keys().next().value!);
+  }
+
+  /** asks given up and still kept for a late answer (at most MAX_LATE) */
+  get lateSize(): number {
+    return this.late.size;
+  }
+
+  private takeLate(id: number): PendingAsk | undefined {
+    const a = this.late.get(id);
+    if (a !== undefined) this.late.delete(id);
     return a;
   }
 
@@ -102,7 +145,7 @@ export class PendingAsks {
       return;
     }
     for (const env of batch) {
-      const a = this.take(env.id);
+      const a = this.take(env.id) ?? (this.late.size > 0 ? this.takeLate(env.id) : undefined);
       if (a === undefined) continue; // timed out long ago, or failed on an outage
       const opts = { owner: a.owner, timeout: a.decodeTimeout, limits: limitsForSize(MAX_MESSAGE_SIZE) };
       if (env.kind === EnvelopeKind.RESULT) {
@@ -129,8 +172,14 @@ export class PendingAsks {
    * (they go again without them, so the sequence numbers stay without gaps).
    */
   rejectAll(error: (a: PendingAsk) => Error): void {
+    if (this.late.size > 0) {
+      const late = [...this.late.values()];
+      this.late.clear();
+      for (const a of late) a.reply.reject(error(a));
+    }
     if (this.asks.size > 0) {
       const all = [...this.asks.values()];
+      for (const a of all) a.taken = true;
       this.asks.clear();
       this.asksPerQueue.clear();
       this.stopProbes();

@@ -48,6 +48,12 @@ export interface NodeStats {
   asksRejectedOnOutage: number;
   /** messages received a second time and dropped (served hosts) */
   duplicates: number;
+  /** times the broker blocked the connection (a resource alarm) */
+  blocked: number;
+  /** messages refused because the send queue was full (asks rejected, tells reported as dead letters) */
+  overflowed: number;
+  /** messages received without the MAC of the host's token (refused, nothing recorded) */
+  unauthenticated: number;
 }
 
 /** The broker connection of this process (see the module comment); named a node, as in RabbitMQ's own terms. */
@@ -81,6 +87,9 @@ export class AmqpNode {
     returned: 0,
     asksRejectedOnOutage: 0,
     duplicates: 0,
+    blocked: 0,
+    overflowed: 0,
+    unauthenticated: 0,
   };
 
   constructor(
@@ -147,6 +156,12 @@ export class AmqpNode {
       this.lastFailure = scrub(cfg, e.message);
     });
     conn.on('close', (e?: Error) => this.lost(conn, e));
+    // a resource alarm of the broker (memory, disk): publishing waits in the bounded send queue
+    conn.on('blocked', () => {
+      this.stats.blocked++;
+      this.publisher.setBrokerBlocked(true);
+    });
+    conn.on('unblocked', () => this.publisher.setBrokerBlocked(false));
     const attempt = { abandoned: false };
     try {
       // bounded: an operation on a connection that drops meanwhile may never be answered

@@ -17,6 +17,14 @@ export function queueOf(base: string): string {
   return QUEUE_PREFIX + m[1]!;
 }
 
+/** The prefix of the queues where hosts store their dedup table. */
+export const STATE_QUEUE_PREFIX = 'tsactor-state:';
+
+/** The queue where the host at `base` stores its dedup table (one message at most). */
+export function stateQueueOf(base: string): string {
+  return STATE_QUEUE_PREFIX + queueOf(base).slice(QUEUE_PREFIX.length);
+}
+
 /** The base URL of the host whose queue is `queue`. */
 export function baseOfQueue(queue: string): string {
   return queue.startsWith(QUEUE_PREFIX) ? `amqp://${queue.slice(QUEUE_PREFIX.length)}/` : queue;

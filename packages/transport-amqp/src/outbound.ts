@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import {
   ActorError,
   HostDownError,
+  MailboxFullError,
+  reportDeadLetter,
   encodeBatch,
   encodeEnvelope,
   failCall,
@@ -21,9 +23,11 @@ import {
 } from '@tsactor/core/internal';
 import type { AmqpNode, Outbound } from './connection';
 import { SenderState } from './publisher';
-import { MAX_MESSAGE_SIZE } from './limits';
+import { MAX_MESSAGE_SIZE, amqpLimits } from './limits';
 import { queueOf } from './names';
 
+/** Bytes of framing around an envelope in a batch, at most (a tag and a varint length). */
+const FRAMING = 11;
 /** A batch is published once it holds this many envelopes ... */
 const BATCH_COUNT = 512;
 /** ... or this many bytes. */
@@ -82,6 +86,11 @@ export class AmqpChannel implements ActorChannel, Outbound {
           },
         );
       }
+      // the envelope, and the framing of it and of its batch (a tag and a length each)
+      if (this.node.publisher.queued + this.bytes + size + FRAMING * (this.parts.length + 2) > amqpLimits().maxQueuedBytes) {
+        this.overflow(target, method, reply);
+        return;
+      }
     } catch (e) {
       // a value that cannot travel (a proxy to a method without @Ref, a function ...)
       failCall(reply, target, method, e);
@@ -98,6 +107,22 @@ export class AmqpChannel implements ActorChannel, Outbound {
       this.scheduled = true;
       queueMicrotask(this.flush);
     }
+  }
+
+  /** The send queue is full (the broker is away, blocks publishers, or does not keep up). */
+  private overflow(target: ActorAddress, method: string, reply: Reply | null): void {
+    const node = this.node;
+    node.stats.overflowed++;
+    const why = node.publisher.brokerBlocked
+      ? 'the broker blocks publishing (a memory or disk alarm)'
+      : node.isUp
+        ? 'the broker does not take messages as fast as they are sent'
+        : `the broker is unreachable (${node.lastFailure || 'connecting'})`;
+    const error = new MailboxFullError(
+      `${method}() of ${target.url} not sent: ${node.publisher.queued} bytes already wait to be published to the RabbitMQ broker at ${node.cfg.display}, the limit of setAmqpLimits({ maxQueuedBytes: ${amqpLimits().maxQueuedBytes} }); ${why}. Send less or raise the limit`,
+    );
+    if (reply !== null) reply.reject(error);
+    else reportDeadLetter({ target: target.url, method, kind: 'tell', reason: 'overflow', count: 1, error });
   }
 
   /** Publishes the gathered envelopes as one message. */

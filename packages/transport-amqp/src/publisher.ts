@@ -5,10 +5,17 @@
  * is lost, the unconfirmed messages go back to the front of the queue, and the queue is
  * published again, in order, once the connection is back; tells sent meanwhile wait in the
  * queue. Receivers drop the copies that arrive twice (see dedup.ts).
+ *
+ * Flow control: nothing is published while the broker blocks the connection (`blocked`, a
+ * memory or disk alarm, until `unblocked`) or while the channel's buffer is full (publish
+ * returned false, until `drain`); messages wait in the send queue meanwhile. That queue is
+ * bounded in bytes (limits.ts): the outbound channels refuse new messages once it is full.
+ * Messages of senders with a token carry an HMAC of the message instead of the token (mac.ts).
  */
 import type { ConfirmChannel, Message } from 'amqplib';
 import { EnvelopeKind, HostDownError, decodeFrame, encodeBatch, reportError, toError, type Envelope } from '@tsactor/core/internal';
 import { scrub } from './config';
+import { MAC_HEADER, messageMac } from './mac';
 import { Fifo } from './fifo';
 import { baseOfQueue } from './names';
 import type { AmqpNode } from './connection';
@@ -57,7 +64,12 @@ export class Publisher {
   private readonly sendQueue = new Fifo<OutMessage>();
   private readonly unconfirmed = new Fifo<OutMessage>();
   private pubTag = 0;
+  /** the channel's buffer is full (publish returned false) until its `drain` */
   private blocked = false;
+  /** the broker blocks the connection (a resource alarm) until `unblocked` */
+  private connBlocked = false;
+  /** bytes of the bodies in the send queue */
+  private queuedBytes = 0;
   private drainWaiters: Array<() => void> = [];
 
   constructor(private readonly node: AmqpNode) {}
@@ -65,6 +77,16 @@ export class Publisher {
   /** messages queued or not yet confirmed */
   get pending(): number {
     return this.sendQueue.length + this.unconfirmed.length;
+  }
+
+  /** bytes waiting in the send queue (not yet published) */
+  get queued(): number {
+    return this.queuedBytes;
+  }
+
+  /** True when the broker blocks this process's connection (publishing waits). */
+  get brokerBlocked(): boolean {
+    return this.connBlocked;
   }
 
   /** Publishes on `pub` from now on (a fresh connection is up). */
@@ -78,6 +100,13 @@ export class Publisher {
   detach(): void {
     this.pub = null;
     this.blocked = false;
+    this.connBlocked = false;
+  }
+
+  /** The broker blocks (true) or unblocks (false) the connection. */
+  setBrokerBlocked(blocked: boolean): void {
+    this.connBlocked = blocked;
+    if (!blocked) this.pump();
   }
 
   watch(pub: ConfirmChannel): void {
@@ -130,7 +159,10 @@ export class Publisher {
   /** The unconfirmed messages go back to the front of the send queue (published again, in order). */
   requeueUnconfirmed(): void {
     const back = this.unconfirmed.drain();
-    for (const m of back) m.tag = 0;
+    for (const m of back) {
+      m.tag = 0;
+      this.queuedBytes += m.body.byteLength;
+    }
     this.node.stats.republished += back.length;
     this.sendQueue.unshiftAll(back);
   }
@@ -139,6 +171,7 @@ export class Publisher {
   enqueue(m: OutMessage): void {
     m.sender.outstanding.push(m);
     this.sendQueue.push(m);
+    this.queuedBytes += m.body.byteLength;
     this.node.wantPublish();
   }
 
@@ -146,20 +179,24 @@ export class Publisher {
     const pub = this.pub;
     if (pub === null || this.node.state !== 'up') return;
     const q = this.sendQueue;
-    while (!this.blocked && q.length > 0 && this.unconfirmed.length < MAX_INFLIGHT) {
+    while (!this.blocked && !this.connBlocked && q.length > 0 && this.unconfirmed.length < MAX_INFLIGHT) {
       const m = q.shift()!;
+      this.queuedBytes -= m.body.byteLength;
       m.tag = ++this.pubTag;
       this.unconfirmed.push(m);
       this.node.stats.published++;
-      const headers: Record<string, unknown> = { 'x-floor': m.sender.floor() };
-      if (m.token !== undefined) headers['x-tsactor-token'] = m.token;
+      const floor = m.sender.floor();
+      const messageId = `${m.sender.id}.${m.seq}`;
+      const replyTo = m.askParts !== null ? this.node.replyQueue : undefined;
+      const headers: Record<string, unknown> = { 'x-floor': floor };
+      if (m.token !== undefined && m.token !== '') headers[MAC_HEADER] = messageMac(m.token, messageId, floor, replyTo, m.body);
       let ok: boolean;
       try {
         ok = pub.publish('', m.queue, m.body, {
           persistent: true,
           mandatory: true,
-          messageId: `${m.sender.id}.${m.seq}`,
-          replyTo: m.askParts !== null ? this.node.replyQueue : undefined,
+          messageId,
+          replyTo,
           headers,
         });
       } catch (e) {
@@ -254,7 +291,11 @@ export class Publisher {
 
   /** Takes the asks out of the queued messages (they are published again without them). */
   stripQueuedAsks(): void {
-    for (const m of this.sendQueue) stripAsks(m);
+    for (const m of this.sendQueue) {
+      const before = m.body.byteLength;
+      stripAsks(m);
+      this.queuedBytes += m.body.byteLength - before;
+    }
   }
 
   /**
@@ -265,6 +306,7 @@ export class Publisher {
     const lost = this.unconfirmed.length + this.sendQueue.length;
     this.unconfirmed.drain();
     this.sendQueue.drain();
+    this.queuedBytes = 0;
     this.pub = null;
     for (const w of this.drainWaiters) w();
     this.drainWaiters = [];

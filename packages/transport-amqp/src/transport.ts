@@ -20,6 +20,8 @@ const nodes = new Map<string, AmqpNode>();
 const closedNodes: AmqpNode[] = [];
 /** the node each served host uses (its outbound channels use the same one) */
 const nodeOfHost = new Map<string, AmqpNode>();
+/** the served hosts of this process, by base URL */
+const listeners = new Map<string, HostListener>();
 
 function nodeFor(cfg: BrokerConfig): AmqpNode {
   let n = nodes.get(cfg.key);
@@ -55,9 +57,11 @@ async function listen(host: HostBinding): Promise<TransportServer> {
   }
   node.listeners.add(listener);
   nodeOfHost.set(host.base, node);
+  listeners.set(host.base, listener);
   const close = listener.close.bind(listener);
   listener.close = async () => {
     if (nodeOfHost.get(host.base) === node) nodeOfHost.delete(host.base);
+    if (listeners.get(host.base) === listener) listeners.delete(host.base);
     // proxies to and from this host resolve their channel again (the router then knows it is shut down)
     for (const n of nodes.values()) {
       for (const o of [...n.outbound]) {
@@ -95,8 +99,14 @@ export const amqpTransport: TransportPlugin = {
 };
 
 /** Counters of the broker connections of this process, the closed ones first (for tests and diagnostics). */
-export function amqpStats(): Array<NodeStats & { broker: string; state: string }> {
-  return [...closedNodes, ...nodes.values()].map((n) => ({ ...n.stats, broker: n.cfg.display, state: n.state }));
+export function amqpStats(): Array<NodeStats & { broker: string; state: string; pendingAsks: number; queuedBytes: number }> {
+  return [...closedNodes, ...nodes.values()].map((n) => ({
+    ...n.stats,
+    broker: n.cfg.display,
+    state: n.state,
+    pendingAsks: n.asks.size,
+    queuedBytes: n.publisher.queued,
+  }));
 }
 
 /**
@@ -122,4 +132,21 @@ export function waitForBroker(seconds = 30): Promise<void> {
       );
     }),
   ]).finally(() => clearTimeout(timer));
+}
+
+/** What a served amqp:// host has recorded of its senders (for tests and diagnostics). */
+export interface AmqpHostStats {
+  /** senders in its dedup table */
+  readonly senders: number;
+  /** sequence numbers recorded as seen, over all senders */
+  readonly recorded: number;
+  /** the ids of the senders it knows (at most the first 100) */
+  readonly senderIds: readonly string[];
+}
+
+/** The dedup table of the amqp:// host of this process at `base` ('amqp://host:port/'), or null when none is served here. */
+export function amqpHostStats(base: string): AmqpHostStats | null {
+  const l = listeners.get(base);
+  if (l === undefined) return null;
+  return { senders: l.dedup.size, recorded: l.dedup.recorded, senderIds: l.dedup.senderIds(100) };
 }

@@ -1,6 +1,8 @@
 /** Pieces of the amqp:// transport that need no broker: de-duplication, broker configuration, queue names. */
 import { HostError } from '@tsactor/core/internal';
-import { Dedup, MAX_GAP } from '../src/dedup';
+import { Dedup, MAX_AHEAD, MAX_GAP, MAX_SENDERS } from '../src/dedup';
+import { MAC_HEADER, macMatches, messageMac } from '../src/mac';
+import { amqpLimits, setAmqpLimits } from '../src/limits';
 import { brokerConfig, explainBrokerFailure, resetRabbitCredentials, setRabbitCredentials } from '../src/config';
 import { baseOfQueue, queueOf } from '../src/names';
 
@@ -73,6 +75,112 @@ describe('Dedup', () => {
     expect(d.seen('nodot', 0)).toBe(false);
     expect(d.seen('x.notanumber', 0)).toBe(false);
     expect(d.seen('x.notanumber', 0)).toBe(false);
+  });
+});
+
+describe('Dedup without authenticated senders (a host without a token)', () => {
+  it('a forged floor never moves a known sender past messages it has not sent yet', () => {
+    const d = new Dedup({ trustFloors: false });
+    for (let i = 1; i <= 5; i++) expect(d.seen(`real.${i}`, i)).toBe(false);
+    // a forged message for the same sender, far ahead, with a floor that would cover everything
+    expect(d.seen('real.1000000', 1000000)).toBe(false);
+    // and one within reach, with a floor above the real sender's next messages
+    expect(d.seen('real.50', 50)).toBe(false);
+    // the real sender goes on: every later message is new except the one the forgery shadowed
+    const dropped: number[] = [];
+    for (let i = 6; i <= 100; i++) if (d.seen(`real.${i}`, i)) dropped.push(i);
+    expect(dropped).toEqual([50]);
+  });
+
+  it('records nothing further than MAX_AHEAD past what was seen in order', () => {
+    const d = new Dedup({ trustFloors: false });
+    d.seen('s.1', 1);
+    const before = d.recorded;
+    expect(d.seen(`s.${MAX_AHEAD + 10}`, 1)).toBe(false);
+    expect(d.recorded).toBe(before);
+    expect(d.seen(`s.${MAX_AHEAD + 10}`, 1)).toBe(false); // delivered, not recorded: never a drop
+  });
+
+  it('a floor counts for the first message of a sender, and never above its own number', () => {
+    const d = new Dedup({ trustFloors: false });
+    expect(d.seen('n.50', 48)).toBe(false);
+    expect(d.seen('n.47', 48)).toBe(true);
+    expect(d.seen('n.48', 48)).toBe(false);
+    const e = new Dedup({ trustFloors: false });
+    expect(e.seen('m.10', 99)).toBe(false); // a floor above the message's number is ignored
+    expect(e.seen('m.9', 1)).toBe(true); // the table starts just below it
+  });
+});
+
+describe('Dedup: bounds and storage', () => {
+  it('keeps at most MAX_SENDERS senders, forgetting the oldest', () => {
+    const d = new Dedup();
+    for (let i = 0; i < MAX_SENDERS + 500; i++) d.seen(`s${i}.1`, 1);
+    expect(d.size).toBe(MAX_SENDERS);
+    expect(d.seen(`s${MAX_SENDERS + 499}.1`, 1)).toBe(true); // recent: remembered
+    expect(d.seen('s0.1', 1)).toBe(false); // the oldest was forgotten
+  });
+
+  it('a stored table read back drops what it recorded and takes the rest', () => {
+    const d = new Dedup();
+    d.seen('a.1', 1);
+    d.seen('a.2', 1);
+    d.seen('a.4', 1);
+    const copy = new Dedup();
+    copy.restore(JSON.parse(JSON.stringify(d.snapshot())));
+    expect(copy.seen('a.2', 1)).toBe(true);
+    expect(copy.seen('a.4', 1)).toBe(true);
+    expect(copy.seen('a.3', 1)).toBe(false);
+    expect(copy.seen('a.5', 1)).toBe(false);
+  });
+
+  it('a stored table that is not well-formed is read as far as it is', () => {
+    const d = new Dedup();
+    d.restore([['ok', 3, [5, 'x', -1]], ['bad', 'low', []], 'junk', [{}, 1, []]]);
+    expect(d.size).toBe(1);
+    expect(d.seen('ok.3', 1)).toBe(true);
+    expect(d.seen('ok.5', 1)).toBe(true);
+    expect(d.seen('ok.4', 1)).toBe(false);
+    d.restore({ not: 'a list' });
+    expect(d.size).toBe(0);
+  });
+});
+
+describe('message MAC', () => {
+  const body = Buffer.from('a batch');
+  const mac = messageMac('s3cret', 'snd.7', 3, 'amq.gen-1', body);
+
+  it('proves the token for exactly the id, floor, reply queue and body it was made for', () => {
+    expect(MAC_HEADER).toBe('x-tsactor-mac');
+    expect(mac).not.toContain('s3cret');
+    expect(macMatches(mac, 's3cret', 'snd.7', 3, 'amq.gen-1', body)).toBe(true);
+    expect(macMatches(mac, 'other', 'snd.7', 3, 'amq.gen-1', body)).toBe(false);
+    expect(macMatches(mac, 's3cret', 'snd.8', 3, 'amq.gen-1', body)).toBe(false);
+    expect(macMatches(mac, 's3cret', 'snd.7', 999, 'amq.gen-1', body)).toBe(false);
+    expect(macMatches(mac, 's3cret', 'snd.7', 3, 'amq.gen-attacker', body)).toBe(false);
+    expect(macMatches(mac, 's3cret', 'snd.7', 3, 'amq.gen-1', Buffer.from('a batcH'))).toBe(false);
+  });
+
+  it('refuses a missing or mistyped header or id', () => {
+    expect(macMatches(undefined, 's3cret', 'snd.7', 3, 'amq.gen-1', body)).toBe(false);
+    expect(macMatches(Buffer.from(mac), 's3cret', 'snd.7', 3, 'amq.gen-1', body)).toBe(false);
+    expect(macMatches(mac, 's3cret', undefined, 3, 'amq.gen-1', body)).toBe(false);
+    expect(macMatches('s3cret', 's3cret', 'snd.7', 3, 'amq.gen-1', body)).toBe(false);
+  });
+});
+
+describe('limits', () => {
+  it('setAmqpLimits changes the send queue bound and refuses a bad one', () => {
+    const before = amqpLimits().maxQueuedBytes;
+    try {
+      setAmqpLimits({ maxQueuedBytes: 1234 });
+      expect(amqpLimits().maxQueuedBytes).toBe(1234);
+      expect(() => setAmqpLimits({ maxQueuedBytes: 0 })).toThrow(/maxQueuedBytes/);
+      expect(() => setAmqpLimits({ maxQueuedBytes: 1.5 })).toThrow(TypeError);
+      expect(amqpLimits().maxQueuedBytes).toBe(1234);
+    } finally {
+      setAmqpLimits({ maxQueuedBytes: before });
+    }
   });
 });
 

@@ -49,6 +49,14 @@ export interface InboundPort<C> {
    * the host has `exposeStacks`) and may look up only this host's actors. Default: untrusted.
    */
   trusted?(context: C): boolean;
+  /**
+   * For a transport that acknowledges a tell only once it is handled: the reply slot of a
+   * tell about to reach its actor (`url`: the actor's URL), whose `resolve` or `reject` is
+   * called when the method returned or its promise settled (`reject` with the error the
+   * method threw, or why the tell was not handled: the transport reports it as a failed
+   * tell). Without it (or when it returns null) tells carry no reply.
+   */
+  tellReply?(context: C, env: Envelope, url: string): Reply | null;
 }
 
 /** Whether errors answered to this peer keep their stacks. */
@@ -195,7 +203,9 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
   const reply =
     env.kind === EnvelopeKind.ASK && env.id !== 0 && port.canAnswer(context)
       ? new InboundReply(port, context, env.id, (flags & REF) !== 0, where, stacksTo(host, port, context))
-      : null;
+      : port.tellReply !== undefined
+        ? port.tellReply(context, env, t.address.url)
+        : null;
   if (t.cell !== null) t.cell.enqueue(env.method, args, reply);
   else t.channel.send(t.address, env.method, args, reply);
 }
