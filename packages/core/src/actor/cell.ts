@@ -15,6 +15,9 @@ import { Future } from '../future';
 import { makeProxy, remakeRefs, type Proxy } from './proxy';
 import type { LazyActorFields } from './actor-base';
 import type { HostProxy } from '../host/types';
+// ---- observation (OpenTelemetry, inspector): one hook in put and one in invoke, see ../observe/cell-hook.ts
+import { observing } from '../observe/state';
+import { Observed, observeInvoke, observeQueued } from '../observe/cell-hook';
 
 /*
  * The lifecycle of a cell. Plain number constants with literal types (not an enum object):
@@ -65,6 +68,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 /** A cell is also the SpawnedActor a runtime returns for it (no wrapper object or closures per actor). */
 export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActorFields {
+  /** @internal the kinds of mailbox entries, for the observer hook */
+  static readonly KIND = { TELL, ASK, TELL_ONE, CALLBACK } as const;
+
   queued = false;
   private state: CellState = IDLE;
   private idleWaiters: Array<() => void> | null = null;
@@ -120,6 +126,11 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     return this.def;
   }
 
+  /** the number of messages waiting in the mailbox */
+  get depth(): number {
+    return this.mailbox === null ? 0 : this.mailbox.size;
+  }
+
   get runnable(): boolean {
     return this.state === QUEUED && this.mailbox !== null && this.mailbox.size > 0;
   }
@@ -153,6 +164,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       this.refuse(method, reply, kind, this.stoppedError(method));
       return;
     }
+    if (observing.on) args = observeQueued(args, kind); // observation hook
     (this.mailbox ??= new Mailbox<Reply, MessageKind>(4)).push(method, args, reply, kind);
     if (this.state === IDLE) {
       this.state = QUEUED;
@@ -244,8 +256,16 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     else reportError(error, { actor: this.url, method, kind: kind === CALLBACK ? 'callback' : 'tell' });
   }
 
-  /** handles one message (a method, not a closure per cell: an idle actor stays small) */
-  private invoke(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
+  /**
+   * @internal handles one message (a method, not a closure per cell: an idle actor stays
+   * small); the observer hook calls it back with the message unwrapped
+   */
+  invoke(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
+    // observation hook: a message queued while observing is handled inside its span
+    if (observing.on && (args as unknown) instanceof Observed) {
+      observeInvoke(this, method, args as unknown as Observed, reply, kind);
+      return;
+    }
     // a one-argument tell names a method of the actor (checked by tell1): no lookup of its
     // flags; a callback may name any method of the actor
     const flags = kind === TELL_ONE ? undefined : this.def.methods[method];
