@@ -18,6 +18,7 @@ import {
   measureEnvelope,
   encodeFrame,
   packCall,
+  recordPeer,
   failCall,
   reportError,
   unpackError,
@@ -251,6 +252,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     }
     if (frame.welcome !== null && this.state === CONNECTING) {
       this.state = READY;
+      recordPeer(this.base, true, 'grpc');
       this.wakeWaiters();
       this.failures = 0;
       this.downError = null;
@@ -314,6 +316,7 @@ export class GrpcChannel implements ActorChannel, Beating {
   private fail(error: Error): void {
     if (this.state === CLOSED || this.state === DOWN || this.state === IDLE) return;
     const wasReady = this.state === READY;
+    if (wasReady) recordPeer(this.base, false, 'grpc');
     this.teardown(false);
     this.state = DOWN;
     this.wakeWaiters();
