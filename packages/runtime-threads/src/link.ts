@@ -162,8 +162,8 @@ export class Link {
   }
 
   tell(handle: number, method: string, args: unknown[]): void {
-    if (observing.on) this.trace();
     const code = this.code(method);
+    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
     const out = this.out;
     const n = args.length;
     out.push(TELL, handle, code, n);
@@ -172,8 +172,8 @@ export class Link {
   }
 
   ask(handle: number, method: string, args: unknown[], reply: Reply): void {
-    if (observing.on) this.trace();
     const code = this.code(method);
+    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
     const out = this.out;
     const n = args.length;
     out.push(ASK, handle, code, this.track(reply), n);
@@ -182,15 +182,15 @@ export class Link {
   }
 
   routeTell(url: string, desc: ActorDescription, method: string, args: unknown): void {
-    if (observing.on) this.trace();
     const code = this.code(method);
+    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
     this.out.push(RTELL, url, desc, code, args);
     this.schedule();
   }
 
   routeAsk(url: string, desc: ActorDescription, method: string, args: unknown, reply: Reply): void {
-    if (observing.on) this.trace();
     const code = this.code(method);
+    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
     this.out.push(RASK, url, desc, code, args, this.track(reply));
     this.schedule();
   }

@@ -68,8 +68,12 @@ export {
   setDeadLetterHandler,
   registerRuntime,
   registerTransport,
+  registerInspector,
+  enableTelemetry,
 } from '@tsactor/core/internal';
 export type {
+  TelemetryOptions,
+  InspectorOptions,
   Proxy,
   HostProxy,
   HostOptions,
