@@ -19,21 +19,25 @@
  * await shutdown();
  * ```
  */
-import { registerRuntime, hasRuntime, registerTransport, getTransport } from '@tsactor/core/internal';
+import { registerRuntime, hasRuntime, registerTransport, getTransport, registerInspector } from '@tsactor/core/internal';
 import { asyncRuntime } from '@tsactor/runtime-async';
 import { threadsRuntime } from '@tsactor/runtime-threads';
 import type * as GrpcPackage from '@tsactor/transport-grpc';
 import type * as AmqpPackage from '@tsactor/transport-amqp';
+import type * as InspectorPackage from '@tsactor/inspector';
 import { lazyTransport } from './lazy-transport';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = (): typeof GrpcPackage => require('@tsactor/transport-grpc') as typeof GrpcPackage;
 const amqp = (): typeof AmqpPackage => require('@tsactor/transport-amqp') as typeof AmqpPackage;
+const inspector = (): typeof InspectorPackage => require('@tsactor/inspector') as typeof InspectorPackage;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 if (!hasRuntime('async')) registerRuntime(asyncRuntime);
 if (!hasRuntime('threads')) registerRuntime(threadsRuntime);
 if (getTransport('grpc') === undefined) registerTransport(lazyTransport(['grpc', 'grpcs'], () => grpc().grpcTransport));
+// the inspector is loaded only when a host asks for one
+registerInspector({ attach: (host, options) => inspector().inspectorPlugin.attach(host, options) });
 if (getTransport('amqp') === undefined) registerTransport(lazyTransport(['amqp'], () => amqp().amqpTransport));
 
 export {

@@ -45,7 +45,7 @@ const workerSpans: SpanRecord[] = [];
 const workerChannel = new BroadcastChannel('tsactor-telemetry-test');
 let spanArrived: (() => void) | null = null;
 workerChannel.onmessage = (ev: Event) => {
-  const list = (ev as MessageEvent<Array<Omit<SpanRecord, 'thread'>>>).data;
+  const list = (ev as unknown as { data: Array<Omit<SpanRecord, "thread">> }).data;
   for (const s of list) workerSpans.push({ ...s, thread: 'worker' });
   spanArrived?.();
 };
