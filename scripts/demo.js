@@ -104,8 +104,11 @@ async function main() {
   log('main', 'tsactor demo: a gRPC cluster of 4 hosts on loopback');
   const [p0, p1, p2, p3] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const registryUrl = `grpc://127.0.0.1:${p1}/`;
-  const me = await t.createHost(`grpc://127.0.0.1:${p0}/`);
+  // the inspector: TSACTOR_INSPECTOR's port when it is set, else any free port of 127.0.0.1
+  const inspector = process.env.TSACTOR_INSPECTOR ? undefined : 0;
+  const me = await t.createHost(`grpc://127.0.0.1:${p0}/`, { inspector });
   log('main', `client host serving at ${me.getUrl()} (pid ${process.pid})`);
+  log('main', `inspector (a live page of this host and its actors): ${t.inspectorUrls().join(' ')}`);
   try {
     await startNode('registry', ['registry', registryUrl]);
     await Promise.all([

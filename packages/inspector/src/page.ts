@@ -15,7 +15,7 @@ export const PAGE = `<!doctype html>
   #status { font-size: 12px; padding: 2px 8px; border-radius: 10px; background: #a33; }
   #status.live { background: #2a7d46; }
   main { display: grid; grid-template-columns: minmax(420px, 1fr) minmax(380px, 1fr); gap: 16px; padding: 16px; }
-  section { background: #fff; border: 1px solid #dde1e8; border-radius: 6px; padding: 10px 14px; }
+  section { background: #fff; border: 1px solid #dde1e8; border-radius: 6px; padding: 10px 14px; margin-bottom: 16px; overflow-x: auto; }
   h2 { font-size: 15px; margin: 4px 0 8px; }
   .host h2 small { color: #667; font-weight: normal; }
   .peers { font-size: 12px; color: #445; margin-bottom: 6px; }
@@ -24,7 +24,7 @@ export const PAGE = `<!doctype html>
   table { border-collapse: collapse; width: 100%; font-size: 13px; }
   th, td { text-align: left; padding: 3px 6px; border-bottom: 1px solid #eef0f3; }
   td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-  td.last-error { color: #a33; max-width: 260px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  td.last-error { color: #a33; max-width: 200px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
   tr.flash td { background: #fff3cd; }
   #graph svg { width: 100%; height: 420px; }
   .node circle { fill: #3d6fb6; }

@@ -71,7 +71,9 @@ class InspectorServer {
       return;
     }
     if (!this.authorized(req, url)) {
-      res.writeHead(401, { 'Content-Type': 'text/plain' }).end("this inspector needs the host's token: add ?token=<token> to the address\n");
+      res
+        .writeHead(401, { 'Content-Type': 'text/plain' })
+        .end("this inspector needs the host's token: add ?token=<token> to the address\n");
       return;
     }
     switch (url.pathname) {

@@ -4,15 +4,7 @@
  * count and rate, last error and restarts, the sender→receiver graph with rates, and the
  * recent events (stops are seen as actors that are gone since the previous snapshot).
  */
-import {
-  actorStats,
-  forgetActor,
-  messageEdges,
-  peerStates,
-  recentEvents,
-  router,
-  type ObservedEvent,
-} from '@tsactor/core/internal';
+import { actorStats, forgetActor, messageEdges, peerStates, recentEvents, router, type ObservedEvent } from '@tsactor/core/internal';
 
 /** One actor in a snapshot. */
 export interface ActorView {

@@ -97,3 +97,11 @@ export type {
 export function setRabbitCredentials(user: string, password: string): void {
   amqp().setRabbitCredentials(user, password);
 }
+
+/**
+ * The addresses of the inspectors running in this process (started by
+ * `createHost(url, { inspector: port })` or TSACTOR_INSPECTOR); empty when none runs.
+ */
+export function inspectorUrls(): string[] {
+  return inspector().inspectorUrls();
+}

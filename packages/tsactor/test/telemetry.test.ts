@@ -45,7 +45,7 @@ const workerSpans: SpanRecord[] = [];
 const workerChannel = new BroadcastChannel('tsactor-telemetry-test');
 let spanArrived: (() => void) | null = null;
 workerChannel.onmessage = (ev: Event) => {
-  const list = (ev as unknown as { data: Array<Omit<SpanRecord, "thread">> }).data;
+  const list = (ev as unknown as { data: Array<Omit<SpanRecord, 'thread'>> }).data;
   for (const s of list) workerSpans.push({ ...s, thread: 'worker' });
   spanArrived?.();
 };
@@ -110,7 +110,7 @@ beforeAll(async () => {
   setContext('async');
   leaf = await a.spawn('leaf', Leaf);
   const leafFromB = await b.lookupUrl(`${aUrl}leaf`, Leaf);
-  const back = await b.spawn('back', Back, leafFromB);
+  await b.spawn('back', Back, leafFromB);
   front = await a.spawn('front', Front);
   await front.use(await a.lookupUrl(`${bUrl}back`, Back));
 }, 30_000);
