@@ -17,7 +17,7 @@ import type { LazyActorFields } from './actor-base';
 import type { HostProxy } from '../host/types';
 // ---- observation (OpenTelemetry, inspector): one hook in put and one in invoke, see ../observe/cell-hook.ts
 import { observing } from '../observe/state';
-import { Observed, observeInvoke, observeQueued } from '../observe/cell-hook';
+import { invokeObserving, observeQueued } from '../observe/cell-hook';
 
 /*
  * The lifecycle of a cell. Plain number constants with literal types (not an enum object):
@@ -49,8 +49,8 @@ const ASK = 1;
 const TELL_ONE = 2;
 /** a future callback: the args slot holds [future]; any method of the actor may be named */
 const CALLBACK = 3;
-/** The kind of a mailbox entry. */
-type MessageKind = typeof TELL | typeof ASK | typeof TELL_ONE | typeof CALLBACK;
+/** The kind of a mailbox entry (@internal: for the observer hook). */
+export type MessageKind = typeof TELL | typeof ASK | typeof TELL_ONE | typeof CALLBACK;
 
 /** An ask to a @Ref method: proxies in its answer are re-made for the asking actor. */
 function remakeResultRefs(reply: Future): void {
@@ -195,7 +195,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   run(budget: number): number {
     let n = 0;
     const mailbox = this.mailbox;
-    if (mailbox !== null) while (n < budget && this.state === QUEUED && mailbox.shift(this.invoke, this)) n++;
+    // observation hook: while observing, messages go through invokeObserving (checked once per run)
+    const handle = observing.on ? invokeObserving : this.invoke;
+    if (mailbox !== null) while (n < budget && this.state === QUEUED && mailbox.shift(handle, this)) n++;
     if (this.state === QUEUED && (mailbox === null || mailbox.size === 0)) this.state = IDLE;
     if (this.idleWaiters !== null && this.state !== QUEUED) this.notifyIdle();
     return n;
@@ -258,14 +260,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
 
   /**
    * @internal handles one message (a method, not a closure per cell: an idle actor stays
-   * small); the observer hook calls it back with the message unwrapped
+   * small); the observer hook calls it with the message unwrapped
    */
   invoke(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
-    // observation hook: a message queued while observing is handled inside its span
-    if (observing.on && (args as unknown) instanceof Observed) {
-      observeInvoke(this, method, args as unknown as Observed, reply, kind);
-      return;
-    }
     // a one-argument tell names a method of the actor (checked by tell1): no lookup of its
     // flags; a callback may name any method of the actor
     const flags = kind === TELL_ONE ? undefined : this.def.methods[method];

@@ -2,12 +2,12 @@
  * The observer hook of ActorCell. While something observes ({@link observing}.on), a cell
  * queues each message wrapped in an {@link Observed} (its arguments, the trace context and
  * the sender of the moment it was sent) and hands an Observed message to
- * {@link observeInvoke} when its turn comes: the message is handled inside its span, with
+ * {@link invokeObserving} when its turn comes: the message is handled inside its span, with
  * an answer slot that ends the span and counts it when the handling ends (at once, or when
  * the promise of an async method settles).
  */
 import type * as OtelApi from '@opentelemetry/api';
-import { ActorCell } from '../actor/cell';
+import { ActorCell, type MessageKind } from '../actor/cell';
 import type { Reply } from '../channel';
 import { reportError } from '../channel';
 import { enterInvocation, observing, parentContext, senderUrl, type Invocation, type TraceContext } from './state';
@@ -67,6 +67,16 @@ class ObservedReply implements Reply, Invocation {
     // a tell's error is reported, as the cell reports it (not once its host shut down)
     else if (this.cell.alive) reportError(error, { actor: this.cell.url, method: this.method, kind: 'tell' });
   }
+}
+
+/**
+ * @internal What a cell's run hands each message to while observing (called as a method
+ * of the cell): a message queued while observing is handled inside its span, one queued
+ * before as it is.
+ */
+export function invokeObserving(this: ActorCell, method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
+  if ((args as unknown) instanceof Observed) observeInvoke(this, method, args as unknown as Observed, reply, kind);
+  else this.invoke(method, args, reply, kind);
 }
 
 /**
