@@ -167,7 +167,6 @@ export async function attach(host: HostBinding, options: InspectorOptions): Prom
     s.url = `http://${shown}:${port}/`;
     servers.set(s.key, s);
     startStats();
-    process.stderr.write(`tsactor: inspector of ${host.url} at ${s.url}\n`);
   } else if (s.token !== null && s.token !== token) {
     throw new HostError(`host ${host.url}: the inspector at ${s.url} belongs to hosts with another token; use another port`, {
       code: 'INSPECTOR_FAILED',

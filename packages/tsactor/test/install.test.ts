@@ -213,6 +213,7 @@ describe('tsactor installed from its packed packages', () => {
     expect(published.map(({ pkg }) => pkg.name).sort()).toEqual(
       [
         '@tsactor/core',
+        '@tsactor/inspector',
         '@tsactor/runtime-async',
         '@tsactor/runtime-threads',
         '@tsactor/transport-amqp',

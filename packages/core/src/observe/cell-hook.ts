@@ -6,12 +6,11 @@
  * an answer slot that ends the span and counts it when the handling ends (at once, or when
  * the promise of an async method settles).
  */
-import type * as OtelApi from '@opentelemetry/api';
 import { ActorCell, type MessageKind } from '../actor/cell';
 import type { Reply } from '../channel';
 import { reportError } from '../channel';
 import { enterInvocation, observing, parentContext, senderUrl, type Invocation, type TraceContext } from './state';
-import { endSpan, startSpan } from './telemetry';
+import { endSpan, startSpan, type SpanLike } from './telemetry';
 import { countError, countHandled } from './stats';
 
 /** A message queued while something observes: its arguments and where it came from. */
@@ -45,7 +44,7 @@ class ObservedReply implements Reply, Invocation {
     private readonly method: string,
     private readonly reply: Reply | null,
     private readonly ask: boolean,
-    private readonly span: OtelApi.Span | null,
+    private readonly span: SpanLike | null,
     parent: TraceContext | null,
   ) {
     this.ctx = span === null ? parent : span.spanContext();

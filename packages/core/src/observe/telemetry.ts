@@ -23,6 +23,21 @@ export interface TelemetryOptions {
   workerSetup?: string;
 }
 
+/**
+ * What tsactor uses of an OpenTelemetry span: structurally the API's Span, declared here so
+ * that no declaration of core names the optional '@opentelemetry/api' (an application
+ * without it compiles against core's types).
+ */
+export interface SpanLike {
+  spanContext(): TraceContext;
+  recordException(exception: Error): void;
+  setStatus(status: { code: number; message?: string }): unknown;
+  end(): void;
+}
+
+/** The attributes of tsactor's metrics. */
+type Attributes = Readonly<Record<string, string>>;
+
 /** The instruments of tsactor, made once the API is loaded. */
 interface Instruments {
   readonly api: typeof OtelApi;
@@ -43,11 +58,6 @@ let options: TelemetryOptions = {};
 
 /** The key under which @opentelemetry/api (major version 1) keeps its registered globals. */
 const GLOBAL_KEY = Symbol.for('opentelemetry.js.api.1');
-
-/** @internal the instruments, or null while telemetry is off */
-export function instruments(): Instruments | null {
-  return otel;
-}
 
 /** @internal the options given to enableTelemetry (the threads runtime passes workerSetup on) */
 export function telemetryOptions(): Readonly<TelemetryOptions> | null {
@@ -126,15 +136,15 @@ export function detectTelemetry(): void {
 }
 
 /** Attributes of the metrics of one actor, made once per actor and kind. */
-const metricAttrs = new WeakMap<ActorCell, [OtelApi.Attributes, OtelApi.Attributes]>();
+const metricAttrs = new WeakMap<ActorCell, [Attributes, Attributes]>();
 
 /** The runtime of the actor's host ('threads' in a worker thread, where no host lives). */
 function runtimeOf(cell: ActorCell): string {
   return router.hosts.get(cell.hostBase)?.context ?? 'threads';
 }
 
-/** @internal the attributes of an actor's metrics, for a tell or an ask */
-export function metricAttributes(cell: ActorCell, ask: boolean): OtelApi.Attributes {
+/** The attributes of an actor's metrics, for a tell or an ask. */
+function metricAttributes(cell: ActorCell, ask: boolean): Attributes {
   let a = metricAttrs.get(cell);
   if (a === undefined) {
     const base = { 'tsactor.actor.class': cell.def.name, 'tsactor.host': cell.hostBase, 'tsactor.runtime': runtimeOf(cell) };
@@ -148,7 +158,7 @@ export function metricAttributes(cell: ActorCell, ask: boolean): OtelApi.Attribu
 }
 
 /** @internal starts the span of a message `cell` handles (null when telemetry is off) */
-export function startSpan(cell: ActorCell, method: string, ask: boolean, parent: TraceContext | null): OtelApi.Span | null {
+export function startSpan(cell: ActorCell, method: string, ask: boolean, parent: TraceContext | null): SpanLike | null {
   const o = otel;
   if (o === null) return null;
   const api = o.api;
@@ -171,7 +181,7 @@ export function startSpan(cell: ActorCell, method: string, ask: boolean, parent:
 }
 
 /** @internal a message was handled (`seconds` after it started; `error` when it failed) */
-export function endSpan(span: OtelApi.Span | null, cell: ActorCell, ask: boolean, seconds: number, error: unknown): void {
+export function endSpan(span: SpanLike | null, cell: ActorCell, ask: boolean, seconds: number, error: unknown): void {
   const o = otel;
   if (o === null) return;
   if (span !== null) {
