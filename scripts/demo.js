@@ -111,6 +111,9 @@ async function main() {
       startMember('member-2', [urls[2], name, JSON.stringify(membership), String(ttl)]),
       startMember('member-3', [urls[3], name, JSON.stringify(membership), String(ttl)]),
     ]);
+    // this process's host, with the inspector (TSACTOR_INSPECTOR's port when set, else any free port)
+    await t.createHost(urls[0], { inspector: process.env.TSACTOR_INSPECTOR ? undefined : 0 });
+    log('main', `inspector (a live page of this host, its actors and its peers): ${t.inspectorUrls().join(' ')}`);
     cluster = await t.joinCluster({ name, url: urls[0], membership, kinds: [], ttl });
     while (cluster.members().filter((m) => m.kinds.includes('Cart')).length < 3) await t.sleep(0.05);
     log(

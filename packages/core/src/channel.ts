@@ -3,6 +3,8 @@
  * worker thread, a connection to a remote host.
  */
 import type { ActorDescription } from './actor/metadata';
+import { observing } from './observe/state';
+import { observeDeadLetter } from './observe/record';
 
 /** Where the answer of an ask goes. A Future is one; transports have their own. */
 export interface Reply {
@@ -109,6 +111,7 @@ export function setDeadLetterHandler(handler: DeadLetterHandler): DeadLetterHand
 
 /** @internal hands a dead letter to the handler (a throwing handler is ignored). */
 export function reportDeadLetter(letter: DeadLetter): void {
+  if (observing.on) observeDeadLetter(letter);
   try {
     deadLetterHandler(letter);
   } catch {

@@ -44,6 +44,11 @@ export type ActorErrorCode =
   | 'TLS_REQUIRED'
   | 'UNKNOWN_CONTEXT'
   | 'UNKNOWN_SCHEME'
+  // observation (OpenTelemetry, the inspector)
+  | 'TELEMETRY_UNAVAILABLE'
+  | 'INSPECTOR_UNAVAILABLE'
+  | 'INSPECTOR_UNPROTECTED'
+  | 'INSPECTOR_FAILED'
   // actor classes, methods and spawning
   | 'BAD_CLASS_SPEC'
   | 'BAD_DEFINITION'

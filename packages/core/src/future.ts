@@ -8,6 +8,8 @@ import type { Reply } from './channel';
 import { timeouts, type Deadline } from './timeouts';
 import type { ActorCell } from './actor/cell';
 import { currentCell } from './actor/current';
+import { observing } from './observe/state';
+import { observeTimeout } from './observe/record';
 
 /*
  * The state of a future. Plain number constants with literal types (not an enum object):
@@ -34,6 +36,7 @@ class Waiter implements Deadline {
     private readonly seconds: number,
   ) {}
   expire(): void {
+    if (observing.on) observeTimeout(this.future._target, this.future._method);
     this.future._dropWaiter(this);
     this.future._waitExpired(this.seconds);
     this.fail(this.future._timeoutError(this.seconds));

@@ -52,3 +52,5 @@ export {
 } from './host/registry';
 export { setContext, getContext, createHost, getHost, shutdown, serveForever, sleep, type ContextName } from './host/api';
 export type { HostOptions, HostProxy, Class } from './host/types';
+export { enableTelemetry, type TelemetryOptions } from './observe/telemetry';
+export { registerInspector, type InspectorPlugin, type InspectorOptions, type InspectorHandle } from './observe/inspector-hook';

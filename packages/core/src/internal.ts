@@ -162,3 +162,34 @@ export { isLoopback, authenticatesPeers, checkProtectedMode, stacksFor } from '.
 export { setContext, getContext, createHost, getHost, getLocalHost, shutdown, serveForever, sleep, type ContextName } from './host/api';
 export type { HostOptions, HostProxy, Class } from './host/types';
 export { adopt, isForeign } from './wire/realm';
+export {
+  observing,
+  setIncoming,
+  clearIncoming,
+  parentContext,
+  senderUrl,
+  currentTraceparent,
+  currentTracestate,
+  parseTraceparent,
+  formatTraceparent,
+  type TraceContext,
+} from './observe/state';
+export { enableTelemetry, telemetryOptions, type TelemetryOptions } from './observe/telemetry';
+export { recordRestart, recordPeer, peerStates, type PeerState } from './observe/record';
+export {
+  startStats,
+  actorStats,
+  forgetActor,
+  messageEdges,
+  recentEvents,
+  onObservedEvent,
+  type ActorStats,
+  type ObservedEvent,
+} from './observe/stats';
+export {
+  registerInspector,
+  inspectorOptionsOf,
+  type InspectorPlugin,
+  type InspectorOptions,
+  type InspectorHandle,
+} from './observe/inspector-hook';

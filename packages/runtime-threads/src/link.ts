@@ -20,6 +20,8 @@
  *   NAME code name                 (`code` stands for the method `name` from now on)
  *   CALL name payload rid          (runtime control; rid 0 when no answer is wanted)
  *   REPORT error info              (an error reported in a worker, for the main thread's handler)
+ *   TRACE traceparent sender       (only while observing: the trace context and sender of the
+ *                                   TELL, ASK, RTELL or RASK that follows)
  */
 import type { Transferable } from 'node:worker_threads';
 import {
@@ -38,7 +40,7 @@ import {
   type ErrorHandler,
   type Reply,
 } from '@tsactor/core/internal';
-import { adopt, isForeign } from '@tsactor/core/internal';
+import { adopt, isForeign, observing, clearIncoming, currentTraceparent, senderUrl, setIncoming } from '@tsactor/core/internal';
 
 export const TELL = 1;
 export const ASK = 2;
@@ -49,6 +51,7 @@ export const RASK = 6;
 export const CALL = 7;
 export const REPORT = 8;
 export const NAME = 9;
+export const TRACE = 10;
 
 /**
  * Slots after which a batch is posted at once instead of at the end of the microtask (about
@@ -151,8 +154,16 @@ export class Link {
 
   // ---- sending
 
+  /** While observing: the trace context and sender of the message pushed next. */
+  private trace(): void {
+    const tp = currentTraceparent();
+    const sender = senderUrl();
+    if (tp !== '' || sender !== '') this.out.push(TRACE, tp, sender);
+  }
+
   tell(handle: number, method: string, args: unknown[]): void {
     const code = this.code(method);
+    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
     const out = this.out;
     const n = args.length;
     out.push(TELL, handle, code, n);
@@ -162,6 +173,7 @@ export class Link {
 
   ask(handle: number, method: string, args: unknown[], reply: Reply): void {
     const code = this.code(method);
+    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
     const out = this.out;
     const n = args.length;
     out.push(ASK, handle, code, this.track(reply), n);
@@ -171,12 +183,14 @@ export class Link {
 
   routeTell(url: string, desc: ActorDescription, method: string, args: unknown): void {
     const code = this.code(method);
+    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
     this.out.push(RTELL, url, desc, code, args);
     this.schedule();
   }
 
   routeAsk(url: string, desc: ActorDescription, method: string, args: unknown, reply: Reply): void {
     const code = this.code(method);
+    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
     this.out.push(RASK, url, desc, code, args, this.track(reply));
     this.schedule();
   }
@@ -390,6 +404,11 @@ export class Link {
           case REPORT:
             h.report(this, this.adopted(batch[at + 1]), this.adopted(batch[at + 2]) as ReportInfo);
             break;
+          case TRACE:
+            // the message that follows is handed over as the child of this context
+            observing.on = true;
+            setIncoming(batch[at + 1] as string, '', batch[at + 2] as string);
+            continue;
           default:
             throw new ActorError(`malformed batch from ${this.peer}: unknown opcode ${String(op)}`, { code: 'MALFORMED' });
         }
@@ -397,6 +416,7 @@ export class Link {
         reportError(e, { actor: this.peer, method: 'message from another thread', kind: 'internal' });
         if (size === 0) return;
       }
+      if (observing.on) clearIncoming();
     }
   }
 
@@ -442,6 +462,7 @@ function sizeAt(batch: unknown[], i: number): number {
     case ERR:
     case REPORT:
     case NAME:
+    case TRACE:
       return 3;
     case RTELL:
       return 5;

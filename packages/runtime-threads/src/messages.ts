@@ -15,6 +15,12 @@ export interface WorkerInit {
   readonly timeout: number | null;
   /** ports to the workers already running */
   readonly peers: ReadonlyArray<{ readonly index: number; readonly port: MessagePort }>;
+  /**
+   * set when the main thread observes (OpenTelemetry or an inspector): the worker passes
+   * trace contexts on, and with `telemetry` records spans through its own providers,
+   * registered by the module `setup` (loaded first) when there is one
+   */
+  readonly observe?: { readonly telemetry: boolean; readonly setup: string | null } | null;
 }
 
 /** main -> worker 'spawn' */

@@ -31,6 +31,8 @@ import {
   type SpawnRequest,
   type SpawnedActor,
   type StopReason,
+  observing,
+  telemetryOptions,
 } from '@tsactor/core/internal';
 import { locateClass } from './class-locator';
 import { Link, LinkChannel, LinkReply, encodeOptions, type LinkHandler, type ReportInfo } from './link';
@@ -261,6 +263,7 @@ export class ThreadRuntime implements Runtime, LinkHandler {
       hostId: this.host.id,
       timeout: this.timeout,
       peers,
+      observe: observing.on ? { telemetry: telemetryOptions() !== null, setup: telemetryOptions()?.workerSetup ?? null } : null,
     };
     const worker = startWorker(BOOT, {
       workerData: { tsactorBoot: getBootConfig(), init },

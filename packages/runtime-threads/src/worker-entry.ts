@@ -30,6 +30,8 @@ import {
   type ActorChannel,
   type EncodeOptions,
   type Reply,
+  enableTelemetry,
+  observing,
 } from '@tsactor/core/internal';
 import { loadClass } from './class-locator';
 import { Link, LinkChannel, LinkReply, encodeArgs, encodeOptions, failMessage, wireDesc, type LinkHandler } from './link';
@@ -50,6 +52,25 @@ import { markThreadsWorker } from './worker-state';
 markThreadsWorker();
 
 const init = (workerData as { init: WorkerInit }).init;
+startObserving(init.observe ?? null);
+
+/**
+ * The main thread observes: this worker passes trace contexts on and, with telemetry,
+ * loads the application's setup module (which registers this thread's providers) and
+ * records spans and metrics through them.
+ */
+function startObserving(observe: WorkerInit['observe']): void {
+  if (observe === null || observe === undefined) return;
+  observing.on = true;
+  if (!observe.telemetry) return;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the application's module, named by enableTelemetry({ workerSetup })
+    if (observe.setup !== null) require(observe.setup);
+    enableTelemetry();
+  } catch (e) {
+    reportError(toError(e), { actor: init.hostUrl, method: 'telemetry setup of a worker thread', kind: 'internal' });
+  }
+}
 const timeout = init.timeout;
 const hostAddress: ActorAddress = { url: init.hostUrl, base: init.hostBase, id: init.hostId, desc: HOST_DESCRIPTION };
 const CONTROL: EncodeOptions = { refs: false, where: 'the threads runtime' };

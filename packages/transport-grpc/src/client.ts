@@ -18,6 +18,7 @@ import {
   measureEnvelope,
   encodeFrame,
   packCall,
+  recordPeer,
   failCall,
   reportError,
   router,
@@ -253,6 +254,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     }
     if (frame.welcome !== null && this.state === CONNECTING) {
       this.state = READY;
+      recordPeer(this.base, true, 'grpc');
       this.wakeWaiters();
       this.failures = 0;
       this.downError = null;
@@ -316,6 +318,7 @@ export class GrpcChannel implements ActorChannel, Beating {
   private fail(error: Error): void {
     if (this.state === CLOSED || this.state === DOWN || this.state === IDLE) return;
     const wasReady = this.state === READY;
+    if (wasReady) recordPeer(this.base, false, 'grpc');
     void this.teardown(false);
     this.state = DOWN;
     this.wakeWaiters();

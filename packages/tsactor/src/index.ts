@@ -19,23 +19,27 @@
  * await shutdown();
  * ```
  */
-import { registerRuntime, hasRuntime, registerTransport, getTransport } from '@tsactor/core/internal';
+import { registerRuntime, hasRuntime, registerTransport, getTransport, registerInspector } from '@tsactor/core/internal';
 import { asyncRuntime } from '@tsactor/runtime-async';
 import { threadsRuntime } from '@tsactor/runtime-threads';
 import type * as GrpcPackage from '@tsactor/transport-grpc';
 import type * as AmqpPackage from '@tsactor/transport-amqp';
 import type * as ClusterPackage from '@tsactor/cluster';
+import type * as InspectorPackage from '@tsactor/inspector';
 import { lazyTransport } from './lazy-transport';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = (): typeof GrpcPackage => require('@tsactor/transport-grpc') as typeof GrpcPackage;
 const amqp = (): typeof AmqpPackage => require('@tsactor/transport-amqp') as typeof AmqpPackage;
 const cluster = (): typeof ClusterPackage => require('@tsactor/cluster') as typeof ClusterPackage;
+const inspector = (): typeof InspectorPackage => require('@tsactor/inspector') as typeof InspectorPackage;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 if (!hasRuntime('async')) registerRuntime(asyncRuntime);
 if (!hasRuntime('threads')) registerRuntime(threadsRuntime);
 if (getTransport('grpc') === undefined) registerTransport(lazyTransport(['grpc', 'grpcs'], () => grpc().grpcTransport));
+// the inspector is loaded only when a host asks for one
+registerInspector({ attach: (host, options) => inspector().inspectorPlugin.attach(host, options) });
 if (getTransport('amqp') === undefined) registerTransport(lazyTransport(['amqp'], () => amqp().amqpTransport));
 
 export {
@@ -72,8 +76,12 @@ export {
   setDeadLetterHandler,
   registerRuntime,
   registerTransport,
+  registerInspector,
+  enableTelemetry,
 } from '@tsactor/core/internal';
 export type {
+  TelemetryOptions,
+  InspectorOptions,
   Proxy,
   HostProxy,
   HostOptions,
@@ -107,4 +115,12 @@ export type { Cluster, ClusterOptions, ClusterEvents, Member, MemberStatus, Memb
  */
 export function joinCluster(options: ClusterPackage.ClusterOptions): Promise<ClusterPackage.Cluster> {
   return cluster().joinCluster(options);
+}
+
+/**
+ * The addresses of the inspectors running in this process (started by
+ * `createHost(url, { inspector: port })` or TSACTOR_INSPECTOR); empty when none runs.
+ */
+export function inspectorUrls(): string[] {
+  return inspector().inspectorUrls();
 }

@@ -214,6 +214,7 @@ describe('tsactor installed from its packed packages', () => {
       [
         '@tsactor/cluster',
         '@tsactor/core',
+        '@tsactor/inspector',
         '@tsactor/runtime-async',
         '@tsactor/runtime-threads',
         '@tsactor/transport-amqp',

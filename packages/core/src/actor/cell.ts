@@ -18,6 +18,9 @@ import type { HostProxy } from '../host/types';
 import { OVERFLOW_DROP_OLDEST, OVERFLOW_REJECT, type StopReason } from './options';
 import { callHook, isThenable as isPromiseLike, reportHookError, TERMINATED } from './lifecycle';
 import { supervise, type SupervisorState } from './supervision';
+// ---- observation (OpenTelemetry, inspector): one hook in put and one in invoke, see ../observe/cell-hook.ts
+import { observing } from '../observe/state';
+import { invokeObserving, observeQueued } from '../observe/cell-hook';
 
 /*
  * The lifecycle of a cell. Plain number constants with literal types (not an enum object):
@@ -51,8 +54,8 @@ const ASK = 1;
 const TELL_ONE = 2;
 /** a future callback: the args slot holds [future]; any method of the actor may be named */
 const CALLBACK = 3;
-/** The kind of a mailbox entry. */
-type MessageKind = typeof TELL | typeof ASK | typeof TELL_ONE | typeof CALLBACK;
+/** The kind of a mailbox entry (@internal: for the observer hook). */
+export type MessageKind = typeof TELL | typeof ASK | typeof TELL_ONE | typeof CALLBACK;
 
 /** An ask to a @Ref method: proxies in its answer are re-made for the asking actor. */
 function remakeResultRefs(reply: Future): void {
@@ -70,6 +73,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 
 /** A cell is also the SpawnedActor a runtime returns for it (no wrapper object or closures per actor). */
 export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActorFields {
+  /** @internal the kinds of mailbox entries, for the observer hook */
+  static readonly KIND = { TELL, ASK, TELL_ONE, CALLBACK } as const;
+
   queued = false;
   private state: CellState = IDLE;
   private idleWaiters: Array<() => void> | null = null;
@@ -139,6 +145,11 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     return this.def;
   }
 
+  /** the number of messages waiting in the mailbox */
+  get depth(): number {
+    return this.mailbox === null ? 0 : this.mailbox.size;
+  }
+
   get runnable(): boolean {
     return this.state === QUEUED && this.mailbox !== null && this.mailbox.size > 0;
   }
@@ -172,6 +183,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       this.refuse(method, reply, kind, this.stoppedError(method));
       return;
     }
+    if (observing.on) args = observeQueued(args, kind); // observation hook
     const mailbox = (this.mailbox ??= new Mailbox<Reply, MessageKind>(4));
     if (this.capacity !== 0 && mailbox.size >= this.capacity && !this.overflow(mailbox, method, reply, kind)) return;
     mailbox.push(method, args, reply, kind);
@@ -204,7 +216,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   run(budget: number): number {
     let n = 0;
     const mailbox = this.mailbox;
-    if (mailbox !== null) while (n < budget && this.state === QUEUED && mailbox.shift(this.invoke, this)) n++;
+    // observation hook: while observing, messages go through invokeObserving (checked once per run)
+    const handle = observing.on ? invokeObserving : this.invoke;
+    if (mailbox !== null) while (n < budget && this.state === QUEUED && mailbox.shift(handle, this)) n++;
     if (this.state === QUEUED && (mailbox === null || mailbox.size === 0)) this.state = IDLE;
     if (this.idleWaiters !== null && this.state !== QUEUED) this.notifyIdle();
     return n;
@@ -370,8 +384,11 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     else reportError(error, { actor: this.url, method, kind: kind === CALLBACK ? 'callback' : 'tell' });
   }
 
-  /** handles one message (a method, not a closure per cell: an idle actor stays small) */
-  private invoke(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
+  /**
+   * @internal handles one message (a method, not a closure per cell: an idle actor stays
+   * small); the observer hook calls it with the message unwrapped
+   */
+  invoke(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
     // a one-argument tell names a method of the actor (checked by tell1): no lookup of its
     // flags; a callback may name any method of the actor
     const flags = kind === TELL_ONE ? undefined : this.def.methods[method];

@@ -9,6 +9,8 @@ import { LocalHost } from './host';
 import { router } from './router';
 import type { HostOptions, HostProxy } from './types';
 import { clock } from '../clock';
+import { detectTelemetry } from '../observe/telemetry';
+import { attachInspector, inspectorOptionsOf } from '../observe/inspector-hook';
 
 setResolver(router.resolve);
 
@@ -104,6 +106,8 @@ export async function createHost(url: string = 'local://local:6666/host', option
   if (options.timeout !== undefined && !(options.timeout >= 0)) {
     throw new TypeError(`createHost: options.timeout must be a non-negative number of seconds, got ${String(options.timeout)}`);
   }
+  const inspector = inspectorOptionsOf(options.inspector, url);
+  detectTelemetry();
   host.runtime = getRuntime(ctx).create(host);
   router.hosts.set(host.base, host);
   router.closed.delete(host.base);
@@ -115,6 +119,16 @@ export async function createHost(url: string = 'local://local:6666/host', option
       host.closed = true;
       await host.runtime.shutdown().catch(() => undefined);
       throw e instanceof HostError ? e : new HostError(`cannot serve the host at ${url}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  if (inspector !== null) {
+    try {
+      const handle = await attachInspector(host, inspector);
+      // the host's timers are cancelled when it shuts down: the inspector is let go with them
+      host.timers.add({ cancel: () => void handle.detach() });
+    } catch (e) {
+      await host.close().catch(() => undefined);
+      throw e;
     }
   }
   return host.proxy() as unknown as HostProxy;

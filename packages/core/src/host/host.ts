@@ -258,6 +258,11 @@ export class LocalHost implements HostBinding {
     if (t !== null) deathWatch.remove(t.address.url, w.addr.url);
   }
 
+  /** @internal the host's actors, for observation (the inspector, the mailbox depth gauge) */
+  *inspectActors(): Iterable<{ readonly id: string; readonly address: ActorAddress; readonly cell: ActorCell | null }> {
+    for (const [id, e] of this.actors) yield { id, address: e.address, cell: e.actor.cell };
+  }
+
   describe(id: string): ActorDescription {
     const t = this.target(id);
     if (t === null) throw new NotFoundError(`no actor '${id}' on host ${this.url}`);

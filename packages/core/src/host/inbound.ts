@@ -23,6 +23,7 @@ import { limitsForSize, type WireLimits } from '../wire/limits';
 import { resolveRemoteSpawnClass } from './resolve-class';
 import { splitUrl } from '../wire/codec';
 import type { HostBinding } from './registry';
+import { clearIncoming, observing, setIncoming } from '../observe/state';
 
 /** The kinds of the envelope that answers an ask. */
 export type AnswerKind = typeof EnvelopeKind.RESULT | typeof EnvelopeKind.ERROR;
@@ -206,8 +207,10 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
       : port.tellReply !== undefined
         ? port.tellReply(context, env, t.address.url)
         : null;
+  if (observing.on) setIncoming(env.traceparent, env.tracestate, env.sender);
   if (t.cell !== null) t.cell.enqueue(env.method, args, reply);
   else t.channel.send(t.address, env.method, args, reply);
+  if (observing.on) clearIncoming();
 }
 
 /**

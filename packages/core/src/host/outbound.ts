@@ -8,6 +8,7 @@ import { REF } from '../actor/metadata';
 import { EnvelopeKind, type OutgoingEnvelope, type PackedValue } from '../wire/frame';
 import { packValueText } from '../wire/value';
 import { isHostAddress } from './host-address';
+import { currentTraceparent, currentTracestate, observing, senderUrl } from '../observe/state';
 
 const own = Object.prototype.hasOwnProperty;
 
@@ -41,7 +42,10 @@ export function packCall(target: ActorAddress, method: string, args: unknown[], 
     args: packed,
     ctorArgs,
     value: null,
-    sender,
+    // the sender and its trace context travel while something observes (else '': nothing is written)
+    sender: sender === '' && observing.on ? senderUrl() : sender,
+    traceparent: observing.on ? currentTraceparent() : '',
+    tracestate: observing.on ? currentTracestate() : '',
   };
 }
 

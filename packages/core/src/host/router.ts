@@ -86,6 +86,15 @@ export class Router {
     return ch;
   };
 
+  /** @internal the peers this process's hosts opened channels to: [from base ('' outside hosts), peer base] */
+  *outboundPeers(): Iterable<[string, string]> {
+    for (const [key, ch] of this.outbound) {
+      if (!ch.alive) continue;
+      const i = key.indexOf('>');
+      yield [key.slice(0, i), key.slice(i + 1)];
+    }
+  }
+
   /** Closes every outbound connection of every transport. */
   async closeOutbound(): Promise<void> {
     this.outbound.clear();

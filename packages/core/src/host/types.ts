@@ -1,5 +1,6 @@
 import type { Future } from '../future';
 import type { Proxy } from '../actor/proxy';
+import type { InspectorOptions } from '../observe/inspector-hook';
 
 /** A class whose instances are actors. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -36,6 +37,13 @@ export interface HostOptions {
   insecure?: boolean;
   /** send error stacks to peers that did not prove the token or a client certificate (default false) */
   exposeStacks?: boolean;
+  /**
+   * Serve the inspector, a live web page of this process's hosts and actors, on this port
+   * of 127.0.0.1 (or `{ port, address }`: another address only for a host with a `token`,
+   * which requests must then carry). Default: the environment variable TSACTOR_INSPECTOR
+   * (a port, or address:port); false: none even when it is set.
+   */
+  inspector?: number | false | InspectorOptions;
 }
 
 /** A proxy to a host. The host is an actor too: its proxy can travel to other hosts. */

@@ -27,6 +27,10 @@ export interface Envelope {
   ctorArgs: Uint8Array | null;
   value: Uint8Array | null;
   sender: string;
+  /** the W3C traceparent of the sending span ('' or absent: none) */
+  traceparent?: string;
+  /** the W3C tracestate that goes with it ('' or absent: none) */
+  tracestate?: string;
 }
 
 /** The first frame a client sends on a stream (message Hello). */
@@ -84,6 +88,10 @@ export interface OutgoingEnvelope {
   ctorArgs: PackedValue | null;
   value: PackedValue | null;
   sender: string;
+  /** the W3C traceparent of the sending span ('' or absent: none) */
+  traceparent?: string;
+  /** the W3C tracestate that goes with it ('' or absent: none) */
+  tracestate?: string;
 }
 
 // ---------------------------------------------------------------- writing
@@ -168,6 +176,8 @@ export class EnvelopeSizes {
   args = 0;
   ctorArgs = 0;
   value = 0;
+  traceparent = 0;
+  tracestate = 0;
   /** the encoded size of the whole envelope */
   total = 0;
 }
@@ -183,6 +193,9 @@ export function measureEnvelope(e: OutgoingEnvelope, into?: EnvelopeSizes): numb
   const args = packedLength(e.args);
   const ctorArgs = packedLength(e.ctorArgs);
   const value = packedLength(e.value);
+  // absent or '' in every envelope of a process that does not trace: nothing is measured
+  const traceparent = e.traceparent === undefined ? 0 : strLength(e.traceparent);
+  const tracestate = e.tracestate === undefined ? 0 : strLength(e.tracestate);
   const total =
     (e.kind !== 0 ? 1 + varintSize(e.kind) : 0) +
     (e.id !== 0 ? 1 + varintSize(e.id) : 0) +
@@ -191,7 +204,9 @@ export function measureEnvelope(e: OutgoingEnvelope, into?: EnvelopeSizes): numb
     lenField(args) +
     lenField(ctorArgs) +
     lenField(value) +
-    lenField(sender);
+    lenField(sender) +
+    lenField(traceparent) +
+    lenField(tracestate);
   if (into !== undefined) {
     into.envelope = e;
     into.target = target;
@@ -200,6 +215,8 @@ export function measureEnvelope(e: OutgoingEnvelope, into?: EnvelopeSizes): numb
     into.args = args;
     into.ctorArgs = ctorArgs;
     into.value = value;
+    into.traceparent = traceparent;
+    into.tracestate = tracestate;
     into.total = total;
   }
   return total;
@@ -221,6 +238,8 @@ export function writeEnvelope(buf: Buffer, pos: number, e: OutgoingEnvelope, siz
   if (sizes.ctorArgs > 0) pos = putPacked(buf, pos, 6, e.ctorArgs!, sizes.ctorArgs);
   if (sizes.value > 0) pos = putPacked(buf, pos, 7, e.value!, sizes.value);
   if (sizes.sender > 0) pos = putString(buf, pos, 8, e.sender, sizes.sender);
+  if (sizes.traceparent > 0) pos = putString(buf, pos, 9, e.traceparent!, sizes.traceparent);
+  if (sizes.tracestate > 0) pos = putString(buf, pos, 10, e.tracestate!, sizes.tracestate);
   return pos;
 }
 
@@ -365,9 +384,31 @@ class Reader {
   }
 }
 
+/** The longest traceparent or tracestate decoded (W3C caps tracestate at 512 characters). */
+const MAX_TRACE_FIELD = 512;
+
+/** The length of the length-delimited field at the reader's position, without moving it. */
+function peekLength(r: Reader): number {
+  const at = r.pos;
+  const len = r.varint();
+  r.pos = at;
+  return len;
+}
+
 function decodeEnvelopeAt(buf: Buffer, start: number, end: number): Envelope {
   const r = new Reader(buf, start, end);
-  const e: Envelope = { kind: 0, id: 0, target: '', method: '', args: null, ctorArgs: null, value: null, sender: '' };
+  const e: Envelope = {
+    kind: 0,
+    id: 0,
+    target: '',
+    method: '',
+    args: null,
+    ctorArgs: null,
+    value: null,
+    sender: '',
+    traceparent: '',
+    tracestate: '',
+  };
   while (r.pos < end) {
     const key = r.varint();
     const field = Math.floor(key / 8);
@@ -404,6 +445,17 @@ function decodeEnvelopeAt(buf: Buffer, start: number, end: number): Envelope {
       case 8:
         if (wire !== 2) throw malformed('Envelope.sender has the wrong wire type');
         e.sender = r.string();
+        break;
+      case 9:
+        if (wire !== 2) throw malformed('Envelope.traceparent has the wrong wire type');
+        // a valid traceparent is 55 characters: a longer one is not decoded (and not used)
+        if (peekLength(r) > MAX_TRACE_FIELD) r.skip(wire);
+        else e.traceparent = r.string();
+        break;
+      case 10:
+        if (wire !== 2) throw malformed('Envelope.tracestate has the wrong wire type');
+        if (peekLength(r) > MAX_TRACE_FIELD) r.skip(wire);
+        else e.tracestate = r.string();
         break;
       default:
         r.skip(wire);
