@@ -5,6 +5,7 @@
  * connection: when the stream ends or the peer goes silent, pending asks reject with
  * HostDownError at once; the next message after a (jittered, growing) backoff connects again.
  */
+import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import {
   ActorError,
@@ -13,12 +14,15 @@ import {
   askOwner,
   HostDownError,
   HostError,
+  MailboxFullError,
   WIRE_VERSION,
   decodeFrame,
   measureEnvelope,
   encodeFrame,
   packCall,
   failCall,
+  onAskAbandoned,
+  reportDeadLetter,
   reportError,
   unpackError,
   unpackValue,
@@ -33,8 +37,9 @@ import {
   type Reply,
 } from '@tsactor/core/internal';
 import { connectPath } from './service';
-import { settings, grpcOptions } from './config';
+import { settings, grpcOptions, queueBound } from './config';
 import { Outbox, heartbeat, type Beating } from './outbox';
+import { Ledger, readAck } from './ledger';
 
 /*
  * The lifecycle of a channel: IDLE -> CONNECTING -> READY, back to DOWN when the connection
@@ -59,6 +64,13 @@ function methodOf(reply: Reply): string {
 
 const identity = (b: Buffer): Buffer => b;
 
+/** The gRPC metadata key that names a sender's session (see ledger.ts). */
+export const SESSION_KEY = 'tsactor-session';
+
+function newSession(): string {
+  return randomBytes(12).toString('base64url');
+}
+
 /** 'host:port' of a grpc:// or grpcs:// base URL; HostError when it has no port. */
 export function parseBase(base: string): { scheme: 'grpc' | 'grpcs'; authority: string; port: number; hostname: string } {
   const m = /^(grpcs?):\/\/(\[[^\]]+\]|[^/:]+):(\d+)\/$/.exec(base);
@@ -79,8 +91,17 @@ export class GrpcChannel implements ActorChannel, Beating {
   private state: ChannelState = IDLE;
   private client: grpc.Client | null = null;
   private call: grpc.ClientDuplexStream<Buffer, Buffer> | null = null;
-  private readonly outbox = new Outbox(null);
+  /** the frames written in this session, to learn which tells the peer never received */
+  private readonly ledger = new Ledger();
+  private readonly outbox = new Outbox(null, this.ledger);
   private readonly pending = new Map<number, Reply>();
+  private session = newSession();
+  /** a reconnection that only learns the fate of tells written before a lost connection */
+  private resolveTimer: NodeJS.Timeout | null = null;
+  /** an ask whose waits all timed out: its entry goes (no answer is expected any more) */
+  private readonly abandon = (id: number): void => {
+    this.pending.delete(id);
+  };
   private nextId = 1;
   private lastRx = 0;
   private connectDeadline = 0;
@@ -114,6 +135,25 @@ export class GrpcChannel implements ActorChannel, Beating {
   /** asks waiting for their answer */
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** bytes of messages queued for the peer and not yet taken by the stream */
+  get queuedBytes(): number {
+    return this.outbox.queuedBytes;
+  }
+
+  /** tells written to the peer that it has not acknowledged yet */
+  get unconfirmedTells(): number {
+    return this.ledger.unconfirmed;
+  }
+
+  /**
+   * true while the peer is connected but has been silent for more than a few heartbeats:
+   * it may be busy (a long synchronous method) or gone; it is declared down only after
+   * `heartbeatTimeout`.
+   */
+  get suspected(): boolean {
+    return this.state === READY && performance.now() - this.lastRx > 5 * settings.heartbeatInterval * 1000;
   }
 
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
@@ -164,8 +204,24 @@ export class GrpcChannel implements ActorChannel, Beating {
       );
       return;
     }
-    if (reply !== null) this.pending.set(id, reply);
+    if (this.outbox.queuedBytes + size > queueBound()) {
+      this.overflow(reply, target, method);
+      return;
+    }
+    if (reply !== null) {
+      this.pending.set(id, reply);
+      onAskAbandoned(reply, id, this.abandon);
+    }
     this.outbox.add(env, size, reply === null);
+  }
+
+  /** The peer does not take what is queued for it: an ask rejects with MailboxFullError, a tell is a dead letter. */
+  private overflow(reply: Reply | null, target: ActorAddress, method: string): void {
+    const error = new MailboxFullError(
+      `${method}() of ${target.url} not sent: ${this.outbox.queuedBytes} bytes are already queued for host ${this.base}, which does not read them fast enough (limit ${queueBound()} bytes, maxQueuedBytes); slow down or wait for answers`,
+    );
+    if (reply !== null) reply.reject(error);
+    else reportDeadLetter({ target: target.url, method, kind: 'tell', reason: 'overflow', count: 1, error });
   }
 
   private refuse(reply: Reply | null, target: ActorAddress, method: string, error: unknown): void {
@@ -191,6 +247,7 @@ export class GrpcChannel implements ActorChannel, Beating {
 
   private open(): void {
     this.state = CONNECTING;
+    this.welcomed = false;
     this.peerMax = settings.maxMessageSize;
     const client = new grpc.Client(this.target.authority, this.credentials(), {
       ...grpcOptions(),
@@ -199,7 +256,9 @@ export class GrpcChannel implements ActorChannel, Beating {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
     });
-    const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata(), {});
+    const metadata = new grpc.Metadata();
+    metadata.set(SESSION_KEY, this.session);
+    const call = client.makeBidiStreamRequest(connectPath, identity, identity, metadata, {});
     this.client = client;
     this.call = call;
     this.lastRx = performance.now();
@@ -233,6 +292,11 @@ export class GrpcChannel implements ActorChannel, Beating {
 
   private receive(buf: Buffer): void {
     this.lastRx = performance.now();
+    const ack = buf[0] === 0x30 ? readAck(buf) : -1;
+    if (ack >= 0) {
+      this.acknowledged(ack);
+      return;
+    }
     let frame: Frame;
     try {
       frame = decodeFrame(buf);
@@ -250,15 +314,39 @@ export class GrpcChannel implements ActorChannel, Beating {
       return;
     }
     if (frame.welcome !== null && this.state === CONNECTING) {
-      this.state = READY;
-      this.wakeWaiters();
-      this.failures = 0;
-      this.downError = null;
+      // ready once the resume count (the ack frame right after the Welcome) has come
       if (frame.welcome.maxMessageSize > 0) this.peerMax = Math.min(settings.maxMessageSize, frame.welcome.maxMessageSize);
-      const call = this.call!;
-      this.outbox.attach({ write: (f) => call.write(f) });
+      this.welcomed = true;
     }
     for (const env of frame.batch) this.answer(env);
+  }
+
+  private welcomed = false;
+
+  /** An ack frame: the first after the Welcome gives the resume count, the next ones confirm what arrived. */
+  private acknowledged(n: number): void {
+    if (this.state === READY) {
+      this.ledger.ack(n);
+      return;
+    }
+    if (this.state !== CONNECTING || !this.welcomed) return;
+    const lost = this.ledger.resume(n);
+    if (lost > 0) {
+      reportDeadLetter({
+        target: this.base,
+        method: '',
+        kind: 'tell',
+        reason: 'connection-lost',
+        count: lost,
+        error: new HostDownError(`${lost} tell(s) written to host ${this.base} did not reach it before the connection was lost`),
+      });
+    }
+    this.state = READY;
+    this.wakeWaiters();
+    this.failures = 0;
+    this.downError = null;
+    const call = this.call!;
+    this.outbox.attach({ write: (f) => call.write(f) });
   }
 
   private answer(env: Frame['batch'][number]): void {
@@ -275,7 +363,11 @@ export class GrpcChannel implements ActorChannel, Beating {
       return;
     }
     const reply = this.pending.get(env.id);
-    if (reply === undefined) return; // already rejected (connection failure) or unknown
+    if (reply === undefined) {
+      // the ask timed out (or the id is unknown): nobody waits for this answer
+      reportDeadLetter({ target: this.base, method: '', kind: 'answer', reason: 'timed-out', count: 1 });
+      return;
+    }
     this.pending.delete(env.id);
     const owner = askOwner(reply);
     const opts = owner === null ? this.decodeOpts : { owner, timeout: this.decodeOpts.timeout, limits: this.decodeOpts.limits };
@@ -310,11 +402,16 @@ export class GrpcChannel implements ActorChannel, Beating {
     if (now - this.outbox.lastWrite >= settings.heartbeatInterval * 1000) this.outbox.ping();
   }
 
-  /** The connection is lost: pending asks reject, queued tells are dropped, the next send reconnects after a backoff. */
+  /**
+   * The connection is lost: pending asks reject, queued tells are dead letters, the next
+   * send reconnects after a backoff. Tells written and not acknowledged are settled by a
+   * reconnection (see ledger.ts); when that fails too, they are dead letters.
+   */
   private fail(error: Error): void {
     if (this.state === CLOSED || this.state === DOWN || this.state === IDLE) return;
     const wasReady = this.state === READY;
-    this.teardown(false);
+    this.welcomed = false;
+    void this.teardown(false);
     this.state = DOWN;
     this.wakeWaiters();
     this.downError = error;
@@ -322,6 +419,46 @@ export class GrpcChannel implements ActorChannel, Beating {
     const delay = this.failures === 0 ? 0 : Math.min(100 * 2 ** (this.failures - 1), settings.maxBackoff * 1000);
     this.retryAt = performance.now() + delay * (0.5 + Math.random() * 0.5);
     this.rejectAll(error);
+    if (this.ledger.unconfirmed > 0) {
+      if (wasReady) this.scheduleResolve();
+      else this.giveUpUnconfirmed(error, 'host-down');
+    }
+  }
+
+  /** Reconnects (after the backoff) to learn which of the tells written before the loss arrived. */
+  private scheduleResolve(): void {
+    if (this.resolveTimer !== null) return;
+    this.resolveTimer = setTimeout(
+      () => {
+        this.resolveTimer = null;
+        if (this.state !== DOWN || this.ledger.unconfirmed === 0) return;
+        try {
+          this.open();
+        } catch (e) {
+          this.state = DOWN;
+          this.giveUpUnconfirmed(toError(e), 'host-down');
+        }
+      },
+      Math.max(0, this.retryAt - performance.now()),
+    );
+  }
+
+  /** The tells written and never confirmed are dead letters (they may or may not have arrived); a new session starts. */
+  private giveUpUnconfirmed(error: Error, reason: string): void {
+    const lost = this.ledger.reset();
+    this.session = newSession();
+    if (lost > 0) {
+      reportDeadLetter({
+        target: this.base,
+        method: '',
+        kind: 'tell',
+        reason,
+        count: lost,
+        error: new HostDownError(`${lost} tell(s) written to host ${this.base} were not confirmed by it: ${error.message}`, {
+          cause: error,
+        }),
+      });
+    }
   }
 
   private rejectAll(error: Error): void {
@@ -336,10 +473,13 @@ export class GrpcChannel implements ActorChannel, Beating {
       reply.reject(e);
     }
     if (dropped > 0) {
-      reportError(new HostDownError(`${dropped} tell(s) to host ${this.base} were not sent: ${error.message}`), {
-        actor: this.base,
-        method: 'send',
-        kind: 'internal',
+      reportDeadLetter({
+        target: this.base,
+        method: '',
+        kind: 'tell',
+        reason: 'connection-lost',
+        count: dropped,
+        error: new HostDownError(`${dropped} tell(s) to host ${this.base} were not sent: ${error.message}`, { cause: error }),
       });
     }
   }
@@ -350,7 +490,8 @@ export class GrpcChannel implements ActorChannel, Beating {
     for (const f of w) f();
   }
 
-  private teardown(graceful: boolean): Promise<void> {
+  /** Ends the stream; resolves true when the peer confirmed the end (so it received everything written). */
+  private teardown(graceful: boolean): Promise<boolean> {
     heartbeat.delete(this);
     this.outbox.attach(null);
     const call = this.call;
@@ -359,25 +500,25 @@ export class GrpcChannel implements ActorChannel, Beating {
     this.client = null;
     if (call === null) {
       client?.close();
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     if (!graceful) {
       call.cancel();
       client?.close();
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     // let what was written reach the peer: end our half and wait for the call to finish
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
         clearTimeout(timer);
         client?.close();
-        resolve();
+        resolve(ok);
       };
       const timer = setTimeout(() => {
         call.cancel();
-        done();
+        done(false);
       }, 1000);
-      call.once('status', done);
+      call.once('status', (st: grpc.StatusObject) => done(st.code === grpc.status.OK));
       call.once('error', () => undefined);
       call.end();
     });
@@ -398,8 +539,13 @@ export class GrpcChannel implements ActorChannel, Beating {
     if (wasOpen) this.outbox.flushNow();
     this.state = CLOSED;
     channels.delete(this);
+    if (this.resolveTimer !== null) clearTimeout(this.resolveTimer);
+    this.resolveTimer = null;
     const closing = this.teardown(wasOpen);
-    this.rejectAll(new HostDownError(`the connection to host ${this.base} was closed by shutdown()`));
-    await closing;
+    const error = new HostDownError(`the connection to host ${this.base} was closed by shutdown()`);
+    this.rejectAll(error);
+    // the peer ended the stream after reading all of it: everything written arrived
+    if (await closing) this.ledger.reset();
+    else this.giveUpUnconfirmed(error, 'shutdown');
   }
 }
