@@ -224,7 +224,12 @@ export class GrpcChannel implements ActorChannel, Beating {
     else reportDeadLetter({ target: target.url, method, kind: 'tell', reason: 'overflow', count: 1, error });
   }
 
+  /** An ask rejects with `error`; a tell that cannot go because the host is down or closed is a dead letter, other refusals are reported. */
   private refuse(reply: Reply | null, target: ActorAddress, method: string, error: unknown): void {
+    if (reply === null && (error instanceof HostDownError || (error instanceof HostError && error.code !== 'BAD_URL'))) {
+      reportDeadLetter({ target: target.url, method, kind: 'tell', reason: 'host-down', count: 1, error });
+      return;
+    }
     failCall(reply, target, method, error);
   }
 
