@@ -64,6 +64,9 @@ function methodOf(reply: Reply): string {
 
 const identity = (b: Buffer): Buffer => b;
 
+/** Connection attempts made to learn which tells written before a lost connection arrived, before they are reported as unconfirmed. */
+const RESOLVE_ATTEMPTS = 5;
+
 /** The gRPC metadata key that names a sender's session (see ledger.ts). */
 export const SESSION_KEY = 'tsactor-session';
 
@@ -425,8 +428,9 @@ export class GrpcChannel implements ActorChannel, Beating {
     this.retryAt = performance.now() + delay * (0.5 + Math.random() * 0.5);
     this.rejectAll(error);
     if (this.ledger.unconfirmed > 0) {
-      if (wasReady) this.scheduleResolve();
-      else this.giveUpUnconfirmed(error, 'host-down');
+      // a few attempts to learn what arrived; then they are reported as unconfirmed
+      if (this.failures < RESOLVE_ATTEMPTS) this.scheduleResolve();
+      else this.giveUpUnconfirmed(error, 'unconfirmed');
     }
   }
 
@@ -441,7 +445,7 @@ export class GrpcChannel implements ActorChannel, Beating {
           this.open();
         } catch (e) {
           this.state = DOWN;
-          this.giveUpUnconfirmed(toError(e), 'host-down');
+          this.giveUpUnconfirmed(toError(e), 'unconfirmed');
         }
       },
       Math.max(0, this.retryAt - performance.now()),
