@@ -386,6 +386,9 @@ class InboundConnection implements Beating, InboundPort<null> {
 /** The largest first frame (a Hello) read from a stream that has not authenticated. */
 const HELLO_MAX = 64 * 1024;
 
+/** Every server of this process that is not closed. */
+export const servers = new Set<GrpcServer>();
+
 /** The server of one grpc:// or grpcs:// host. */
 export class GrpcServer implements TransportServer {
   readonly connections = new Set<InboundConnection>();
@@ -462,7 +465,13 @@ export class GrpcServer implements TransportServer {
     return this.closing;
   }
 
+  /** the base URL of the host it serves */
+  get base(): string {
+    return this.host.base;
+  }
+
   private async doClose(): Promise<void> {
+    servers.delete(this);
     for (const c of [...this.connections]) c.close({ code: 'SHUTDOWN', message: `host ${this.host.base} was shut down` });
     // channels from this host, and channels of this process to it (their proxies then see the host as shut down)
     const outbound = [...channels].filter((ch) => ch.from?.base === this.host.base || ch.base === this.host.base).map((ch) => ch.close());
@@ -529,12 +538,14 @@ export async function listen(host: HostBinding): Promise<GrpcServer> {
   await checkPortFree(hostname, port);
   const server = new grpc.Server(grpcServerOptions());
   const s = new GrpcServer(host, server);
+  servers.add(s);
   server.addService(transportService, {
     Connect: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => s.add(call),
   });
   await new Promise<void>((resolve, reject) => {
     server.bindAsync(authority, creds, (err) => {
       if (err) {
+        servers.delete(s);
         server.forceShutdown();
         reject(
           /EADDRINUSE|address already in use|No address added/i.test(err.message)

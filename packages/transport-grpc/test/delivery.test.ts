@@ -133,7 +133,7 @@ test('connections cut mid-stream: every tell is handled or reported as a dead le
       },
       20,
       'every tell to be handled or reported',
-    ).catch((e) => {
+    ).catch((e: unknown) => {
       throw new Error(
         `${String(e)}: handled ${handled}, letters ${JSON.stringify(letters.reduce<Record<string, number>>((m, l) => ({ ...m, [l.reason]: (m[l.reason] ?? 0) + l.count }), {}))}, unconfirmed ${[...channels].map((c) => c.unconfirmedTells).join()}, cuts ${cuts}`,
       );
