@@ -129,7 +129,7 @@ test('wrong wire versions, truncated and oversized first frames are refused; the
         id: 1,
         target: 'peer',
         method: 'echo',
-        args: packValue(['x']),
+        args: packValue(['x'], { refs: false, where: 't' }),
         ctorArgs: null,
         value: null,
         sender: '',
@@ -139,7 +139,7 @@ test('wrong wire versions, truncated and oversized first frames are refused; the
   mid.write(frame.subarray(0, frame.length - 2));
   const notice = await mid.waitFor((f) => f.batch.find((e) => e.kind === EnvelopeKind.ERROR && e.id === 0), 'a notice');
   expect(unpackError(notice.value, { owner: null }).message).toMatch(/could not read a frame/);
-  const id = mid.ask('peer', 'echo', packValue(['still here']));
+  const id = mid.ask('peer', 'echo', packValue(['still here'], { refs: false, where: 't' }));
   expect((await mid.answer(id)).kind).toBe(EnvelopeKind.RESULT);
   expect(await ask()).toBeLessThan(1);
   for (const p of [version, truncated, big, over, mid]) p.close();
@@ -204,7 +204,7 @@ test('a peer that sends asks and never reads its answers: the host stops reading
   stream.pause(); // never read
   stream.write(grpcMessage(encodeFrame({ hello: { version: WIRE_VERSION, from: '', to: '', token: '' } })));
   // 20,000 asks each answered with 2 KiB: 40 MiB of answers if the host kept them all
-  const arg = packValue(['x'.repeat(2048)]);
+  const arg = packValue(['x'.repeat(2048)], { refs: false, where: 't' });
   let written = 0;
   let id = 1;
   const batchOf = (): Buffer => {
