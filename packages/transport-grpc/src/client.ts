@@ -516,7 +516,12 @@ export class GrpcChannel implements ActorChannel, Beating {
       client?.close();
       return Promise.resolve(false);
     }
-    // let what was written reach the peer: end our half and wait for the call to finish
+    // let what was written reach the peer: end our half and wait for the call to finish,
+    // reading the peer's last acknowledgement meanwhile
+    call.on('data', (buf: Buffer) => {
+      const n = buf[0] === 0x30 ? readAck(buf) : -1;
+      if (n >= 0) this.ledger.ack(n);
+    });
     return new Promise<boolean>((resolve) => {
       const done = (ok: boolean): void => {
         clearTimeout(timer);

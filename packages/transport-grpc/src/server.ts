@@ -370,6 +370,11 @@ class InboundConnection implements Beating, InboundPort<null> {
     try {
       const outbox = this.outbox;
       if (outbox !== null) {
+        // a last count, so that the sender knows everything it wrote arrived
+        if (this.session !== null) {
+          outbox.flushNow();
+          outbox.direct(encodeAck(this.session.received));
+        }
         if (wasOpen && close !== null) outbox.control({ close });
         else outbox.flushNow();
         outbox.attach(null);
