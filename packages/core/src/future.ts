@@ -37,9 +37,13 @@ class Waiter implements Deadline {
   ) {}
   expire(): void {
     if (observing.on) observeTimeout(this.future._target, this.future._method);
-    this.future._dropWaiter(this);
-    this.future._waitExpired(this.seconds);
-    this.fail(this.future._timeoutError(this.seconds));
+    const f = this.future;
+    f._dropWaiter(this);
+    f._waitExpired(this.seconds);
+    const e = f._timeoutError(this.seconds);
+    this.fail(e);
+    // a wait as long as the ask's own timeout (or longer) ends the ask; a shorter result(seconds) does not
+    if (f._onAbandon !== null && f._timeout !== null && this.seconds >= f._timeout) f._abandoned(e);
   }
 }
 
@@ -58,6 +62,10 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
   _transform: ((value: unknown) => unknown) | null = null;
   /** @internal told once when the ask is answered or given up (see {@link onAskSettled}) */
   private settledListener: AskSettledListener | null = null;
+  /** @internal set by a transport that keeps the ask in a table (see {@link onAskAbandoned}) */
+  _onAbandon: ((askId: number) => void) | null = null;
+  /** @internal the transport's id of the ask, passed to `_onAbandon` */
+  _askId = 0;
 
   constructor(
     /** @internal the target, for messages */ readonly _target: string,
@@ -194,6 +202,20 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
     l.askSettled();
   }
 
+  /**
+   * @internal A wait of the ask's own timeout (or longer) timed out: when nothing else waits
+   * for the answer (no waiter, no callback), the transport forgets the ask and the future
+   * fails with that TimeoutError.
+   */
+  _abandoned(error: TimeoutError): void {
+    if (this.state !== PENDING || this.waiter !== null || (this.waiters !== null && this.waiters.length > 0) || this.callbacks !== null)
+      return;
+    const hook = this._onAbandon!;
+    this._onAbandon = null;
+    hook(this._askId);
+    this.reject(error);
+  }
+
   /** @internal */
   _dropWaiter(w: Waiter): void {
     if (this.waiter === w) {
@@ -235,6 +257,22 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
       this.callbacks = null;
       for (const [cell, m] of callbacks) cell.callback(m, this);
     }
+  }
+}
+
+/**
+ * @internal For transports that keep asks in a table until their answer comes: when a
+ * wait for the answer of `reply` as long as the ask's own timeout (the proxy's, e.g.
+ * `await proxy.m()`) times out and nothing else waits for it (no other waiter, no
+ * addCallback), `hook(askId)` is called once and the future then fails with that
+ * TimeoutError, so the transport can drop its entry. A shorter `result(seconds)` leaves the
+ * ask going on. An ask nobody waits for, or without a timeout, is kept until answered or
+ * its connection fails. Does nothing when `reply` is not a Future.
+ */
+export function onAskAbandoned(reply: Reply, askId: number, hook: (askId: number) => void): void {
+  if (reply instanceof Future) {
+    reply._askId = askId;
+    reply._onAbandon = hook;
   }
 }
 

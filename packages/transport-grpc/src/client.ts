@@ -5,6 +5,7 @@
  * connection: when the stream ends or the peer goes silent, pending asks reject with
  * HostDownError at once; the next message after a (jittered, growing) backoff connects again.
  */
+import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import {
   ActorError,
@@ -13,6 +14,7 @@ import {
   askOwner,
   HostDownError,
   HostError,
+  MailboxFullError,
   WIRE_VERSION,
   decodeFrame,
   measureEnvelope,
@@ -20,6 +22,8 @@ import {
   packCall,
   recordPeer,
   failCall,
+  onAskAbandoned,
+  reportDeadLetter,
   reportError,
   router,
   unpackError,
@@ -35,8 +39,9 @@ import {
   type Reply,
 } from '@tsactor/core/internal';
 import { connectPath } from './service';
-import { settings, grpcOptions } from './config';
+import { settings, grpcOptions, queueBound } from './config';
 import { Outbox, heartbeat, type Beating } from './outbox';
+import { Ledger, readAck } from './ledger';
 
 /*
  * The lifecycle of a channel: IDLE -> CONNECTING -> READY, back to DOWN when the connection
@@ -61,6 +66,16 @@ function methodOf(reply: Reply): string {
 
 const identity = (b: Buffer): Buffer => b;
 
+/** Connection attempts made to learn which tells written before a lost connection arrived, before they are reported as unconfirmed. */
+const RESOLVE_ATTEMPTS = 5;
+
+/** The gRPC metadata key that names a sender's session (see ledger.ts). */
+export const SESSION_KEY = 'tsactor-session';
+
+function newSession(): string {
+  return randomBytes(12).toString('base64url');
+}
+
 /** 'host:port' of a grpc:// or grpcs:// base URL; HostError when it has no port. */
 export function parseBase(base: string): { scheme: 'grpc' | 'grpcs'; authority: string; port: number; hostname: string } {
   const m = /^(grpcs?):\/\/(\[[^\]]+\]|[^/:]+):(\d+)\/$/.exec(base);
@@ -81,8 +96,17 @@ export class GrpcChannel implements ActorChannel, Beating {
   private state: ChannelState = IDLE;
   private client: grpc.Client | null = null;
   private call: grpc.ClientDuplexStream<Buffer, Buffer> | null = null;
-  private readonly outbox = new Outbox(null);
+  /** the frames written in this session, to learn which tells the peer never received */
+  private readonly ledger = new Ledger();
+  private readonly outbox = new Outbox(null, this.ledger);
   private readonly pending = new Map<number, Reply>();
+  private session = newSession();
+  /** a reconnection that only learns the fate of tells written before a lost connection */
+  private resolveTimer: NodeJS.Timeout | null = null;
+  /** an ask whose waits all timed out: its entry goes (no answer is expected any more) */
+  private readonly abandon = (id: number): void => {
+    this.pending.delete(id);
+  };
   private nextId = 1;
   private lastRx = 0;
   private connectDeadline = 0;
@@ -116,6 +140,25 @@ export class GrpcChannel implements ActorChannel, Beating {
   /** asks waiting for their answer */
   get pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** bytes of messages queued for the peer and not yet taken by the stream */
+  get queuedBytes(): number {
+    return this.outbox.queuedBytes;
+  }
+
+  /** tells written to the peer that it has not acknowledged yet */
+  get unconfirmedTells(): number {
+    return this.ledger.unconfirmed;
+  }
+
+  /**
+   * true while the peer is connected but has been silent for more than a few heartbeats:
+   * it may be busy (a long synchronous method) or gone; it is declared down only after
+   * `heartbeatTimeout`.
+   */
+  get suspected(): boolean {
+    return this.state === READY && performance.now() - this.lastRx > 5 * settings.heartbeatInterval * 1000;
   }
 
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
@@ -166,11 +209,32 @@ export class GrpcChannel implements ActorChannel, Beating {
       );
       return;
     }
-    if (reply !== null) this.pending.set(id, reply);
+    if (this.outbox.queuedBytes + size > queueBound()) {
+      this.overflow(reply, target, method);
+      return;
+    }
+    if (reply !== null) {
+      this.pending.set(id, reply);
+      onAskAbandoned(reply, id, this.abandon);
+    }
     this.outbox.add(env, size, reply === null);
   }
 
+  /** The peer does not take what is queued for it: an ask rejects with MailboxFullError, a tell is a dead letter. */
+  private overflow(reply: Reply | null, target: ActorAddress, method: string): void {
+    const error = new MailboxFullError(
+      `${method}() of ${target.url} not sent: ${this.outbox.queuedBytes} bytes are already queued for host ${this.base}, which does not read them fast enough (limit ${queueBound()} bytes, maxQueuedBytes); slow down or wait for answers`,
+    );
+    if (reply !== null) reply.reject(error);
+    else reportDeadLetter({ target: target.url, method, kind: 'tell', reason: 'overflow', count: 1, error });
+  }
+
+  /** An ask rejects with `error`; a tell that cannot go because the host is down or closed is a dead letter, other refusals are reported. */
   private refuse(reply: Reply | null, target: ActorAddress, method: string, error: unknown): void {
+    if (reply === null && (error instanceof HostDownError || (error instanceof HostError && error.code !== 'BAD_URL'))) {
+      reportDeadLetter({ target: target.url, method, kind: 'tell', reason: 'host-down', count: 1, error });
+      return;
+    }
     failCall(reply, target, method, error);
   }
 
@@ -194,6 +258,7 @@ export class GrpcChannel implements ActorChannel, Beating {
 
   private open(): void {
     this.state = CONNECTING;
+    this.welcomed = false;
     this.peerMax = settings.maxMessageSize;
     const client = new grpc.Client(this.target.authority, this.credentials(), {
       ...grpcOptions(),
@@ -202,7 +267,9 @@ export class GrpcChannel implements ActorChannel, Beating {
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
     });
-    const call = client.makeBidiStreamRequest(connectPath, identity, identity, new grpc.Metadata(), {});
+    const metadata = new grpc.Metadata();
+    metadata.set(SESSION_KEY, this.session);
+    const call = client.makeBidiStreamRequest(connectPath, identity, identity, metadata, {});
     this.client = client;
     this.call = call;
     this.lastRx = performance.now();
@@ -236,6 +303,11 @@ export class GrpcChannel implements ActorChannel, Beating {
 
   private receive(buf: Buffer): void {
     this.lastRx = performance.now();
+    const ack = buf[0] === 0x30 ? readAck(buf) : -1;
+    if (ack >= 0) {
+      this.acknowledged(ack);
+      return;
+    }
     let frame: Frame;
     try {
       frame = decodeFrame(buf);
@@ -253,16 +325,40 @@ export class GrpcChannel implements ActorChannel, Beating {
       return;
     }
     if (frame.welcome !== null && this.state === CONNECTING) {
-      this.state = READY;
-      recordPeer(this.base, true, 'grpc');
-      this.wakeWaiters();
-      this.failures = 0;
-      this.downError = null;
+      // ready once the resume count (the ack frame right after the Welcome) has come
       if (frame.welcome.maxMessageSize > 0) this.peerMax = Math.min(settings.maxMessageSize, frame.welcome.maxMessageSize);
-      const call = this.call!;
-      this.outbox.attach({ write: (f) => call.write(f) });
+      this.welcomed = true;
     }
     for (const env of frame.batch) this.answer(env);
+  }
+
+  private welcomed = false;
+
+  /** An ack frame: the first after the Welcome gives the resume count, the next ones confirm what arrived. */
+  private acknowledged(n: number): void {
+    if (this.state === READY) {
+      this.ledger.ack(n);
+      return;
+    }
+    if (this.state !== CONNECTING || !this.welcomed) return;
+    const lost = this.ledger.resume(n);
+    if (lost > 0) {
+      reportDeadLetter({
+        target: this.base,
+        method: '',
+        kind: 'tell',
+        reason: 'connection-lost',
+        count: lost,
+        error: new HostDownError(`${lost} tell(s) written to host ${this.base} did not reach it before the connection was lost`),
+      });
+    }
+    this.state = READY;
+    recordPeer(this.base, true, 'grpc');
+    this.wakeWaiters();
+    this.failures = 0;
+    this.downError = null;
+    const call = this.call!;
+    this.outbox.attach({ write: (f) => call.write(f) });
   }
 
   private answer(env: Frame['batch'][number]): void {
@@ -279,7 +375,11 @@ export class GrpcChannel implements ActorChannel, Beating {
       return;
     }
     const reply = this.pending.get(env.id);
-    if (reply === undefined) return; // already rejected (connection failure) or unknown
+    if (reply === undefined) {
+      // the ask timed out (or the id is unknown): nobody waits for this answer
+      reportDeadLetter({ target: this.base, method: '', kind: 'answer', reason: 'timed-out', count: 1 });
+      return;
+    }
     this.pending.delete(env.id);
     const owner = askOwner(reply);
     const opts = owner === null ? this.decodeOpts : { owner, timeout: this.decodeOpts.timeout, limits: this.decodeOpts.limits };
@@ -314,11 +414,16 @@ export class GrpcChannel implements ActorChannel, Beating {
     if (now - this.outbox.lastWrite >= settings.heartbeatInterval * 1000) this.outbox.ping();
   }
 
-  /** The connection is lost: pending asks reject, queued tells are dropped, the next send reconnects after a backoff. */
+  /**
+   * The connection is lost: pending asks reject, queued tells are dead letters, the next
+   * send reconnects after a backoff. Tells written and not acknowledged are settled by a
+   * reconnection (see ledger.ts); when that fails too, they are dead letters.
+   */
   private fail(error: Error): void {
     if (this.state === CLOSED || this.state === DOWN || this.state === IDLE) return;
     const wasReady = this.state === READY;
     if (wasReady) recordPeer(this.base, false, 'grpc');
+    this.welcomed = false;
     void this.teardown(false);
     this.state = DOWN;
     this.wakeWaiters();
@@ -328,6 +433,47 @@ export class GrpcChannel implements ActorChannel, Beating {
     this.retryAt = performance.now() + delay * (0.5 + Math.random() * 0.5);
     this.rejectAll(error);
     router.peerDown(this.base);
+    if (this.ledger.unconfirmed > 0) {
+      // a few attempts to learn what arrived; then they are reported as unconfirmed
+      if (this.failures < RESOLVE_ATTEMPTS) this.scheduleResolve();
+      else this.giveUpUnconfirmed(error, 'unconfirmed');
+    }
+  }
+
+  /** Reconnects (after the backoff) to learn which of the tells written before the loss arrived. */
+  private scheduleResolve(): void {
+    if (this.resolveTimer !== null) return;
+    this.resolveTimer = setTimeout(
+      () => {
+        this.resolveTimer = null;
+        if (this.state !== DOWN || this.ledger.unconfirmed === 0) return;
+        try {
+          this.open();
+        } catch (e) {
+          this.state = DOWN;
+          this.giveUpUnconfirmed(toError(e), 'unconfirmed');
+        }
+      },
+      Math.max(0, this.retryAt - performance.now()),
+    );
+  }
+
+  /** The tells written and never confirmed are dead letters (they may or may not have arrived); a new session starts. */
+  private giveUpUnconfirmed(error: Error, reason: string): void {
+    const lost = this.ledger.reset();
+    this.session = newSession();
+    if (lost > 0) {
+      reportDeadLetter({
+        target: this.base,
+        method: '',
+        kind: 'tell',
+        reason,
+        count: lost,
+        error: new HostDownError(`${lost} tell(s) written to host ${this.base} were not confirmed by it: ${error.message}`, {
+          cause: error,
+        }),
+      });
+    }
   }
 
   private rejectAll(error: Error): void {
@@ -342,10 +488,13 @@ export class GrpcChannel implements ActorChannel, Beating {
       reply.reject(e);
     }
     if (dropped > 0) {
-      reportError(new HostDownError(`${dropped} tell(s) to host ${this.base} were not sent: ${error.message}`), {
-        actor: this.base,
-        method: 'send',
-        kind: 'internal',
+      reportDeadLetter({
+        target: this.base,
+        method: '',
+        kind: 'tell',
+        reason: 'connection-lost',
+        count: dropped,
+        error: new HostDownError(`${dropped} tell(s) to host ${this.base} were not sent: ${error.message}`, { cause: error }),
       });
     }
   }
@@ -356,7 +505,8 @@ export class GrpcChannel implements ActorChannel, Beating {
     for (const f of w) f();
   }
 
-  private teardown(graceful: boolean): Promise<void> {
+  /** Ends the stream; resolves true when the peer confirmed the end (so it received everything written). */
+  private teardown(graceful: boolean): Promise<boolean> {
     heartbeat.delete(this);
     this.outbox.attach(null);
     const call = this.call;
@@ -365,25 +515,30 @@ export class GrpcChannel implements ActorChannel, Beating {
     this.client = null;
     if (call === null) {
       client?.close();
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
     if (!graceful) {
       call.cancel();
       client?.close();
-      return Promise.resolve();
+      return Promise.resolve(false);
     }
-    // let what was written reach the peer: end our half and wait for the call to finish
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
+    // let what was written reach the peer: end our half and wait for the call to finish,
+    // reading the peer's last acknowledgement meanwhile
+    call.on('data', (buf: Buffer) => {
+      const n = buf[0] === 0x30 ? readAck(buf) : -1;
+      if (n >= 0) this.ledger.ack(n);
+    });
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
         clearTimeout(timer);
         client?.close();
-        resolve();
+        resolve(ok);
       };
       const timer = setTimeout(() => {
         call.cancel();
-        done();
+        done(false);
       }, 1000);
-      call.once('status', done);
+      call.once('status', (st: grpc.StatusObject) => done(st.code === grpc.status.OK));
       call.once('error', () => undefined);
       call.end();
     });
@@ -404,8 +559,13 @@ export class GrpcChannel implements ActorChannel, Beating {
     if (wasOpen) this.outbox.flushNow();
     this.state = CLOSED;
     channels.delete(this);
+    if (this.resolveTimer !== null) clearTimeout(this.resolveTimer);
+    this.resolveTimer = null;
     const closing = this.teardown(wasOpen);
-    this.rejectAll(new HostDownError(`the connection to host ${this.base} was closed by shutdown()`));
-    await closing;
+    const error = new HostDownError(`the connection to host ${this.base} was closed by shutdown()`);
+    this.rejectAll(error);
+    // the peer ended the stream after reading all of it: everything written arrived
+    if (await closing) this.ledger.reset();
+    else this.giveUpUnconfirmed(error, 'shutdown');
   }
 }

@@ -7,6 +7,7 @@
  */
 import { batchEntrySize, encodeFrame, putVarint, writeEnvelope, EnvelopeSizes, type OutgoingEnvelope } from '@tsactor/core/internal';
 import { settings } from './config';
+import type { Ledger } from './ledger';
 
 export interface FrameSink {
   /** writes a frame; false: wait for drain before writing more */
@@ -22,6 +23,7 @@ export class Outbox {
   private count = 0;
   private tells = 0;
   private sealed: Array<{ frame: Buffer; count: number; tells: number }> = [];
+  private sealedBytes = 0;
   private scheduled = false;
   private waitingDrain = false;
   /** performance.now() of the last frame written (heartbeat) */
@@ -31,7 +33,24 @@ export class Outbox {
   /** tells among them */
   queuedTells = 0;
 
-  constructor(private sink: FrameSink | null) {}
+  /**
+   * @param ledger where the frames written are recorded, to count what the peer acknowledged
+   * (the sending side of a connection); null: not recorded
+   */
+  constructor(
+    private sink: FrameSink | null,
+    private readonly ledger: Ledger | null = null,
+  ) {}
+
+  /** bytes of envelopes appended and not yet handed to the stream */
+  get queuedBytes(): number {
+    return this.sealedBytes + this.pos;
+  }
+
+  /** true while the stream asked to wait (write returned false) and has not drained */
+  get backedUp(): boolean {
+    return this.waitingDrain;
+  }
 
   /** Starts (or stops, with null) writing to a sink; queued envelopes go out on the next flush. */
   attach(sink: FrameSink | null): void {
@@ -71,6 +90,7 @@ export class Outbox {
 
   private seal(): void {
     this.sealed.push({ frame: this.cur.subarray(0, this.pos), count: this.count, tells: this.tells });
+    this.sealedBytes += this.pos;
     // the sealed frame's memory now belongs to the stream: start a new buffer
     this.cur = Buffer.allocUnsafe(Math.max(INITIAL, Math.min(settings.batchBytes, this.pos)));
     this.pos = 0;
@@ -94,7 +114,9 @@ export class Outbox {
       const batch = this.sealed.shift()!;
       this.queued -= batch.count;
       this.queuedTells -= batch.tells;
+      this.sealedBytes -= batch.frame.length;
       this.lastWrite = performance.now();
+      this.ledger?.written(batch.count, batch.tells);
       if (!sink.write(batch.frame)) {
         this.waitingDrain = true;
         return;
@@ -128,17 +150,29 @@ export class Outbox {
     const sink = this.sink;
     if (sink === null) return;
     if (this.pos > 0) this.seal();
-    for (const batch of this.sealed) sink.write(batch.frame);
+    for (const batch of this.sealed) {
+      this.ledger?.written(batch.count, batch.tells);
+      sink.write(batch.frame);
+    }
     this.sealed = [];
+    this.sealedBytes = 0;
     this.queued = 0;
     this.queuedTells = 0;
     this.waitingDrain = false;
+  }
+
+  /** Writes a small frame now, outside the batches (an acknowledgement), unless the stream is backed up. */
+  direct(frame: Buffer): void {
+    if (this.sink === null || this.waitingDrain) return;
+    this.lastWrite = performance.now();
+    this.sink.write(frame);
   }
 
   /** Drops what is queued and returns how many tells were among the dropped envelopes. */
   clear(): number {
     const n = this.queuedTells;
     this.sealed = [];
+    this.sealedBytes = 0;
     this.pos = 0;
     this.count = 0;
     this.tells = 0;

@@ -17,9 +17,11 @@ import {
   HostError,
   WIRE_VERSION,
   decodeFrame,
+  encodeFrame,
   deliverInbound,
   measureEnvelope,
   packError,
+  reportDeadLetter,
   reportError,
   reportRefused,
   toError,
@@ -36,12 +38,22 @@ import {
   type TransportServer,
 } from '@tsactor/core/internal';
 import { transportService } from './service';
-import { settings, grpcOptions } from './config';
+import { settings, grpcServerOptions, queueBound } from './config';
 import { Outbox, heartbeat, type Beating } from './outbox';
-import { parseBase, channels } from './client';
+import { parseBase, channels, SESSION_KEY } from './client';
+import { encodeAck } from './ledger';
 
 /** an inbound stream silent for this many heartbeat timeouts is closed */
-const INBOUND_IDLE_FACTOR = 10;
+const INBOUND_IDLE_FACTOR = 3;
+
+/** sessions a server remembers the received counts of (the oldest is forgotten first) */
+const MAX_SESSIONS = 4096;
+
+/** What a server knows of one sender's session: envelopes received, and the stream carrying it now. */
+interface Session {
+  received: number;
+  conn: InboundConnection | null;
+}
 
 /**
  * Asks delivered from one frame before the rest of it waits for the next event-loop turn.
@@ -67,8 +79,15 @@ type ConnectionState = typeof OPENING | typeof OPEN | typeof CLOSED;
  */
 class InboundConnection implements Beating, InboundPort<null> {
   private state: ConnectionState = OPENING;
-  private readonly outbox: Outbox;
+  /** made once the Hello is accepted: a stream costs a small fixed amount until then */
+  private outbox: Outbox | null = null;
   private lastRx = performance.now();
+  private readonly openedAt = this.lastRx;
+  /** the sender's session (after the Hello), and the count last acknowledged */
+  private session: Session | null = null;
+  private ackedCount = 0;
+  /** reading is paused while answers are backed up */
+  private paused = false;
   /** envelopes received and not yet delivered (a frame's remainder after ASKS_PER_TURN asks) */
   private inbox: Envelope[] = [];
   private inboxHead = 0;
@@ -82,14 +101,29 @@ class InboundConnection implements Beating, InboundPort<null> {
     private readonly call: grpc.ServerDuplexStream<Buffer, Buffer>,
     private readonly server: GrpcServer,
   ) {
-    this.outbox = new Outbox({ write: (f) => call.write(f) });
     this.trustedPeer = (host.options.tls?.ca !== undefined && host.options.tls.ca !== '') || isLoopback(peerHost(call.getPeer()));
     call.on('data', (buf: Buffer) => this.receive(buf));
     call.on('end', () => this.close(null));
     call.on('error', () => this.close(null));
     call.on('close', () => this.close(null));
-    call.on('drain', () => this.outbox.drained());
+    call.on('drain', () => this.drained());
     heartbeat.add(this);
+  }
+
+  /** true until the Hello is accepted (or the stream closes) */
+  get unauthenticated(): boolean {
+    return this.state === OPENING;
+  }
+
+  /** The stream took what was written: write more, and read again once the answers are no longer backed up. */
+  private drained(): void {
+    const outbox = this.outbox;
+    if (outbox === null) return;
+    outbox.drained();
+    if (this.paused && !outbox.backedUp && this.state === OPEN) {
+      this.paused = false;
+      this.call.resume();
+    }
   }
 
   /** The state read afresh (after a call that may change it, where `state` is narrowed). */
@@ -118,25 +152,60 @@ class InboundConnection implements Beating, InboundPort<null> {
     else this.notice(error);
   }
 
-  /** Writes a RESULT or ERROR envelope (an ERROR of TOO_LARGE instead when the value is over the limit). */
+  /**
+   * Writes a RESULT or ERROR envelope (an ERROR of TOO_LARGE instead when the value is over
+   * the limit). Answers backed up beyond `answerBacklog` stop the reading of the stream
+   * (HTTP/2 flow control then holds the peer back); a peer that lets them grow beyond
+   * `maxQueuedBytes` all the same is disconnected.
+   */
   private send(kind: number, id: number, value: PackedValue): void {
-    if (this.state !== OPEN) return;
+    const outbox = this.outbox;
+    if (this.state !== OPEN || outbox === null) return;
     let env: OutgoingEnvelope = { kind, id, target: '', method: '', args: null, ctorArgs: null, value, sender: '' };
-    let size = measureEnvelope(env, this.outbox.sizes);
+    let size = measureEnvelope(env, outbox.sizes);
     if (size > settings.maxMessageSize) {
       const e = new ActorError(
         `the answer is ${size} bytes, over the ${settings.maxMessageSize}-byte limit of the connection; return less data per message`,
         { code: 'TOO_LARGE' },
       );
       env = { kind: EnvelopeKind.ERROR, id, target: '', method: '', args: null, ctorArgs: null, value: packError(e), sender: '' };
-      size = measureEnvelope(env, this.outbox.sizes);
+      size = measureEnvelope(env, outbox.sizes);
     }
-    this.outbox.add(env, size, false);
+    if (outbox.queuedBytes + size > queueBound()) {
+      this.overloaded();
+      return;
+    }
+    outbox.add(env, size, false);
+    if (!this.paused && outbox.backedUp && outbox.queuedBytes > settings.answerBacklog) {
+      this.paused = true;
+      this.call.pause();
+    }
+  }
+
+  /** The peer does not read its answers: they are dropped (dead letters) and the peer is disconnected. */
+  private overloaded(): void {
+    const outbox = this.outbox!;
+    const dropped = outbox.queued;
+    outbox.clear();
+    const message = `${this.peer || 'a peer'} does not read its answers: more than ${queueBound()} bytes are queued for it (maxQueuedBytes); disconnected`;
+    reportDeadLetter({
+      target: this.peer || this.host.base,
+      method: '',
+      kind: 'answer',
+      reason: 'overflow',
+      count: dropped + 1,
+      error: new ActorError(message, { code: 'OVERLOADED' }),
+    });
+    this.close({ code: 'OVERLOADED', message });
   }
 
   private receive(buf: Buffer): void {
     if (this.state === CLOSED) return;
     this.lastRx = performance.now();
+    if (this.state === OPENING && buf.length > HELLO_MAX) {
+      this.refuseConnection('PROTOCOL', `the first frame must be a Hello of at most ${HELLO_MAX} bytes (protos/tsactor.proto)`);
+      return;
+    }
     let frame: Frame;
     try {
       frame = decodeFrame(buf);
@@ -157,6 +226,7 @@ class InboundConnection implements Beating, InboundPort<null> {
       if (!this.isOpen()) return;
     }
     const batch = frame.batch;
+    if (this.session !== null) this.session.received += batch.length;
     if (this.inboxHead < this.inbox.length) {
       // earlier envelopes wait for their turn: these go after them
       for (const env of batch) this.inbox.push(env);
@@ -205,6 +275,12 @@ class InboundConnection implements Beating, InboundPort<null> {
     this.inboxHead = 0;
   }
 
+  /** Writes a frame outside the outbox (before the Hello is accepted there is none). */
+  private writeDirect(parts: Parameters<typeof encodeFrame>[0]): void {
+    if (this.outbox !== null) this.outbox.control(parts);
+    else this.call.write(encodeFrame(parts));
+  }
+
   /** Tells the peer about a problem that no ask is waiting for (e.g. a malformed frame). */
   private notice(error: Error): void {
     reportError(error, { actor: this.host.base, method: 'receive', kind: 'internal' });
@@ -233,7 +309,14 @@ class InboundConnection implements Beating, InboundPort<null> {
     }
     if (expected !== undefined && expected !== '') this.trustedPeer = true;
     this.state = OPEN;
+    this.server.authenticated(this);
+    const call = this.call;
+    this.outbox = new Outbox({ write: (f) => call.write(f) });
+    this.session = this.server.session(this, call.metadata.get(SESSION_KEY)[0]);
     this.outbox.control({ welcome: { version: WIRE_VERSION, host: this.host.base, maxMessageSize: settings.maxMessageSize } });
+    // the resume count: how many envelopes of this session arrived before (0 for a new one)
+    this.ackedCount = this.session.received;
+    this.outbox.direct(encodeAck(this.ackedCount));
   }
 
   private refuseConnection(code: string, message: string): void {
@@ -242,7 +325,7 @@ class InboundConnection implements Beating, InboundPort<null> {
       method: 'connect',
       kind: 'internal',
     });
-    this.outbox.control({ close: { code, message } });
+    this.writeDirect({ close: { code, message } });
     this.close(null);
   }
 
@@ -254,12 +337,25 @@ class InboundConnection implements Beating, InboundPort<null> {
     if (this.state === CLOSED) return;
     // a peer busy sending a long burst may be silent for a while; the peer itself detects a
     // lost connection within the heartbeat timeout, this side only frees the stream, later
+    if (this.state === OPENING) {
+      if (now - this.openedAt > settings.helloTimeout * 1000) {
+        this.refuseConnection('PROTOCOL', `no Hello within ${settings.helloTimeout} s; a peer must send its Hello (and token) first`);
+      }
+      return;
+    }
     if (late) this.lastRx = now;
     else if (now - this.lastRx > INBOUND_IDLE_FACTOR * settings.heartbeatTimeout * 1000) {
       this.close(null);
       return;
     }
-    if (this.state === OPEN && now - this.outbox.lastWrite >= settings.heartbeatInterval * 1000) this.outbox.ping();
+    const outbox = this.outbox!;
+    const s = this.session;
+    if (s !== null && s.received !== this.ackedCount) {
+      this.ackedCount = s.received;
+      outbox.direct(encodeAck(s.received));
+    } else if (now - outbox.lastWrite >= settings.heartbeatInterval * 1000) {
+      outbox.ping();
+    }
   }
 
   /** Ends the stream, after a Close frame when `close` is given. */
@@ -269,15 +365,20 @@ class InboundConnection implements Beating, InboundPort<null> {
     // what was received is still delivered (e.g. the peer sent its last frames and ended the stream)
     if (wasOpen) this.deliverRest();
     heartbeat.delete(this);
-    this.server.connections.delete(this);
+    this.server.closed(this);
+    if (this.session !== null && this.session.conn === this) this.session.conn = null;
     try {
-      if (wasOpen) {
-        if (close !== null) this.outbox.control({ close });
-        else this.outbox.flushNow();
-      } else {
-        this.outbox.flushNow();
+      const outbox = this.outbox;
+      if (outbox !== null) {
+        // a last count, so that the sender knows everything it wrote arrived
+        if (this.session !== null) {
+          outbox.flushNow();
+          outbox.direct(encodeAck(this.session.received));
+        }
+        if (wasOpen && close !== null) outbox.control({ close });
+        else outbox.flushNow();
+        outbox.attach(null);
       }
-      this.outbox.attach(null);
       this.state = CLOSED;
       this.call.end();
     } catch {
@@ -287,10 +388,25 @@ class InboundConnection implements Beating, InboundPort<null> {
   }
 }
 
+/** The largest first frame (a Hello) read from a stream that has not authenticated. */
+const HELLO_MAX = 64 * 1024;
+
+/** Every server of this process that is not closed. */
+export const servers = new Set<GrpcServer>();
+
 /** The server of one grpc:// or grpcs:// host. */
 export class GrpcServer implements TransportServer {
   readonly connections = new Set<InboundConnection>();
   private closing: Promise<void> | null = null;
+  /** streams that have not sent an accepted Hello yet */
+  private opening = 0;
+  /** the senders' sessions: envelopes received from each (the oldest forgotten beyond MAX_SESSIONS) */
+  private readonly sessions = new Map<string, Session>();
+
+  /** streams waiting for their Hello */
+  get unauthenticatedCount(): number {
+    return this.opening;
+  }
 
   constructor(
     private readonly host: HostBinding,
@@ -302,7 +418,47 @@ export class GrpcServer implements TransportServer {
       call.end();
       return;
     }
+    if (this.opening >= settings.maxUnauthenticated) {
+      // refused before anything is allocated for it
+      call.emit('error', {
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        details: `host ${this.host.base} has ${this.opening} connections waiting for their Hello (maxUnauthenticated); try again later`,
+      });
+      return;
+    }
+    this.opening++;
     this.connections.add(new InboundConnection(this.host, call, this));
+  }
+
+  /** A connection's Hello was accepted. */
+  authenticated(_c: InboundConnection): void {
+    this.opening--;
+  }
+
+  /** A connection closed. */
+  closed(c: InboundConnection): void {
+    if (this.connections.delete(c) && c.unauthenticated) this.opening--;
+  }
+
+  /**
+   * The session named by a sender (its `tsactor-session` metadata), made the current one of
+   * `c`: a stream of the same session still open is closed first, so the count given to the
+   * new one is final. A sender without a valid session name gets one of its own, not kept.
+   */
+  session(c: InboundConnection, id: unknown): Session {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 64) return { received: 0, conn: c };
+    let s = this.sessions.get(id);
+    if (s === undefined) {
+      s = { received: 0, conn: null };
+      if (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    } else {
+      this.sessions.delete(id);
+      const old = s.conn;
+      if (old !== null && old !== c) old.close(null);
+    }
+    this.sessions.set(id, s);
+    s.conn = c;
+    return s;
   }
 
   unwrap(): unknown {
@@ -314,7 +470,13 @@ export class GrpcServer implements TransportServer {
     return this.closing;
   }
 
+  /** the base URL of the host it serves */
+  get base(): string {
+    return this.host.base;
+  }
+
   private async doClose(): Promise<void> {
+    servers.delete(this);
     for (const c of [...this.connections]) c.close({ code: 'SHUTDOWN', message: `host ${this.host.base} was shut down` });
     // channels from this host, and channels of this process to it (their proxies then see the host as shut down)
     const outbound = [...channels].filter((ch) => ch.from?.base === this.host.base || ch.base === this.host.base).map((ch) => ch.close());
@@ -379,14 +541,16 @@ export async function listen(host: HostBinding): Promise<GrpcServer> {
   checkProtectedMode(host.base, hostname, host.options);
   const creds = serverCredentials(host, scheme);
   await checkPortFree(hostname, port);
-  const server = new grpc.Server(grpcOptions());
+  const server = new grpc.Server(grpcServerOptions());
   const s = new GrpcServer(host, server);
+  servers.add(s);
   server.addService(transportService, {
     Connect: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => s.add(call),
   });
   await new Promise<void>((resolve, reject) => {
     server.bindAsync(authority, creds, (err) => {
       if (err) {
+        servers.delete(s);
         server.forceShutdown();
         reject(
           /EADDRINUSE|address already in use|No address added/i.test(err.message)

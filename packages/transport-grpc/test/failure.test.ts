@@ -1,11 +1,14 @@
 /**
- * Failure is prompt (SPEC §3): asks pending to a host whose process is killed (kill -9), or
- * that is cut off (a TCP relay that stops forwarding, so no socket closes), reject with
- * HostDownError within about a second; when the host comes back at the same URL, the same
- * proxy reaches it again. Nothing is left behind: no channel, stream, socket or timer.
+ * Failure detection that tells busy from dead: a closed connection (kill -9) is a death at
+ * once (HostDownError within a second); silence (a host cut off by a TCP relay that stops
+ * forwarding, or a frozen process) is a suspicion first and a death only after
+ * heartbeatTimeout; a long synchronous method is not a death. When the host comes back at
+ * the same URL, the same proxy reaches it again. Nothing is left behind: no channel,
+ * stream, socket or timer.
  */
 import * as net from 'node:net';
 import { createHost, shutdown, HostDownError } from 'tsactor';
+import { configureGrpcTransport, grpcSettings } from '../src/index';
 import { freePort, until } from './helpers';
 import { startPeer, type PeerProcess } from './peer';
 import { channels } from '../src/client';
@@ -64,7 +67,7 @@ test('kill -9 of the host process: pending asks reject with HostDownError within
   const results = await Promise.all(pending.map(timed));
   for (const r of results) {
     expect(r.error).toBeInstanceOf(HostDownError);
-    expect(r.seconds).toBeLessThan(1.5);
+    expect(r.seconds).toBeLessThan(1);
   }
   // while it is down, new asks fail at once too
   const down = await timed(peer.echo('anyone?'));
@@ -133,7 +136,78 @@ async function relay(targetPort: number): Promise<{ port: number; freeze(): void
   };
 }
 
-test('a host that is cut off (no socket closes): pending asks reject with HostDownError within about a second, and it is reached again once the link is back', async () => {
+/** Runs `f` with the given heartbeat timeout, then puts the setting back. */
+async function withHeartbeatTimeout<T>(seconds: number, f: () => Promise<T>): Promise<T> {
+  const before = grpcSettings.heartbeatTimeout;
+  configureGrpcTransport({ heartbeatTimeout: seconds });
+  try {
+    return await f();
+  } finally {
+    configureGrpcTransport({ heartbeatTimeout: before });
+  }
+}
+
+test('the default heartbeat timeout survives long synchronous methods', () => {
+  expect(grpcSettings.heartbeatTimeout).toBe(10);
+});
+
+test('a 3 s synchronous method on the callee is not a death: its ask resolves, other asks wait and resolve too', async () => {
+  const url = `grpc://127.0.0.1:${await freePort()}/`;
+  const p = await startPeer(url);
+  peers.push(p);
+  try {
+    const me = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
+    const peer = await me.lookupUrl<Peer>(`${url}peer`);
+    expect(await peer.echo('warm')).toBe('warm');
+    const spinning = timed(peer.withTimeout(30).spin(3));
+    const behind = timed(peer.withTimeout(30).echo('after the spin'));
+    await until(() => [...channels].some((c) => c.suspected), 5, 'the silent peer to be suspected');
+    const [a, b] = await Promise.all([spinning, behind]);
+    expect(a.error).toBeUndefined();
+    expect(a.value).toBe('spun');
+    expect(a.seconds).toBeGreaterThanOrEqual(2.9);
+    expect(b.value).toBe('after the spin');
+    // the connection was never given up: the same stream goes on
+    expect([...channels].some((c) => c.connected && !c.suspected)).toBe(true);
+    expect(await peer.echo('still here')).toBe('still here');
+  } finally {
+    p.child.kill('SIGKILL');
+    await p.exited;
+    await shutdown();
+  }
+});
+
+test('a frozen peer (SIGSTOP) is declared down after the configured pause, and found again after SIGCONT', async () => {
+  await withHeartbeatTimeout(1.5, async () => {
+    const url = `grpc://127.0.0.1:${await freePort()}/`;
+    const p = await startPeer(url);
+    peers.push(p);
+    try {
+      const me = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
+      const peer = await me.lookupUrl<Peer>(`${url}peer`);
+      expect(await peer.pid()).toBe(p.child.pid);
+      p.child.kill('SIGSTOP');
+      // the socket stays open, the peer just says nothing: a suspicion, then a death after the pause
+      const r = await timed(peer.withTimeout(30).echo('frozen'));
+      expect(r.error).toBeInstanceOf(HostDownError);
+      expect((r.error as Error).message).toMatch(/nothing heard from it for 1.5 s/);
+      // silence began at most one ping interval (0.2 s) before the freeze
+      expect(r.seconds).toBeGreaterThanOrEqual(1.1);
+      p.child.kill('SIGCONT');
+      expect(await eventually(() => peer.pid())).toBe(p.child.pid);
+    } finally {
+      p.child.kill('SIGKILL');
+      await p.exited;
+      await shutdown();
+    }
+  });
+});
+
+test('a host that is cut off (no socket closes): pending asks reject with HostDownError after the heartbeat timeout, and it is reached again once the link is back', async () => {
+  await withHeartbeatTimeout(1, cutOff);
+});
+
+async function cutOff(): Promise<void> {
   const port = await freePort();
   const serverUrl = `grpc://127.0.0.1:${port}/`;
   const server = await createHost(serverUrl);
@@ -150,6 +224,7 @@ test('a host that is cut off (no socket closes): pending asks reject with HostDo
     link.freeze();
     const r = await timed(pending);
     expect(r.error).toBeInstanceOf(HostDownError);
+    expect(r.seconds).toBeGreaterThanOrEqual(0.7); // silence is a suspicion until the heartbeat timeout (less the last ping interval)
     expect(r.seconds).toBeLessThan(2); // heartbeat timeout (1 s) + one ping interval, with room for a loaded machine
     expect((r.error as Error).message).toMatch(/nothing heard|unreachable|closed|failed/);
 
@@ -159,4 +234,4 @@ test('a host that is cut off (no socket closes): pending asks reject with HostDo
     await shutdown();
     await link.close();
   }
-});
+}

@@ -8,6 +8,8 @@ const identity = (b: Buffer): Buffer => b;
 export class RawPeer {
   readonly frames: Frame[] = [];
   ended = false;
+  /** the status the call ended with, when it was an error (e.g. RESOURCE_EXHAUSTED) */
+  error: grpc.ServiceError | null = null;
   private waiters: Array<() => void> = [];
   private nextId = 1;
   private constructor(
@@ -18,7 +20,8 @@ export class RawPeer {
       this.frames.push(decodeFrame(b));
       this.wake();
     });
-    call.on('error', () => {
+    call.on('error', (e: grpc.ServiceError) => {
+      this.error = e;
       this.ended = true;
       this.wake();
     });
