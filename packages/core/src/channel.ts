@@ -89,10 +89,14 @@ export interface DeadLetter {
 export type DeadLetterHandler = (letter: DeadLetter) => void;
 
 let deadLetterHandler: DeadLetterHandler = (letter) => {
-  const what = letter.count === 1 ? `a ${letter.kind}` : `${letter.count} ${letter.kind}s`;
+  const one = letter.kind === 'ask' || letter.kind === 'answer' ? `an ${letter.kind}` : `a ${letter.kind}`;
+  const what = letter.count === 1 ? one : `${letter.count} ${letter.kind}s`;
   const method = letter.method === '' ? '' : ` ${letter.method}()`;
+  // an answer comes from the host it names; the rest were on their way to it
+  const where = letter.kind === 'answer' ? `from ${letter.target}` : `to ${letter.target}`;
   const why = letter.error === undefined ? '' : `: ${letter.error.message}`;
-  process.stderr.write(`tsactor: dead letter: ${what}${method} to ${letter.target} was dropped (${letter.reason})${why}\n`);
+  const verb = letter.count === 1 ? 'was' : 'were';
+  process.stderr.write(`tsactor: dead letter: ${what}${method} ${where} ${verb} dropped (${letter.reason})${why}\n`);
 };
 
 /**

