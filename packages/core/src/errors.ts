@@ -63,6 +63,7 @@ export type ActorErrorCode =
   | 'LOOKUP_REFUSED'
   | 'PROTECTED_MODE'
   | 'STOP_REFUSED'
+  | 'WATCH_REFUSED'
   // values and frames on the wire
   | 'MALFORMED'
   | 'NOT_SERIALIZABLE'

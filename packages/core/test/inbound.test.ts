@@ -377,6 +377,27 @@ describe('deliverInbound: what a peer may do', () => {
     expect(open.delivered.map((d) => [d.method, d.args])).toEqual([['stopActor', ['echo']]]);
   });
 
+  test('death-watch calls are taken from trusted peers only', () => {
+    const { host, delivered } = fakeHost();
+    const untrusted = new FakePort();
+    deliverInbound(
+      host,
+      envelope({ id: 1, target: '', method: 'actorTerminated', kind: EnvelopeKind.ASK, args: bytes([`${BASE}echo`, 'stopped']) }),
+      untrusted,
+      'ctx',
+    );
+    expect((untrusted.error(1) as ActorError).code).toBe('WATCH_REFUSED');
+    expect(untrusted.error(1).message).toMatch(/only from peers that proved the host's token/);
+    const trusted = new FakePort(1 << 20, true);
+    deliverInbound(
+      host,
+      envelope({ id: 2, target: '', method: 'actorTerminated', args: bytes([`${BASE}echo`, 'stopped']) }),
+      trusted,
+      'ctx',
+    );
+    expect(delivered.map((d) => d.method)).toEqual(['actorTerminated']);
+  });
+
   test("an untrusted peer may look up this host's actors only; a trusted one anything", () => {
     const { host, delivered } = fakeHost();
     const untrusted = new FakePort();

@@ -124,6 +124,12 @@ export function refuseInbound<C>(env: Envelope, port: InboundPort<C>, context: C
 const own = Object.prototype.hasOwnProperty;
 
 /**
+ * The Host methods of death watch across processes: an untrusted peer could make this host
+ * notify an address it names, or fake the end of an actor this process watches.
+ */
+const WATCH_METHODS: ReadonlySet<string> = new Set(['watchActor', 'unwatchActor', 'actorTerminated']);
+
+/**
  * Checks one envelope received by `host` and hands the call to its actor (or to the host
  * itself); an ask's answer goes back through `port`. Never throws: a refused call is
  * answered with an error or reported (see the module comment for the checks).
@@ -187,6 +193,12 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
     if (t.address === host.address && env.method === 'spawn') {
       args = spawnArgs(host, env, decode);
     } else {
+      if (t.address === host.address && WATCH_METHODS.has(env.method) && port.trusted?.(context) !== true) {
+        throw new ActorError(
+          `host ${host.base} takes death-watch calls (${env.method}) only from peers that proved the host's token or a client certificate, or connect from this machine; give both hosts the same { token }`,
+          { code: 'WATCH_REFUSED' },
+        );
+      }
       if (t.address === host.address && env.method === 'stopActor' && host.options.remoteStop !== true) {
         throw new ActorError(`host ${host.base} does not let peers stop its actors; create it with { remoteStop: true } to allow it`, {
           code: 'STOP_REFUSED',
