@@ -15,8 +15,10 @@ import {
   setContext,
   setErrorHandler,
   shutdown,
+  watch,
   type ErrorHandler,
   type HostProxy,
+  type StopReason,
 } from 'tsactor';
 import { getLocalHost } from '@tsactor/core/internal';
 import { ThreadRuntime } from '@tsactor/runtime-threads';
@@ -132,6 +134,30 @@ describe.each([
     expect(tells.map((r) => [r.error.constructor, r.info.actor, r.info.method])).toEqual([
       [NotFoundError, crasher.getUrl(), 'exit'],
       [NotFoundError, crasher.getUrl(), 'poke'],
+    ]);
+  });
+
+  it("notifies the watchers of the lost actors once, with 'host-down'; the survivors' watchers hear nothing", async () => {
+    const { crasher, bystander, counter } = await setup();
+    const heard: Array<[string, StopReason]> = [];
+    let resolveBoth!: () => void;
+    const both = new Promise<void>((r) => (resolveBoth = r));
+    const record = (ref: unknown, reason: StopReason): void => {
+      heard.push([(ref as { getId(): string }).getId(), reason]);
+      if (heard.length === 2) resolveBoth();
+    };
+    watch(crasher, record);
+    watch(bystander, record);
+    watch(counter, record);
+    const pending = bystander.withTimeout(null).never();
+    kill(crasher);
+    expect(await rejection(pending)).toBeInstanceOf(HostDownError);
+    await both;
+    // the survivor still answers, and its watcher heard nothing
+    expect(await counter.thread()).toBeGreaterThan(0);
+    expect(heard.sort()).toEqual([
+      ['bystander', 'host-down'],
+      ['crasher', 'host-down'],
     ]);
   });
 
