@@ -25,13 +25,14 @@ import {
   unpackValue,
   limitsForSize,
   router,
+  deathWatch,
   type ActorCell,
   type AskSettledListener,
   type Envelope,
   type Reply,
 } from '@tsactor/core/internal';
 import { bounded } from './fifo';
-import { baseOfQueue } from './names';
+import { baseOfQueue, queueOf } from './names';
 import type { AmqpNode } from './connection';
 
 /** Milliseconds between probes of hosts that have pending asks. */
@@ -112,7 +113,7 @@ export class PendingAsks {
     const n = (this.asksPerQueue.get(a.queue) ?? 1) - 1;
     if (n <= 0) this.asksPerQueue.delete(a.queue);
     else this.asksPerQueue.set(a.queue, n);
-    if (this.asks.size === 0) this.stopProbes();
+    if (this.asks.size === 0 && !this.watching()) this.stopProbes();
     return a;
   }
 
@@ -198,8 +199,13 @@ export class PendingAsks {
 
   // ------------------------------------------------------------ probes
 
+  /** True while this process watches actors of amqp:// hosts of other processes (their deaths are found by probing too). */
+  private watching(): boolean {
+    return deathWatch.remoteBases('amqp').size > 0;
+  }
+
   startProbes(): void {
-    if (this.probeTimer !== null || this.asks.size === 0) return;
+    if (this.probeTimer !== null || (this.asks.size === 0 && !this.watching())) return;
     this.probeTimer = setInterval(this.probeAll, PROBE_INTERVAL);
     this.probeTimer.unref();
   }
@@ -218,7 +224,14 @@ export class PendingAsks {
     if (this.node.state !== 'up') return;
     const now = performance.now();
     for (const [id, a] of this.asks) if (a.expires < now) this.take(id);
-    for (const queue of this.asksPerQueue.keys()) {
+    const queues = new Set(this.asksPerQueue.keys());
+    // the hosts of watched actors are checked too, so that their watchers hear 'host-down'
+    for (const base of deathWatch.remoteBases('amqp')) queues.add(queueOf(base));
+    if (queues.size === 0) {
+      this.stopProbes();
+      return;
+    }
+    for (const queue of queues) {
       if (!this.probing.has(queue)) void this.probe(queue);
     }
   };

@@ -68,6 +68,20 @@ export class DeathWatch {
     return this.entries.size;
   }
 
+  /**
+   * The base URLs of the other processes' hosts whose actors this process watches, of one
+   * scheme (a transport that learns of deaths only by asking, such as AMQP, checks these
+   * hosts while they are watched).
+   */
+  remoteBases(scheme: string): Set<string> {
+    const out = new Set<string>();
+    for (const e of this.entries.values()) {
+      const base = e.watched.base;
+      if (base.startsWith(`${scheme}://`) && !this.isLocal(base)) out.add(base);
+    }
+    return out;
+  }
+
   /** The reason the actor at `url` ended, if it ended recently. */
   recentEnd(url: string): StopReason | undefined {
     return this.recent.get(url);
