@@ -129,9 +129,9 @@ export class NetNamespace {
     this.relays.push(child);
     let out = '';
     let err = '';
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     await new Promise<void>((resolve, reject) => {
-      child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
         out += d;
         if (out.includes('ready')) resolve();
       });
