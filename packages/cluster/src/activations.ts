@@ -104,28 +104,34 @@ interface Activation {
   stopReason: string;
 }
 
-/** The answer slot of a call handed to an activation: counts it in flight, passes the answer on. */
+/**
+ * The answer slot of a call handed to an activation: counts it in flight, passes the answer
+ * on. It carries the call itself (one object per call on the serving path).
+ */
 class ActivationReply implements Reply {
   constructor(
     private readonly owner: Activations,
     private readonly act: Activation,
-    private readonly call: PendingCall,
+    private readonly method: string,
+    private readonly args: unknown[],
+    private readonly reply: Reply | null,
+    private readonly hop: number,
   ) {}
 
   resolve(value: unknown): void {
     this.owner.settled(this.act);
-    this.call.reply?.resolve(value);
+    this.reply?.resolve(value);
   }
 
   reject(error: unknown): void {
     this.owner.settled(this.act);
     // stopped because its lease was lost before it handled the call: not handled, so it may go elsewhere
     if (this.act.state === GONE && error instanceof NotFoundError) {
-      this.owner.deliver(this.act.identity, this.call.method, this.call.args, this.call.reply, this.call.hop);
+      this.owner.deliver(this.act.identity, this.method, this.args, this.reply, this.hop);
       return;
     }
-    if (this.call.reply !== null) this.call.reply.reject(error);
-    else reportError(toError(error), { actor: this.act.identity, method: this.call.method, kind: 'tell' });
+    if (this.reply !== null) this.reply.reject(error);
+    else reportError(toError(error), { actor: this.act.identity, method: this.method, kind: 'tell' });
   }
 }
 
@@ -162,15 +168,18 @@ export class Activations {
     }
     const id = identity as string;
     const h = typeof hop === 'number' && Number.isSafeInteger(hop) && hop >= 0 ? hop : MAX_HOPS;
-    const call: PendingCall = { method: method as string, args: args as unknown[], reply, hop: h };
     let act = this.acts.get(id);
-    if (act !== undefined && act.state === ACTIVE && act.validUntil <= Date.now()) {
+    if (act !== undefined && act.state === ACTIVE) {
+      if (act.validUntil > Date.now()) {
+        this.send(act, method as string, args as unknown[], reply, h);
+        return;
+      }
       this.lose(act);
       act = undefined;
     }
+    const call: PendingCall = { method: method as string, args: args as unknown[], reply, hop: h };
     if (act !== undefined) {
-      if (act.state === ACTIVE) this.send(act, call);
-      else this.enqueue(act, call);
+      this.enqueue(act, call);
       return;
     }
     const owner = this.ctx.placement.ownerOf(id, kind, this.serving ? undefined : this.ctx.self);
@@ -262,11 +271,11 @@ export class Activations {
     return kind;
   }
 
-  private send(act: Activation, call: PendingCall): void {
+  private send(act: Activation, method: string, args: unknown[], reply: Reply | null, hop: number): void {
     const t = act.target!;
     act.inflight++;
     act.lastUsed = Date.now();
-    t.channel.send(t.address, call.method, call.args, new ActivationReply(this, act, call));
+    t.channel.send(t.address, method, args, new ActivationReply(this, act, method, args, reply, hop));
   }
 
   private enqueue(act: Activation, call: PendingCall): void {
@@ -371,7 +380,7 @@ export class Activations {
     this.scheduleRenewal(act);
     for (const c of act.pending.splice(0)) {
       // a call handed over may end the activation (its lease found lost): the rest re-route
-      if (stateOf(act) === ACTIVE) this.send(act, c);
+      if (stateOf(act) === ACTIVE) this.send(act, c.method, c.args, c.reply, c.hop);
       else this.deliver(act.identity, c.method, c.args, c.reply, c.hop);
     }
     // a hand-over began while it was activated

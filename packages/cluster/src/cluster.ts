@@ -13,6 +13,7 @@ import {
   internDescription,
   isActorClass,
   makeProxy,
+  reportError,
   shutdown,
   splitUrl,
   type ActorDescription,
@@ -85,7 +86,10 @@ export interface ClusterEvents {
   activated: [record: ActivationRecord];
   /** A virtual actor of this member stopped (idle, rebalanced, leaving, or its lease lost). */
   passivated: [record: ActivationRecord];
-  /** The store failed a read or renewal (retried), or this member's lease was lost. */
+  /**
+   * The store failed a read or renewal (retried), or this member's lease was lost (it joins
+   * again by itself). Without a listener these go to the error reporter (`setErrorHandler`).
+   */
   error: [error: Error];
 }
 
@@ -145,11 +149,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     });
     membership.on('member-up', (m) => this.changed('member-up', m));
     membership.on('member-down', (m) => this.changed('member-down', m));
-    membership.on('store-error', (e) => this.emit('error', e));
+    membership.on('store-error', (e) => this.failed(e));
     membership.on('lease-lost', (reason) => {
       // stop serving before the store can hand the identities to others, then come back
       this.activations.loseAll();
-      this.emit('error', new ClusterArgumentError(`member ${this.url} lost its lease in cluster '${name}' (${reason}); joining again`));
+      this.failed(new ClusterArgumentError(`member ${this.url} lost its lease in cluster '${name}' (${reason}); joining again`));
       void this.rejoin();
     });
   }
@@ -193,7 +197,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (this.closed) return;
     // stop taking activations first: the member-down of this member must not read as a rebalance
     const handedOver = this.activations.handOver();
-    await this.membership.leave().catch((e: unknown) => this.emit('error', e as Error));
+    await this.membership.leave().catch((e: unknown) => this.failed(e as Error));
     this.placement.refresh();
     await handedOver;
     // callers whose view is a moment old still reach this gateway: it forwards their calls
@@ -228,6 +232,16 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     await this.membership.join({ url: this.url, kinds: [...this.kinds.keys()] });
   }
 
+  /**
+   * An error of the membership: the 'error' event when someone listens, else the error
+   * reporter (an 'error' event without a listener would throw out of a timer and end the
+   * process, when these errors are retried and recovered from).
+   */
+  private failed(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    else reportError(error, { actor: this.url, method: `cluster '${this.name}'`, kind: 'internal' });
+  }
+
   private changed(event: 'member-up' | 'member-down', m: Parameters<typeof toMember>[0]): void {
     this.placement.refresh();
     this.activations.rebalance();
@@ -243,7 +257,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
           await this.membership.join({ url: this.url, kinds: [...this.kinds.keys()] });
           return;
         } catch (e) {
-          this.emit('error', e as Error);
+          this.failed(e as Error);
           await new Promise((resolve) => setTimeout(resolve, 1000).unref());
         }
       }

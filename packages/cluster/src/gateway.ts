@@ -12,6 +12,7 @@ import {
   getActorDefinition,
   internDescription,
   type ActorDescription,
+  type Reply,
 } from '@tsactor/core/internal';
 import type { Activations } from './activations';
 import type { SeedTable } from './seed-table';
@@ -26,6 +27,53 @@ export function seedId(cluster: string): string {
   return `$cluster-seed/${cluster}`;
 }
 
+const PENDING = 0;
+const RESOLVED = 1;
+const REJECTED = 2;
+
+/**
+ * The answer of one gateway call: the answer slot the activation settles and, at once, what
+ * the gateway's ask method returns (the host waits on it through `then`). One object per
+ * call instead of a promise, its executor and an answer slot around it.
+ */
+class GatewayAnswer implements Reply, PromiseLike<unknown> {
+  private state = PENDING;
+  private value: unknown = undefined;
+  private onResolved: ((value: unknown) => unknown) | null | undefined = null;
+  private onRejected: ((error: unknown) => unknown) | null | undefined = null;
+
+  resolve(value: unknown): void {
+    if (this.state !== PENDING) return;
+    this.state = RESOLVED;
+    this.value = value;
+    this.onResolved?.(value);
+  }
+
+  reject(error: unknown): void {
+    if (this.state !== PENDING) return;
+    this.state = REJECTED;
+    this.value = error;
+    this.onRejected?.(error);
+  }
+
+  /**
+   * Only what the host needs of a thenable: one `then(onResolved, onRejected)`, called once
+   * (by the cell that runs the gateway); it returns nothing to chain on.
+   */
+  then<R1 = unknown, R2 = never>(
+    onResolved?: ((value: unknown) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((error: unknown) => R2 | PromiseLike<R2>) | null,
+  ): PromiseLike<R1 | R2> {
+    if (this.state === RESOLVED) onResolved?.(this.value);
+    else if (this.state === REJECTED) onRejected?.(this.value);
+    else {
+      this.onResolved = onResolved;
+      this.onRejected = onRejected;
+    }
+    return this as unknown as PromiseLike<R1 | R2>;
+  }
+}
+
 /**
  * The gateway of one member: `call` (an ask) and `tell` carry a call to the virtual actor
  * `identity` (`<Kind>/<key>`); `hop` counts the members it went through. Every argument is
@@ -38,8 +86,10 @@ export class ClusterGateway {
   @Ask
   @Ref
   @Parallel
-  call(identity: string, method: string, args: unknown[], hop: number): Promise<unknown> {
-    return new Promise((resolve, reject) => this.activations.deliver(identity, method, args, { resolve, reject }, hop));
+  call(identity: string, method: string, args: unknown[], hop: number): PromiseLike<unknown> {
+    const answer = new GatewayAnswer();
+    this.activations.deliver(identity, method, args, answer, hop);
+    return answer;
   }
 
   @Tell

@@ -9,11 +9,16 @@ import type { MemberRecord } from './member';
 import type { Membership } from './membership';
 import { owner } from './rendezvous';
 
+/** The most owners kept (one entry per identity called; all dropped when full). */
+const MAX_KEPT = 100_000;
+
 /** See the file comment. */
 export class Placement {
   /** Unreachable member URLs: the incarnation seen down and until when it is avoided (ms). */
   private readonly unreachable = new Map<string, { incarnation: number; until: number }>();
   private live: MemberRecord[] = [];
+  /** The owner of each identity called since the view last changed (null: no member declares its kind). */
+  private readonly owners = new Map<string, MemberRecord | null>();
 
   constructor(
     private readonly membership: Membership,
@@ -32,13 +37,27 @@ export class Placement {
       if (m === undefined || m.incarnation !== u.incarnation || u.until <= now) this.unreachable.delete(url);
     }
     this.live = members.filter((m) => !this.unreachable.has(m.url));
+    this.owners.clear();
   }
 
-  /** The member that should serve `identity` of `kind`, optionally without `except`. */
+  /**
+   * The member that should serve `identity` (`<kind>/<key>`) of `kind`, optionally without
+   * `except`. Answers are kept until the view changes: a call does not hash the identity again.
+   */
   ownerOf(identity: string, kind: string, except?: string): MemberRecord | undefined {
     if (this.unreachable.size > 0) this.expire();
-    const members = except === undefined ? this.live : this.live.filter((m) => m.url !== except);
-    return owner(identity, kind, members);
+    if (except !== undefined)
+      return owner(
+        identity,
+        kind,
+        this.live.filter((m) => m.url !== except),
+      );
+    const known = this.owners.get(identity);
+    if (known !== undefined) return known ?? undefined;
+    const found = owner(identity, kind, this.live);
+    if (this.owners.size >= MAX_KEPT) this.owners.clear();
+    this.owners.set(identity, found ?? null);
+    return found;
   }
 
   /** Whether `url` is a live member this process can reach. */
@@ -53,6 +72,7 @@ export class Placement {
     if (m === undefined) return;
     this.unreachable.set(url, { incarnation: m.incarnation, until: Date.now() + this.avoidMs });
     this.live = this.live.filter((x) => x.url !== url);
+    this.owners.clear();
   }
 
   private expire(): void {

@@ -43,23 +43,38 @@ export class MemberProcess {
     this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   }
 
-  /** Starts a member and waits for its `ready` line (at most 60 s). */
-  static async start(cluster: string, membership: string, ttl: number): Promise<MemberProcess> {
-    const url = `grpc://127.0.0.1:${await freePort()}/`;
-    const child = spawn(
-      process.execPath,
-      ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'fixtures', 'member.ts'), url, cluster, membership, String(ttl)],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          NODE_PATH: path.join(ROOT, 'examples', 'node_modules'),
-          TS_NODE_PROJECT: path.join(ROOT, 'examples', 'tsconfig.json'),
-          TSACTOR_CONTEXT: '',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+  /**
+   * Starts a member and waits for its `ready` line (at most 60 s). `options.url` gives its
+   * URL (default: a free port on 127.0.0.1); `options.wrap` a command prefix it runs under
+   * (e.g. `ip netns exec NAME`).
+   */
+  static async start(
+    cluster: string,
+    membership: string,
+    ttl: number,
+    options: { url?: string; wrap?: readonly string[] } = {},
+  ): Promise<MemberProcess> {
+    const url = options.url ?? `grpc://127.0.0.1:${await freePort()}/`;
+    const args = [
+      '-r',
+      'ts-node/register/transpile-only',
+      path.join(__dirname, 'fixtures', 'member.ts'),
+      url,
+      cluster,
+      membership,
+      String(ttl),
+    ];
+    const [cmd, ...rest] = [...(options.wrap ?? []), process.execPath, ...args];
+    const child = spawn(cmd!, rest, {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_PATH: path.join(ROOT, 'examples', 'node_modules'),
+        TS_NODE_PROJECT: path.join(ROOT, 'examples', 'tsconfig.json'),
+        TSACTOR_CONTEXT: '',
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const m = new MemberProcess(url, child);
     const until = Date.now() + 60_000;
     while (!m.events.some((e) => e.ev === 'ready')) {

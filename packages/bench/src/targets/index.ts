@@ -121,6 +121,16 @@ export const TARGETS: readonly TargetInfo[] = [
     load: async () => (await import('./tsactor')).makeTsactorTarget('grpc'),
   },
   {
+    id: 'tsactor-cluster',
+    label: 'tsactor cluster',
+    framework: 'tsactor',
+    family: 'network',
+    note: 'virtual actors (cluster.get) on 3 member processes over grpc:// (seeds membership); the driver is a member that only calls; spawn rate = activations/s; failover after kill -9 printed at the end',
+    execArgv: [],
+    unavailable: async () => (await import('./tsactor')).tsactorUnavailable('grpc'),
+    load: async () => new (await import('./tsactor-cluster')).ClusterTarget(),
+  },
+  {
     id: 'baseline-grpc',
     label: 'grpc-js stream (bare)',
     framework: 'baseline',

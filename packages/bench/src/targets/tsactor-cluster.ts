@@ -1,0 +1,243 @@
+/**
+ * The tsactor-cluster target: three member processes on loopback join a cluster (seeds
+ * membership: the first member keeps the table) and serve virtual actors; the driver joins as
+ * a member that only calls, and calls them through `cluster.get`. Its figures sit beside
+ * tsactor grpc's (a plain remote proxy to an actor in one child process):
+ * - counting: tells to one active virtual actor, then an ask for the count;
+ * - ask latency / ask throughput: asks to one active virtual actor;
+ * - spawn rate: activations/s, each the first call to a new key (activated on its owner among
+ *   the three, under an activation lease from the seed).
+ * At teardown it measures failover after kill -9 (three rounds: the member serving the most
+ * of 24 identities, never the seed, is killed and a new one started; from the kill to the
+ * first answered call of each identity it served) and prints p50/p99 on stderr.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import type { Cluster, Proxy } from 'tsactor';
+import { VCounter, VEcho, VWhere } from './tsactor-cluster-actors';
+import { freePort } from './child-process';
+import { LostMessagesError, expectEqual, now, pipelined, sequentialAsks, type TargetImpl, type Timed } from './types';
+
+/** Member processes. */
+const MEMBERS = 3;
+/** Lease TTL of members and activations (s): failover is bounded by it. */
+const TTL = 1.5;
+/** Activations idle this long passivate (s): the spawn workload's keys go away between repetitions. */
+const IDLE = 2;
+/** Identities called during the failover measurement, and kill rounds. */
+const FAILOVER_KEYS = 24;
+const FAILOVER_ROUNDS = 3;
+const ACTIVATION_BATCH = 1000;
+
+/** One member process (killed with SIGKILL for the failover measurement). */
+class MemberChild {
+  private exited = false;
+  readonly exit: Promise<void>;
+
+  private constructor(
+    readonly url: string,
+    private readonly proc: ChildProcess,
+  ) {
+    this.exit = new Promise((resolve) =>
+      proc.once('exit', () => {
+        this.exited = true;
+        resolve();
+      }),
+    );
+  }
+
+  static async start(url: string, seed: string, name: string): Promise<MemberChild> {
+    const extra = (process.env.TSACTOR_BENCH_REMOTE_ARGS ?? '').split(' ').filter(Boolean);
+    const proc = fork(path.join(__dirname, 'tsactor-cluster-member.js'), [url, seed, name, String(TTL), String(IDLE)], {
+      execArgv: extra,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, TSACTOR_CONTEXT: '' },
+    });
+    const m = new MemberChild(url, proc);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`cluster member ${url} did not join within 30 s`)), 30_000);
+      proc.on('message', (msg: { type?: string; error?: string }) => {
+        if (msg.type === 'ready') {
+          clearTimeout(timer);
+          resolve();
+        } else if (msg.type === 'error') {
+          clearTimeout(timer);
+          reject(new Error(`cluster member ${url}: ${msg.error}`));
+        }
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`cluster member ${url} exited (${signal ?? code}) before it joined`));
+      });
+    }).catch(async (e: unknown) => {
+      await m.kill();
+      throw e;
+    });
+    return m;
+  }
+
+  /** SIGKILL: the process dies at once, its connections reset. */
+  async kill(): Promise<void> {
+    if (!this.exited) this.proc.kill('SIGKILL');
+    await this.exit;
+  }
+
+  /** Asks the member to leave and exit; SIGKILL after 5 s. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
+    this.proc.kill('SIGTERM');
+    await this.exit;
+    clearTimeout(timer);
+  }
+}
+
+export class ClusterTarget implements TargetImpl {
+  private tsactor!: typeof import('tsactor');
+  private cluster!: Cluster;
+  private readonly members: MemberChild[] = [];
+  private name = '';
+  private seed = '';
+  private seq = 0;
+  private counter: Proxy<VCounter> | undefined;
+  private echo: Proxy<VEcho> | undefined;
+
+  async setup(): Promise<void> {
+    this.tsactor = await import('tsactor');
+    this.tsactor.setContext('async');
+    this.name = `bench-${process.pid}`;
+    this.seed = `grpc://127.0.0.1:${await freePort()}/`;
+    for (let i = 0; i < MEMBERS; i++) {
+      const url = i === 0 ? this.seed : `grpc://127.0.0.1:${await freePort()}/`;
+      this.members.push(await MemberChild.start(url, this.seed, this.name));
+    }
+    this.cluster = await this.tsactor.joinCluster({
+      name: this.name,
+      url: `grpc://127.0.0.1:${await freePort()}/`,
+      membership: { seeds: [this.seed] },
+      kinds: [],
+      ttl: TTL,
+      timeout: 60,
+    });
+    this.cluster.on('error', () => undefined);
+    await this.serving(MEMBERS);
+    // the actors under load are active before the first repetition
+    this.counter = this.cluster.get(VCounter, 'counting');
+    expectEqual('count', await this.counter.take(), 0);
+    this.echo = this.cluster.get(VEcho, 'echo');
+    expectEqual('echo', await this.echo.echo(1), 1);
+  }
+
+  async teardown(): Promise<void> {
+    try {
+      await this.failover();
+    } finally {
+      await this.cluster.close().catch(() => undefined);
+      await Promise.all(this.members.map((m) => m.stop()));
+      await this.tsactor.shutdown();
+    }
+  }
+
+  async counting(n: number): Promise<Timed> {
+    const counter = this.counter!;
+    const t0 = now();
+    for (let i = 0; i < n; i++) counter.inc();
+    const got = await counter.take();
+    const ms = now() - t0;
+    expectEqual('count', got, n);
+    return { ms };
+  }
+
+  async askLatency(n: number): Promise<Timed> {
+    const echo = this.echo!;
+    return sequentialAsks(n, (i) => echo.echo(i));
+  }
+
+  async askThroughput(n: number, window: number): Promise<Timed> {
+    const echo = this.echo!;
+    const t0 = now();
+    await pipelined(
+      n,
+      window,
+      (i) => echo.echo(i),
+      (i, v) => {
+        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${v}`);
+      },
+    );
+    return { ms: now() - t0 };
+  }
+
+  /** n activations: the first call to each of n new keys, ACTIVATION_BATCH in flight. */
+  async spawn(n: number): Promise<Timed> {
+    const prefix = `a${++this.seq}_`;
+    const t0 = now();
+    for (let i = 0; i < n; i += ACTIVATION_BATCH) {
+      const batch: Array<PromiseLike<number>> = [];
+      for (let j = i; j < Math.min(n, i + ACTIVATION_BATCH); j++) batch.push(this.cluster.get(VEcho, prefix + j).echo(j));
+      const got = await Promise.all(batch);
+      for (let j = 0; j < got.length; j++) if (got[j] !== i + j) throw new LostMessagesError(`activation ${i + j} answered ${got[j]}`);
+    }
+    return { ms: now() - t0 };
+  }
+
+  /** Members that declare the kinds, as this process sees them. */
+  private async serving(n: number): Promise<void> {
+    const until = Date.now() + 30_000;
+    while (this.cluster.members().filter((m) => m.kinds.length > 0).length !== n) {
+      if (Date.now() > until) throw new Error(`the cluster did not reach ${n} serving members within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Failover after kill -9 (see the file comment); prints the figures on stderr. */
+  private async failover(): Promise<void> {
+    const keys = Array.from({ length: FAILOVER_KEYS }, (_, i) => `f${i}`);
+    const last = new Map<string, { member: string; at: number }>();
+    let running = true;
+    const drivers = keys.map(async (k) => {
+      const p = this.cluster.get(VWhere, k).withTimeout(5);
+      while (running) {
+        try {
+          last.set(k, { member: await p.at(), at: Date.now() });
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+    });
+    const samples: number[] = [];
+    try {
+      await until(() => keys.every((k) => last.has(k)), 'every failover identity answers');
+      for (let round = 0; round < FAILOVER_ROUNDS; round++) {
+        const count = new Map<string, number>();
+        for (const v of last.values()) count.set(v.member, (count.get(v.member) ?? 0) + 1);
+        const victim = this.members
+          .filter((m) => m.url !== this.seed)
+          .sort((a, b) => (count.get(b.url) ?? 0) - (count.get(a.url) ?? 0))[0]!;
+        const moved = keys.filter((k) => last.get(k)!.member === victim.url);
+        const killedAt = Date.now();
+        await victim.kill();
+        this.members.splice(this.members.indexOf(victim), 1);
+        await until(() => moved.every((k) => last.get(k)!.at > killedAt && last.get(k)!.member !== victim.url), 'the identities come back');
+        for (const k of moved) samples.push(last.get(k)!.at - killedAt);
+        this.members.push(await MemberChild.start(`grpc://127.0.0.1:${await freePort()}/`, this.seed, this.name));
+        await this.serving(MEMBERS);
+      }
+    } finally {
+      running = false;
+      await Promise.all(drivers);
+    }
+    samples.sort((a, b) => a - b);
+    const pct = (p: number): number => samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)]!;
+    process.stderr.write(
+      `\ntsactor-cluster: failover after kill -9 (ttl ${TTL} s, ${FAILOVER_ROUNDS} kills, ${samples.length} identities): p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${samples[samples.length - 1]} ms\n`,
+    );
+  }
+}
+
+async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`failover: ${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
