@@ -5,7 +5,18 @@
 import { ActorError, AlreadyExistsError, HostDownError, NotFoundError } from '../errors';
 import type { ActorAddress, ActorChannel } from '../channel';
 import { ActorCell } from '../actor/cell';
-import { addMethodFlags, getActorDefinition, describe, ASK, PARALLEL, REF, TELL, type ActorDescription } from '../actor/metadata';
+import {
+  addMethodFlags,
+  getActorDefinition,
+  describe,
+  withoutLocalFlags,
+  ASK,
+  AT_ONCE,
+  PARALLEL,
+  REF,
+  TELL,
+  type ActorDescription,
+} from '../actor/metadata';
 import { getHandle, makeProxy, type Proxy } from '../actor/proxy';
 import type { StopReason } from '../actor/options';
 import { deathWatch } from './watch';
@@ -55,8 +66,10 @@ export class Host {
     deathWatch.remoteEnded(url, reason);
   }
 }
-addMethodFlags(Host.prototype.spawn, ASK | REF);
-addMethodFlags(Host.prototype.lookup, ASK | REF);
+// spawn and lookup from this thread run at once when the host is idle (no queued message to
+// keep them behind): no trip through the mailbox, no waiting for the dispatcher
+addMethodFlags(Host.prototype.spawn, ASK | REF | AT_ONCE);
+addMethodFlags(Host.prototype.lookup, ASK | REF | AT_ONCE);
 addMethodFlags(Host.prototype.lookupUrl, ASK | REF | PARALLEL);
 addMethodFlags(Host.prototype.hasActor, ASK);
 addMethodFlags(Host.prototype.stopActor, ASK);
@@ -65,8 +78,11 @@ addMethodFlags(Host.prototype.watchActor, ASK | REF);
 addMethodFlags(Host.prototype.unwatchActor, TELL | REF);
 addMethodFlags(Host.prototype.actorTerminated, TELL);
 
-/** The description of every host. */
-export const HOST_DESCRIPTION: ActorDescription = internDescription(describe(getActorDefinition(Host)));
+/** The description of every host (its flags as they travel: without AT_ONCE). */
+export const HOST_DESCRIPTION: ActorDescription = internDescription({
+  name: 'Host',
+  methods: withoutLocalFlags(getActorDefinition(Host).methods),
+});
 
 interface Entry {
   readonly actor: SpawnedActor;
