@@ -13,14 +13,22 @@ import type { SpawnedActor, SpawnRequest } from '../host/registry';
 
 /** The origin of the actors of each host address (one object shared by them all). */
 const origins = new WeakMap<ActorAddress, CellOrigin>();
+/** the origin of the last spawn (spawns mostly come in runs on one host) */
+let last: CellOrigin | null = null;
+
+function sameOrigin(o: CellOrigin, req: SpawnRequest, timeout: number | null): boolean {
+  return o.hostAddress === req.hostAddress && o.timeout === timeout && o.ended === req.ended;
+}
 
 /** The shared {@link CellOrigin} of the actors of `req`'s host made with `timeout`. */
 function originOf(req: SpawnRequest, timeout: number | null): CellOrigin {
-  const o = origins.get(req.hostAddress);
-  if (o !== undefined && o.timeout === timeout && o.ended === req.ended) return o;
-  const made: CellOrigin = { hostAddress: req.hostAddress, timeout, ended: req.ended };
-  origins.set(req.hostAddress, made);
-  return made;
+  if (last !== null && sameOrigin(last, req, timeout)) return last;
+  let o = origins.get(req.hostAddress);
+  if (o === undefined || !sameOrigin(o, req, timeout)) {
+    o = { hostAddress: req.hostAddress, timeout, ended: req.ended };
+    origins.set(req.hostAddress, o);
+  }
+  return (last = o);
 }
 
 /**

@@ -143,8 +143,13 @@ export class LocalHost implements HostBinding {
     return makeProxy<Host>(this.address, { timeout: this.timeout });
   }
 
+  /**
+   * The proxy a Host method answers with. It belongs to no actor: every way an answer
+   * leaves the host re-makes it for the asking actor (a @Ref answer on this thread) or
+   * sends its address (other threads and hosts), so a caller outside actors gets it as it is.
+   */
   private proxyTo(address: ActorAddress): Proxy<unknown> {
-    return makeProxy(address, { timeout: this.timeout, owner: this.cell });
+    return makeProxy(address, { timeout: this.timeout, owner: null });
   }
 
   /**
@@ -159,9 +164,19 @@ export class LocalHost implements HostBinding {
     if (this.actors.has(id) || this.reserved.has(id) || id === this.id) {
       throw new AlreadyExistsError(`an actor with id '${id}' already exists on host ${this.url}; stop it first or choose another id`);
     }
-    // a class needs no module root (reading it costs a process.cwd() per spawn)
-    const { klass: cls, source } = resolveSpawnClass(klass, typeof klass === 'function' ? '' : this.moduleRoot);
-    const def = getActorDefinition(cls);
+    let cls: Function;
+    let source: string | undefined;
+    let def: ActorDescription;
+    if (typeof klass === 'function') {
+      // a class needs no module root and no resolving: its definition says where it comes from
+      const d = getActorDefinition(klass);
+      cls = klass;
+      source = d.source;
+      def = d;
+    } else {
+      ({ klass: cls, source } = resolveSpawnClass(klass, this.moduleRoot));
+      def = getActorDefinition(cls);
+    }
     const url = this.base + id;
     const made = this.runtime.spawn({ id, url, klass: cls, source, args, hostAddress: this.address, ended: this.actorEnded });
     if (typeof (made as Partial<PromiseLike<unknown>>).then !== 'function') {
