@@ -7,16 +7,16 @@ import { ActorError, HostDownError, MailboxFullError, NotFoundError } from '../e
 import { Mailbox } from '../mailbox';
 import type { ActorAddress, ActorChannel, Reply } from '../channel';
 import { reportDeadLetter, reportError } from '../channel';
-import { dispatcher as defaultDispatcher, type Dispatcher, type Runnable } from '../dispatcher';
+import { dispatcher, type Runnable } from '../dispatcher';
 import { enterCell } from './current';
-import { PARALLEL, REF, type ActorDefinition, type ActorDescription } from './metadata';
+import { AT_ONCE, PARALLEL, REF, type ActorDefinition, type ActorDescription } from './metadata';
 import type { SpawnedActor } from '../host/registry';
 import { Future } from '../future';
 import { makeProxy, remakeRefs, type Proxy } from './proxy';
 import type { LazyActorFields } from './actor-base';
 import type { HostProxy } from '../host/types';
 import { OVERFLOW_DROP_OLDEST, OVERFLOW_REJECT, type StopReason } from './options';
-import { callHook, isThenable as isPromiseLike, reportHookError, TERMINATED } from './lifecycle';
+import { callHook, isThenable as isPromiseLike, reportHookError, TERMINATED, watchesOf } from './lifecycle';
 import { supervise, type SupervisorState } from './supervision';
 // ---- observation (OpenTelemetry, inspector): one hook in put and one in invoke, see ../observe/cell-hook.ts
 import { observing } from '../observe/state';
@@ -71,6 +71,19 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 }
 
+/**
+ * What the actors a runtime makes for one host on this thread share (one object for all of
+ * them, not fields of each: an idle actor stays small).
+ */
+export interface CellOrigin {
+  /** the address of the actors' host, for their `host` field */
+  readonly hostAddress: ActorAddress;
+  /** the ask timeout in seconds of their `proxy` and `host` fields (null: none) */
+  readonly timeout: number | null;
+  /** told when one of them stops by itself (supervision): the host frees its id */
+  readonly ended: ((id: string, channel: ActorChannel, reason: StopReason) => void) | undefined;
+}
+
 /** A cell is also the SpawnedActor a runtime returns for it (no wrapper object or closures per actor). */
 export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActorFields {
   /** @internal the kinds of mailbox entries, for the observer hook */
@@ -85,16 +98,10 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   private inflight: Set<Reply> | null = null;
   /** the mailbox bound (0: unbounded, the default) */
   private readonly capacity: number;
-  /** @internal the constructor arguments, kept when the class restarts on failure */
-  ctorArgs: unknown[] | null = null;
-  /** @internal restart bookkeeping, made on the first failure under 'restart' */
+  /** @internal restart bookkeeping with the constructor arguments (actors of a class that restarts on failure) */
   supervisor: SupervisorState | null = null;
-  /** @internal the actors this one watches, by URL (the proxies given to watch) */
-  watching: Map<string, Proxy<unknown>> | null = null;
-  /** @internal told when the actor stops by itself (supervision): its host frees its id */
-  ended: ((id: string, channel: ActorChannel, reason: StopReason) => void) | null = null;
-  /** set when `onStop` must not run (onStart failed) */
-  private hooksOff = false;
+  /** @internal what the actor shares with the other actors its runtime made for its host (null: none) */
+  origin: CellOrigin | null = null;
 
   constructor(
     readonly id: string,
@@ -102,28 +109,26 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     readonly def: ActorDefinition,
     /** the base URL of the actor's host (e.g. `local://local:6666/`) */
     readonly hostBase: string,
-    private readonly dispatcher: Dispatcher = defaultDispatcher,
   ) {
     this.capacity = def.options.mailbox?.capacity ?? 0;
   }
 
   /** the actor object; set once by the runtime right after construction */
   instance: object = {};
-  /** the ask timeout of the actor's own `proxy` and `host` fields (set by the runtime) */
-  fieldTimeout: number | null = 10;
-  /** the address of the actor's host, for its `host` field (set by the runtime) */
-  hostAddress: ActorAddress | null = null;
 
   /** LazyActorFields: the actor's `proxy` field, made on its first read */
   selfProxy(): Proxy<unknown> {
-    return makeProxy({ url: this.url, base: this.hostBase, id: this.id, desc: this.def }, { owner: this, timeout: this.fieldTimeout });
+    return makeProxy(
+      { url: this.url, base: this.hostBase, id: this.id, desc: this.def },
+      { owner: this, timeout: this.origin?.timeout ?? 10 },
+    );
   }
 
   /** LazyActorFields: the actor's `host` field, made on its first read */
   hostProxy(): HostProxy {
-    const a = this.hostAddress;
-    if (a === null) throw new ActorError(`the runtime did not give ${this.url} its host's address`);
-    return makeProxy(a, { owner: this, timeout: this.fieldTimeout }) as unknown as HostProxy;
+    const o = this.origin;
+    if (o === null) throw new ActorError(`the runtime did not give ${this.url} its host's address`);
+    return makeProxy(o.hostAddress, { owner: this, timeout: o.timeout }) as unknown as HostProxy;
   }
 
   get alive(): boolean {
@@ -165,11 +170,38 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    */
   deliver(method: string, args: unknown[], reply: Reply | null, knownFlags: number | undefined): void {
     const flags = knownFlags ?? this.def.methods[method];
-    if (flags !== undefined && flags & REF) {
-      args = remakeRefs(args, this) as unknown[];
-      if (reply instanceof Future) remakeResultRefs(reply);
+    if (flags !== undefined && flags & (REF | AT_ONCE)) {
+      if (flags & REF) {
+        args = remakeRefs(args, this) as unknown[];
+        if (reply instanceof Future) remakeResultRefs(reply);
+      }
+      if (flags & AT_ONCE && reply !== null && this.state === IDLE) {
+        this.runNow(method, args, reply);
+        return;
+      }
     }
     this.put(method, args, reply, reply === null ? TELL : ASK);
+  }
+
+  /**
+   * An {@link AT_ONCE} ask to an idle cell, handled now on the caller's stack, exactly as
+   * the dispatcher would handle it next (nothing is queued before it). The cell counts as
+   * queued meanwhile, so that what is sent to it from inside (an ask of the host from a
+   * spawned actor's constructor) queues behind this ask, as it would have.
+   */
+  private runNow(method: string, args: unknown[], reply: Reply): void {
+    this.state = QUEUED;
+    try {
+      this.invoke(method, args, reply, ASK);
+    } finally {
+      // a method that holds the mailbox (BLOCKED), a suspension or a stop go on by themselves
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- invoke() may have changed the state
+      if (this.state === QUEUED) {
+        if (this.mailbox !== null && this.mailbox.size > 0) dispatcher.schedule(this);
+        else this.state = IDLE;
+      }
+      if (this.idleWaiters !== null && this.state !== QUEUED) this.notifyIdle();
+    }
   }
 
   /** Delivery of a message whose arguments are ready as they are (decoded by a transport). */
@@ -189,7 +221,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     mailbox.push(method, args, reply, kind);
     if (this.state === IDLE) {
       this.state = QUEUED;
-      this.dispatcher.schedule(this);
+      dispatcher.schedule(this);
     }
   }
 
@@ -246,6 +278,11 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    * `onStop(reason)` runs. Returns the promise of an async `onStop` (whose errors are reported).
    */
   stop(reason: StopReason): void | Promise<void> {
+    return this.end(reason, true);
+  }
+
+  /** {@link stop}, with `onStop` (`hooks`) or without. */
+  private end(reason: StopReason, hooks: boolean): void | Promise<void> {
     if (this.state === STOPPED) return;
     this.state = STOPPED;
     this.supervisor?.cancel();
@@ -266,7 +303,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
         kind: 'internal',
       });
     }
-    if (this.hooksOff) return;
+    if (!hooks) return;
     let r: unknown;
     try {
       r = callHook(this, this.instance, 'onStop', reason);
@@ -284,8 +321,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
 
   /** @internal ends a cell whose `onStart` failed: no `onStop`, nothing reported. */
   discard(): void {
-    this.hooksOff = true;
-    void this.stop('stopped');
+    void this.end('stopped', false);
   }
 
   /**
@@ -295,8 +331,8 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   stopFailed(): void {
     if (this.state === STOPPED) return;
     const done = this.stop('failed');
-    const ended = this.ended;
-    if (ended === null) return;
+    const ended = this.origin?.ended;
+    if (ended === undefined) return;
     if (done === undefined) ended(this.id, this, 'failed');
     else void done.then(() => ended(this.id, this, 'failed'));
   }
@@ -355,9 +391,10 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    */
   private terminated(args: unknown[]): void {
     const url = args[0];
-    const ref = typeof url === 'string' ? this.watching?.get(url) : undefined;
+    const watching = watchesOf.get(this);
+    const ref = typeof url === 'string' ? watching?.get(url) : undefined;
     if (ref === undefined) return;
-    this.watching!.delete(url as string);
+    watching!.delete(url as string);
     if (typeof (this.instance as { onTerminated?: unknown }).onTerminated !== 'function') {
       reportError(
         new ActorError(
@@ -474,7 +511,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     if (this.state !== BLOCKED) return;
     if (this.mailbox !== null && this.mailbox.size > 0) {
       this.state = QUEUED;
-      this.dispatcher.schedule(this);
+      dispatcher.schedule(this);
     } else {
       this.state = IDLE;
       if (this.idleWaiters !== null) this.notifyIdle();

@@ -7,9 +7,16 @@
 import { reportError } from '../channel';
 import { enterCell } from './current';
 import type { ActorCell } from './cell';
+import type { Proxy } from './proxy';
 
 /** The name of the message by which a watcher learns that an actor it watches ended (never a method name: '$' is not a valid start for a proxy call). */
 export const TERMINATED = '$terminated';
+
+/**
+ * @internal The actors each actor watches, by URL (the proxies given to watch): an entry
+ * only for an actor that watches, none in the cell of every actor.
+ */
+export const watchesOf = new WeakMap<ActorCell, Map<string, Proxy<unknown>>>();
 
 /** True when `v` has a `then` method. */
 export function isThenable(v: unknown): v is PromiseLike<unknown> {

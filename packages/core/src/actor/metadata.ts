@@ -12,6 +12,14 @@ export const TELL = 1;
 export const ASK = 2;
 export const REF = 4;
 export const PARALLEL = 8;
+/**
+ * @internal An ask that an actor on the caller's thread handles at once, on the caller's
+ * stack, when it is idle (nothing queued before it, nothing under way): the Host's `spawn`
+ * and `lookup`. Only a class's own definition carries it, never a description (see
+ * {@link withoutLocalFlags}); nothing it does differs from a trip through the mailbox but
+ * the time it takes.
+ */
+export const AT_ONCE = 16;
 
 /** Names every proxy defines itself; an actor method may not use them. */
 export const RESERVED_PROXY_NAMES: ReadonlySet<string> = new Set(['getId', 'getUrl', 'equals', 'toString', 'withTimeout', 'then']);
@@ -148,6 +156,16 @@ export function describe(def: ActorDescription): ActorDescription {
   return def.plain !== undefined && def.plain.length > 0
     ? { name: def.name, methods: def.methods, plain: def.plain }
     : { name: def.name, methods: def.methods };
+}
+
+/**
+ * @internal The method flags of a definition as a description carries them: without
+ * {@link AT_ONCE}, which only means something to the class's own cells.
+ */
+export function withoutLocalFlags(methods: Readonly<Record<string, number>>): Readonly<Record<string, number>> {
+  const out = Object.create(null) as Record<string, number>;
+  for (const name of Object.keys(methods)) out[name] = methods[name]! & ~AT_ONCE;
+  return Object.freeze(out);
 }
 
 /** Human-readable kind of a method, for error messages. */

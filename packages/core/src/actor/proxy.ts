@@ -262,12 +262,13 @@ function isPlainObject(v: object): boolean {
 
 /**
  * Re-makes every proxy inside `value` (arrays, plain objects, Maps, Sets, nested) as a new
- * proxy owned by `owner`; returns `value` itself when it holds no proxy.
+ * proxy owned by `owner` (a proxy that `owner` owns already is kept); returns `value` itself
+ * when it holds no proxy to re-make.
  */
 export function remakeRefs(value: unknown, owner: ActorCell | null): unknown {
   if (value === null || typeof value !== 'object') return value;
   const h = (value as Partial<ProxyObject>)[PROXY];
-  if (h !== undefined) return makeProxy(h.addr, { timeout: h.timeout, owner });
+  if (h !== undefined) return h.owner === owner ? value : makeProxy(h.addr, { timeout: h.timeout, owner });
   if (Array.isArray(value)) {
     let out: unknown[] | null = null;
     for (let i = 0; i < value.length; i++) {

@@ -15,7 +15,7 @@ import { callHook, isThenable, reportHookError } from './lifecycle';
 import type { ActorCell } from './cell';
 import type { ResolvedSupervision } from './options';
 
-/** The restart bookkeeping of one actor (made on its first failure). */
+/** The restart bookkeeping of one actor of a class that restarts on failure (made when it is spawned). */
 export class SupervisorState {
   /** clock times (ms) of the restarts still inside the window */
   readonly restarts: number[] = [];
@@ -23,6 +23,11 @@ export class SupervisorState {
   timer: ClockTimer | null = null;
   /** the clock the timer was set on */
   timerClock = clock;
+
+  constructor(
+    /** the constructor arguments: a restart builds the next instance with them */
+    readonly ctorArgs: unknown[],
+  ) {}
 
   /** Cancels a pending restart (the actor stopped meanwhile). */
   cancel(): void {
@@ -44,7 +49,7 @@ export function supervise(cell: ActorCell, s: ResolvedSupervision, error: unknow
     cell.stopFailed();
     return;
   }
-  const st = (cell.supervisor ??= new SupervisorState());
+  const st = (cell.supervisor ??= new SupervisorState([]));
   if (st.timer !== null) return; // a restart is already under way; this failure belongs to the old instance
   const now = clock.now();
   const r = st.restarts;
@@ -74,7 +79,7 @@ function restart(cell: ActorCell, error: unknown, suspended: boolean): void {
   if (!cell.alive) return;
   let instance: object;
   try {
-    instance = constructActor(cell.def.klass, cell.ctorArgs ?? [], cell);
+    instance = constructActor(cell.def.klass, cell.supervisor?.ctorArgs ?? [], cell);
   } catch (e) {
     reportHookError(cell, 'constructor (restart)', e);
     cell.stopFailed();

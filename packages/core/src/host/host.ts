@@ -5,7 +5,18 @@
 import { ActorError, AlreadyExistsError, HostDownError, NotFoundError } from '../errors';
 import type { ActorAddress, ActorChannel } from '../channel';
 import { ActorCell } from '../actor/cell';
-import { addMethodFlags, getActorDefinition, describe, ASK, PARALLEL, REF, TELL, type ActorDescription } from '../actor/metadata';
+import {
+  addMethodFlags,
+  getActorDefinition,
+  describe,
+  withoutLocalFlags,
+  ASK,
+  AT_ONCE,
+  PARALLEL,
+  REF,
+  TELL,
+  type ActorDescription,
+} from '../actor/metadata';
 import { getHandle, makeProxy, type Proxy } from '../actor/proxy';
 import type { StopReason } from '../actor/options';
 import { deathWatch } from './watch';
@@ -55,8 +66,10 @@ export class Host {
     deathWatch.remoteEnded(url, reason);
   }
 }
-addMethodFlags(Host.prototype.spawn, ASK | REF);
-addMethodFlags(Host.prototype.lookup, ASK | REF);
+// spawn and lookup from this thread run at once when the host is idle (no queued message to
+// keep them behind): no trip through the mailbox, no waiting for the dispatcher
+addMethodFlags(Host.prototype.spawn, ASK | REF | AT_ONCE);
+addMethodFlags(Host.prototype.lookup, ASK | REF | AT_ONCE);
 addMethodFlags(Host.prototype.lookupUrl, ASK | REF | PARALLEL);
 addMethodFlags(Host.prototype.hasActor, ASK);
 addMethodFlags(Host.prototype.stopActor, ASK);
@@ -65,8 +78,11 @@ addMethodFlags(Host.prototype.watchActor, ASK | REF);
 addMethodFlags(Host.prototype.unwatchActor, TELL | REF);
 addMethodFlags(Host.prototype.actorTerminated, TELL);
 
-/** The description of every host. */
-export const HOST_DESCRIPTION: ActorDescription = internDescription(describe(getActorDefinition(Host)));
+/** The description of every host (its flags as they travel: without AT_ONCE). */
+export const HOST_DESCRIPTION: ActorDescription = internDescription({
+  name: 'Host',
+  methods: withoutLocalFlags(getActorDefinition(Host).methods),
+});
 
 interface Entry {
   readonly actor: SpawnedActor;
@@ -127,8 +143,13 @@ export class LocalHost implements HostBinding {
     return makeProxy<Host>(this.address, { timeout: this.timeout });
   }
 
+  /**
+   * The proxy a Host method answers with. It belongs to no actor: every way an answer
+   * leaves the host re-makes it for the asking actor (a @Ref answer on this thread) or
+   * sends its address (other threads and hosts), so a caller outside actors gets it as it is.
+   */
   private proxyTo(address: ActorAddress): Proxy<unknown> {
-    return makeProxy(address, { timeout: this.timeout, owner: this.cell });
+    return makeProxy(address, { timeout: this.timeout, owner: null });
   }
 
   /**
@@ -143,9 +164,19 @@ export class LocalHost implements HostBinding {
     if (this.actors.has(id) || this.reserved.has(id) || id === this.id) {
       throw new AlreadyExistsError(`an actor with id '${id}' already exists on host ${this.url}; stop it first or choose another id`);
     }
-    // a class needs no module root (reading it costs a process.cwd() per spawn)
-    const { klass: cls, source } = resolveSpawnClass(klass, typeof klass === 'function' ? '' : this.moduleRoot);
-    const def = getActorDefinition(cls);
+    let cls: Function;
+    let source: string | undefined;
+    let def: ActorDescription;
+    if (typeof klass === 'function') {
+      // a class needs no module root and no resolving: its definition says where it comes from
+      const d = getActorDefinition(klass);
+      cls = klass;
+      source = d.source;
+      def = d;
+    } else {
+      ({ klass: cls, source } = resolveSpawnClass(klass, this.moduleRoot));
+      def = getActorDefinition(cls);
+    }
     const url = this.base + id;
     const made = this.runtime.spawn({ id, url, klass: cls, source, args, hostAddress: this.address, ended: this.actorEnded });
     if (typeof (made as Partial<PromiseLike<unknown>>).then !== 'function') {

@@ -13,7 +13,7 @@
 import { ActorError, HostDownError, HostError, NotFoundError } from '../errors';
 import { reportError, type ActorAddress } from '../channel';
 import type { StopReason } from '../actor/options';
-import { TERMINATED } from '../actor/lifecycle';
+import { TERMINATED, watchesOf } from '../actor/lifecycle';
 import { currentCell } from '../actor/current';
 import type { ActorCell } from '../actor/cell';
 import { getHandle, makeProxy, sendAsk, sendTell, type Proxy } from '../actor/proxy';
@@ -62,6 +62,12 @@ export class DeathWatch {
   /** watcher URL -> URLs it watches (to drop its watches when it ends) */
   private readonly byWatcher = new Map<string, Set<string>>();
   private readonly recent = new Map<string, StopReason>();
+  /**
+   * The URLs in `recent`, oldest first, as a ring: the oldest is found without iterating
+   * the map (whose iteration walks over the holes its deletions leave).
+   */
+  private readonly recentOrder: string[] = [];
+  private recentNext = 0;
 
   /** How many actors are watched (for tests and diagnostics). */
   get size(): number {
@@ -128,8 +134,7 @@ export class DeathWatch {
 
   /** The actor at `url` ended: each of its watchers is told once; its own watches end. */
   ended(url: string, reason: StopReason): void {
-    this.recent.set(url, reason);
-    if (this.recent.size > RECENT) this.recent.delete(this.recent.keys().next().value!);
+    this.remember(url, reason);
     const mine = this.byWatcher.get(url);
     if (mine !== undefined) for (const w of [...mine]) this.remove(w, url);
     const e = this.entries.get(url);
@@ -140,6 +145,22 @@ export class DeathWatch {
       this.tell(url, a, reason);
     }
     for (const f of e.fns) this.tell(url, f, reason);
+  }
+
+  /** Keeps the reason `url` ended among the last {@link RECENT} ends. */
+  private remember(url: string, reason: StopReason): void {
+    const recent = this.recent;
+    const had = recent.has(url);
+    recent.set(url, reason);
+    if (had) return;
+    const order = this.recentOrder;
+    if (order.length < RECENT) {
+      order.push(url);
+      return;
+    }
+    recent.delete(order[this.recentNext]!);
+    order[this.recentNext] = url;
+    this.recentNext = (this.recentNext + 1) % RECENT;
   }
 
   /**
@@ -285,7 +306,9 @@ function cellAddress(cell: ActorCell): ActorAddress {
 /** @internal the actor `cell` watches `proxy` (ActorBase.watch). */
 export function watchFrom(cell: ActorCell, proxy: unknown): void {
   const watched = addressOf(proxy, 'watch');
-  (cell.watching ??= new Map<string, Proxy<unknown>>()).set(watched.url, proxy as Proxy<unknown>);
+  let watching = watchesOf.get(cell);
+  if (watching === undefined) watchesOf.set(cell, (watching = new Map<string, Proxy<unknown>>()));
+  watching.set(watched.url, proxy as Proxy<unknown>);
   if (router.hosts.has(cell.hostBase)) deathWatch.add(watched, { addr: cellAddress(cell), from: cell.hostBase });
   else if (forwarder !== null) forwarder('watch', watched, cell);
   else throw new HostError(`${cell.url} cannot watch: no host of it in this thread`, { code: 'NO_HOST' });
@@ -294,7 +317,7 @@ export function watchFrom(cell: ActorCell, proxy: unknown): void {
 /** @internal the actor `cell` no longer watches `proxy` (ActorBase.unwatch). */
 export function unwatchFrom(cell: ActorCell, proxy: unknown): void {
   const watched = addressOf(proxy, 'unwatch');
-  if (cell.watching === null || !cell.watching.delete(watched.url)) return;
+  if (watchesOf.get(cell)?.delete(watched.url) !== true) return;
   if (router.hosts.has(cell.hostBase)) deathWatch.remove(watched.url, cell.url);
   else forwarder?.('unwatch', watched, cell);
 }

@@ -1,0 +1,228 @@
+/**
+ * Spawn and lookup from the host's own thread are handled at once when the host has nothing
+ * queued and nothing under way; what a caller can observe is the same as through the host's
+ * mailbox: the order with the host's other messages, AlreadyExistsError, NotFoundError,
+ * onStart and its failure, and an idle actor's size.
+ */
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { Actor, ActorBase, AlreadyExistsError, Ask, NotFoundError, createHost, shutdown, type HostProxy, type Proxy } from 'tsactor';
+
+const log: string[] = [];
+let openGate: () => void = () => undefined;
+
+@Actor
+export class Plain {
+  @Ask ping(): number {
+    return 1;
+  }
+}
+
+@Actor
+export class Plain2 {
+  @Ask ping(): number {
+    return 2;
+  }
+}
+
+@Actor
+export class Starting {
+  constructor() {
+    log.push('constructed');
+  }
+  onStart(): void {
+    log.push('onStart');
+  }
+  @Ask ping(): number {
+    return 3;
+  }
+}
+
+@Actor
+export class FailingStart {
+  onStart(): void {
+    throw new RangeError('no start');
+  }
+  onStop(): void {
+    log.push('onStop of FailingStart');
+  }
+  @Ask ping(): number {
+    return 4;
+  }
+}
+
+@Actor
+export class AsyncFailingStart {
+  async onStart(): Promise<void> {
+    await Promise.resolve();
+    throw new RangeError('no async start');
+  }
+  @Ask ping(): number {
+    return 5;
+  }
+}
+
+@Actor
+export class GatedStart {
+  async onStart(): Promise<void> {
+    log.push('gated onStart begins');
+    await new Promise<void>((resolve) => (openGate = resolve));
+    log.push('gated onStart ends');
+  }
+  @Ask ping(): number {
+    return 6;
+  }
+}
+
+@Actor
+export class Logged {
+  constructor() {
+    log.push('Logged constructed');
+  }
+  @Ask ping(): number {
+    return 7;
+  }
+}
+
+/** Looks itself up from its constructor: that lookup must wait for the spawn that made it. */
+@Actor
+export class SelfFinder extends ActorBase {
+  private readonly found: PromiseLike<Proxy<SelfFinder>>;
+  constructor() {
+    super();
+    this.found = this.host.lookup<SelfFinder>(this.id);
+  }
+  @Ask async foundUrl(): Promise<string> {
+    return (await this.found).getUrl();
+  }
+}
+
+/** Spawns from inside an actor method (the host's thread, through the dispatcher). */
+@Actor
+export class Spawner extends ActorBase {
+  @Ask async spawnAndPing(id: string): Promise<number> {
+    const child = await this.host.spawn(id, Plain);
+    return child.ping();
+  }
+}
+
+let port = 7460;
+let h: HostProxy;
+
+beforeEach(async () => {
+  log.length = 0;
+  h = await createHost(`local://local:${++port}/host`);
+});
+
+afterEach(async () => {
+  await shutdown();
+});
+
+describe('spawn and lookup from the host thread', () => {
+  it('are answered at once when the host has nothing queued', async () => {
+    const spawned = h.spawn('a', Plain);
+    expect(spawned.done()).toBe(true);
+    const a = await spawned;
+    expect(await a.ping()).toBe(1);
+    const found = h.lookup<Plain>('a');
+    expect(found.done()).toBe(true);
+    expect((await found).getUrl()).toBe(a.getUrl());
+  });
+
+  it('are handled after a host call queued before them', async () => {
+    const had = h.hasActor('b');
+    const spawned = h.spawn('b', Plain);
+    expect(spawned.done()).toBe(false);
+    expect(await had).toBe(false);
+    expect(await (await spawned).ping()).toBe(1);
+    expect(await h.hasActor('b')).toBe(true);
+  });
+
+  it('keep the order with a queued stopActor: a spawn of the same id after it succeeds', async () => {
+    await h.spawn('c', Plain);
+    const stopped = h.stopActor('c');
+    const again = h.spawn('c', Plain2);
+    const lookedUp = h.lookup<Plain2>('c');
+    await stopped;
+    expect(await (await again).ping()).toBe(2);
+    expect(await (await lookedUp).ping()).toBe(2);
+  });
+
+  it('reject a second spawn of an id with AlreadyExistsError, a lookup of an unknown id with NotFoundError', async () => {
+    const first = h.spawn('d', Plain);
+    const second = h.spawn('d', Plain2);
+    await expect(second).rejects.toThrow(AlreadyExistsError);
+    await expect(second).rejects.toThrow(/'d' already exists/);
+    expect(await (await first).ping()).toBe(1);
+    await expect(h.lookup('nobody')).rejects.toThrow(NotFoundError);
+  });
+
+  it('run onStart before the spawn answers, and a throw there fails the spawn and frees the id', async () => {
+    const s = await h.spawn('e', Starting);
+    expect(log).toEqual(['constructed', 'onStart']);
+    expect(await s.ping()).toBe(3);
+
+    await expect(h.spawn('f', FailingStart)).rejects.toThrow(RangeError);
+    await expect(h.spawn('f', FailingStart)).rejects.toThrow('no start');
+    expect(log).not.toContain('onStop of FailingStart');
+    expect(await h.hasActor('f')).toBe(false);
+    await expect(h.spawn('g', AsyncFailingStart)).rejects.toThrow('no async start');
+    expect(await h.hasActor('g')).toBe(false);
+    expect(await (await h.spawn('f', Plain)).ping()).toBe(1);
+  });
+
+  it('wait while an async onStart holds the host, as queued messages do', async () => {
+    const gated = h.spawn('h1', GatedStart);
+    expect(log).toEqual(['gated onStart begins']);
+    const next = h.spawn('h2', Logged);
+    const lookup = h.lookup('h1');
+    expect(next.done()).toBe(false);
+    // the host is held: the second spawn has not built its actor
+    await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(['gated onStart begins']);
+    openGate();
+    expect(await (await gated).ping()).toBe(6);
+    expect(await (await next).ping()).toBe(7);
+    expect((await lookup).getUrl()).toMatch(/\/h1$/);
+    expect(log).toEqual(['gated onStart begins', 'gated onStart ends', 'Logged constructed']);
+  });
+
+  it("queue what the spawned actor's constructor asks of the host behind the spawn itself", async () => {
+    const s = await h.spawn('self', SelfFinder);
+    expect(await s.foundUrl()).toBe(s.getUrl());
+  });
+
+  it('work from inside an actor method', async () => {
+    const spawner = await h.spawn('spawner', Spawner);
+    expect(await spawner.spawnAndPing('child')).toBe(1);
+    await expect(spawner.spawnAndPing('child')).rejects.toThrow(AlreadyExistsError);
+  });
+});
+
+describe('an idle actor', () => {
+  it('costs at most 400 bytes of heap, its host bookkeeping included', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const fullGc = async (): Promise<number> => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await new Promise((r) => setImmediate(r));
+      }
+      return process.memoryUsage().heapUsed;
+    };
+    const n = 20000;
+    // warm up: classes, prototypes, the host's map past its first sizes
+    for (let i = 0; i < 1000; i++) await h.spawn(`w${i}`, Plain);
+    const before = await fullGc();
+    for (let i = 0; i < n; i += 1000) {
+      const batch: Array<PromiseLike<unknown>> = [];
+      for (let j = i; j < i + 1000; j++) batch.push(h.spawn(`m${j}`, Plain));
+      await Promise.all(batch);
+    }
+    const after = await fullGc();
+    expect(await h.hasActor(`m${n - 1}`)).toBe(true);
+    const perActor = (after - before) / n;
+    expect(perActor).toBeGreaterThan(0);
+    expect(perActor).toBeLessThanOrEqual(400);
+  });
+});
