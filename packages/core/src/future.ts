@@ -58,7 +58,7 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
   readonly _timeout: number | null;
   /** @internal the actor whose method is called back (the caller), if any */
   readonly _owner: ActorCell | null;
-  /** @internal applied to a successful value (re-making proxies of @Ref results) */
+  /** @internal applied to a successful value (re-making proxies of `@Ref` results) */
   _transform: ((value: unknown) => unknown) | null = null;
   /** @internal told once when the ask is answered or given up (see {@link onAskSettled}) */
   private settledListener: AskSettledListener | null = null;

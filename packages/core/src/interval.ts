@@ -1,5 +1,5 @@
 /**
- * interval and later: calls of an actor's @Tell method, repeated or delayed. Timers are
+ * interval and later: calls of an actor's `@Tell` method, repeated or delayed. Timers are
  * unref'd (they do not keep the process alive by themselves); they are cancelled when the
  * host they are attached to shuts down, and when the actor they call stops (stopActor, its
  * host shutting down, its worker thread dying: see {@link cancelTimersOf}).
@@ -156,7 +156,7 @@ function checkSeconds(fn: string, seconds: number): void {
 
 /**
  * Calls `actor.method(...args)` at once, then every `seconds`, until `.set()` or
- * `.cancel()`, until `host` shuts down, or until the actor stops. Only @Tell methods
+ * `.cancel()`, until `host` shuts down, or until the actor stops. Only `@Tell` methods
  * (IntervalError otherwise).
  */
 export function interval<T>(host: HostProxy, seconds: number, actor: Proxy<T>, method: string, ...args: unknown[]): Interval {
@@ -169,7 +169,7 @@ export function interval<T>(host: HostProxy, seconds: number, actor: Proxy<T>, m
 
 /**
  * Calls `actor.method(...args)` once after `seconds`, unless the actor stops first. Only
- * @Tell methods (IntervalError otherwise).
+ * `@Tell` methods (IntervalError otherwise).
  */
 export function later<T>(seconds: number, actor: Proxy<T>, method: string, ...args: unknown[]): Timer {
   checkSeconds('later', seconds);

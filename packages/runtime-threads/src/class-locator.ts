@@ -82,7 +82,7 @@ function isEsModule(file: string): boolean {
 
 /**
  * The module and export name under which `klass` can be loaded in a worker. `source` is the
- * file that defined it (recorded by @Actor); otherwise every loaded module is searched.
+ * file that defined it (recorded by `@Actor`); otherwise every loaded module is searched.
  * A class of an ES module is located by its name (its exports cannot be read here without
  * loading it again; the worker checks the export when it loads the module). Throws an
  * ActorError that says how to export the class when there is none.

@@ -86,7 +86,7 @@ export interface LinkHandler {
 
 const encodeCache = new WeakMap<ActorDescription, Map<string, EncodeOptions>>();
 
-/** How the arguments (and result) of `desc.method` are encoded: proxies only for @Ref methods. */
+/** How the arguments (and result) of `desc.method` are encoded: proxies only for `@Ref` methods. */
 export function encodeOptions(desc: ActorDescription, method: string): EncodeOptions {
   let byMethod = encodeCache.get(desc);
   if (byMethod === undefined) encodeCache.set(desc, (byMethod = new Map<string, EncodeOptions>()));
@@ -503,7 +503,7 @@ export function failMessage(target: ActorAddress, method: string, reply: Reply |
 
 /**
  * Encodes the arguments of a message leaving this thread. A proxy given to a method
- * without @Ref (or any value that cannot travel) is refused: an ask rejects with the
+ * without `@Ref` (or any value that cannot travel) is refused: an ask rejects with the
  * error, a tell throws it at the caller.
  */
 export function encodeArgs(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): unknown[] | null {

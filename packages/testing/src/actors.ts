@@ -147,7 +147,7 @@ export class Recorder extends ActorBase {
     return this.host.hasActor(this.id);
   }
 
-  /** a proxy to itself, as a result of a @Ref method */
+  /** a proxy to itself, as a result of a `@Ref` method */
   @Ask @Ref self(): Proxy<Recorder> {
     return this.proxy as Proxy<Recorder>;
   }
@@ -162,12 +162,12 @@ export class Recorder extends ActorBase {
     return new Point(x, y);
   }
 
-  /** not @Ref: a proxy argument is refused across a thread or host boundary */
+  /** not `@Ref`: a proxy argument is refused across a thread or host boundary */
   @Ask takeWithoutRef(other: unknown): string {
     return typeof other;
   }
 
-  /** neither @Tell nor @Ask: calling it through a proxy throws */
+  /** neither `@Tell` nor `@Ask`: calling it through a proxy throws */
   plainHelper(): string {
     return 'not callable through a proxy';
   }

@@ -57,7 +57,7 @@ export interface ConformanceTarget {
   readonly inProcess?: boolean;
   /**
    * True when messages to the host's actors leave the calling thread (worker threads,
-   * transports), so a proxy given to a method without @Ref must be refused. Default: the
+   * transports), so a proxy given to a method without `@Ref` must be refused. Default: the
    * opposite of `inProcess`.
    */
   readonly crossesBoundary?: boolean;

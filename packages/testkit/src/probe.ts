@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { addMethodFlags, getActorDefinition, ASK, PARALLEL, REF, TELL, type Proxy } from '@tsactor/core/internal';
 
-/** The methods a probe answers: a class (its @Tell and @Ask methods), or names. */
+/** The methods a probe answers: a class (its `@Tell` and `@Ask` methods), or names. */
 export type ProbeShape = Function | { tells?: readonly string[]; asks?: readonly string[] };
 
 /** A message a probe received. */

@@ -92,7 +92,7 @@ export class AmqpChannel implements ActorChannel, Outbound {
         return;
       }
     } catch (e) {
-      // a value that cannot travel (a proxy to a method without @Ref, a function ...)
+      // a value that cannot travel (a proxy to a method without `@Ref`, a function ...)
       failCall(reply, target, method, e);
       return;
     }

@@ -25,6 +25,22 @@ let status: { ok: boolean; reason: string } | undefined;
 /** Whether the broker accepts a connection now (checked once per test file, synchronously). */
 export function brokerStatus(): { ok: boolean; reason: string } {
   if (status !== undefined) return status;
+  // another suite may hold the broker lock with the broker stopped (the restart test): a
+  // failed check is repeated until that suite lets go (at most two minutes)
+  const until = Date.now() + 120_000;
+  for (;;) {
+    const s = probeBroker();
+    const owner = lockOwner();
+    if (s.ok || owner === null || owner === process.pid || !alive(owner) || Date.now() > until) {
+      status = s;
+      return status;
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+}
+
+/** One check that the broker accepts a connection now. */
+function probeBroker(): { ok: boolean; reason: string } {
   const script = `
     const amqp = require(${JSON.stringify(AMQPLIB)});
     const t = setTimeout(() => { console.error('no answer within 4 s'); process.exit(1); }, 4000);
@@ -33,11 +49,9 @@ export function brokerStatus(): { ok: boolean; reason: string } {
       (e) => { console.error(e.message); process.exit(1); });`;
   const r = spawnSync(process.execPath, ['-e', script, brokerUrl()], { encoding: 'utf8', timeout: 10_000 });
   const shown = brokerUrl().replace(/\/\/([^:@/]*):[^@/]*@/, '//$1@');
-  status =
-    r.status === 0
-      ? { ok: true, reason: '' }
-      : { ok: false, reason: `RabbitMQ is not answering at ${shown}: ${(r.stderr || r.error?.message || 'no answer').trim()}` };
-  return status;
+  return r.status === 0
+    ? { ok: true, reason: '' }
+    : { ok: false, reason: `RabbitMQ is not answering at ${shown}: ${(r.stderr || r.error?.message || 'no answer').trim()}` };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * ActorCell: one actor instance with its mailbox. Handles messages strictly in arrival
  * order, one at a time; a method that returns a promise holds the mailbox until it
- * settles unless it is @Parallel.
+ * settles unless it is `@Parallel`.
  */
 import { ActorError, HostDownError, MailboxFullError, NotFoundError } from '../errors';
 import { Mailbox } from '../mailbox';
@@ -57,7 +57,7 @@ const CALLBACK = 3;
 /** The kind of a mailbox entry (@internal: for the observer hook). */
 export type MessageKind = typeof TELL | typeof ASK | typeof TELL_ONE | typeof CALLBACK;
 
-/** An ask to a @Ref method: proxies in its answer are re-made for the asking actor. */
+/** An ask to a `@Ref` method: proxies in its answer are re-made for the asking actor. */
 function remakeResultRefs(reply: Future): void {
   reply._transform = remakeForOwner;
 }
@@ -159,7 +159,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     return this.state === QUEUED && this.mailbox !== null && this.mailbox.size > 0;
   }
 
-  /** Delivery from a proxy on this thread: @Ref arguments are re-made for this actor. */
+  /** Delivery from a proxy on this thread: `@Ref` arguments are re-made for this actor. */
   send(_target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
     this.deliver(method, args, reply, undefined);
   }
@@ -232,7 +232,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   tell1(method: string, arg: unknown, knownFlags: number | undefined): void {
     const flags = knownFlags ?? this.def.methods[method];
     if (flags === undefined || flags & REF) {
-      // @Ref arguments are re-made; an unknown method is refused when its turn comes
+      // `@Ref` arguments are re-made; an unknown method is refused when its turn comes
       this.deliver(method, [arg], null, flags);
       return;
     }

@@ -114,7 +114,7 @@ function notAClass(): ActorError {
 export const Tell: ActorMethodDecorator = methodDecorator(TELL, '@Tell');
 /** A request-response method: the caller gets a Future of its result. */
 export const Ask: ActorMethodDecorator = methodDecorator(ASK, '@Ask');
-/** With @Tell or @Ask: proxies in the arguments (and the result) are re-made for the receiving side. */
+/** With `@Tell` or `@Ask`: proxies in the arguments (and the result) are re-made for the receiving side. */
 export const Ref: ActorMethodDecorator = methodDecorator(REF, '@Ref');
-/** With @Tell or @Ask: the actor keeps serving its mailbox while this method awaits. */
+/** With `@Tell` or `@Ask`: the actor keeps serving its mailbox while this method awaits. */
 export const Parallel: ActorMethodDecorator = methodDecorator(PARALLEL, '@Parallel');

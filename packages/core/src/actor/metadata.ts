@@ -35,13 +35,13 @@ export interface ActorDescription {
   readonly name: string;
   /** method name -> TELL | ASK, or'ed with REF and PARALLEL */
   readonly methods: Readonly<Record<string, number>>;
-  /** methods that exist on the class but are neither @Tell nor @Ask (calling them throws) */
+  /** methods that exist on the class but are neither `@Tell` nor `@Ask` (calling them throws) */
   readonly plain?: readonly string[];
 }
 
 export interface ActorDefinition extends ActorDescription {
   readonly klass: Function;
-  /** true when the class itself carries @Actor */
+  /** true when the class itself carries `@Actor` */
   readonly isActor: boolean;
   /** the file that defined the class, when known (used to load it in another thread) */
   readonly source: string | undefined;
@@ -70,12 +70,12 @@ export function markActorClass(klass: Function, source: string | undefined, opti
   definitions.delete(klass);
 }
 
-/** True when `klass` is decorated with @Actor. */
+/** True when `klass` is decorated with `@Actor`. */
 export function isActorClass(klass: unknown): klass is Function {
   return typeof klass === 'function' && actorClasses.has(klass);
 }
 
-/** The @Actor class last registered under that class name, if any. */
+/** The `@Actor` class last registered under that class name, if any. */
 export function getActorClassByName(name: string): Function | undefined {
   return actorClassesByName.get(name);
 }
@@ -149,7 +149,7 @@ export function getActorDefinition(klass: Function): ActorDefinition {
 
 /**
  * The wire form of a definition (no class, no file). It keeps the names of the methods that
- * are neither @Tell nor @Ask, so that calling one through a proxy on another thread or host
+ * are neither `@Tell` nor `@Ask`, so that calling one through a proxy on another thread or host
  * throws the same explaining error as locally.
  */
 export function describe(def: ActorDescription): ActorDescription {

@@ -47,7 +47,7 @@ export interface ProxyBase<T> {
 
 /**
  * A typed proxy to an actor of class T: every method of T, with asks returning a Future of
- * their result and tells returning void. Calling a method that is neither @Tell nor @Ask
+ * their result and tells returning void. Calling a method that is neither `@Tell` nor `@Ask`
  * throws.
  *
  * The mapped type is homomorphic (over `keyof T`, without key remapping) so that inside an

@@ -145,7 +145,7 @@ export class LocalHost implements HostBinding {
 
   /**
    * The proxy a Host method answers with. It belongs to no actor: every way an answer
-   * leaves the host re-makes it for the asking actor (a @Ref answer on this thread) or
+   * leaves the host re-makes it for the asking actor (a `@Ref` answer on this thread) or
    * sends its address (other threads and hosts), so a caller outside actors gets it as it is.
    */
   private proxyTo(address: ActorAddress): Proxy<unknown> {

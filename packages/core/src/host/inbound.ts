@@ -6,9 +6,9 @@
  *
  * Checks, in this order, before anything reaches an actor: the kind (a tell or an ask), the
  * host (not shut down), the target (an actor of this host, or the host), the method (a
- * @Tell or @Ask method the target's description has as its own: no inherited name such as
+ * `@Tell` or `@Ask` method the target's description has as its own: no inherited name such as
  * 'constructor'), the size, the argument list, and for a spawn to the host the class
- * (remote spawn allowed, module inside the module root, @Actor) before the constructor
+ * (remote spawn allowed, module inside the module root, `@Actor`) before the constructor
  * arguments are decoded at all. Every refusal is an ERROR answer to an ask, or, for a tell,
  * a report on this side.
  */
@@ -185,7 +185,7 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
     owner: t.cell,
     timeout: host.options.timeout ?? 10,
     limits: limitsForSize(port.maxMessageSize),
-    // the receiving side enforces @Ref too: a reference to a method without it is refused
+    // the receiving side enforces `@Ref` too: a reference to a method without it is refused
     refusesRefs: (flags & REF) === 0 ? where : undefined,
   };
   let args: unknown[];

@@ -15,11 +15,11 @@ const own = Object.prototype.hasOwnProperty;
 /**
  * The envelope of a call: a tell when `reply` is null, else an ask (its `id` is 0: the
  * transport sets it once the envelope is packed). Proxies in the arguments travel as
- * references only when the method is @Ref. A spawn to a host is split: [id, class] in
+ * references only when the method is `@Ref`. A spawn to a host is split: [id, class] in
  * `args`, the constructor arguments (which may always hold references) in `ctorArgs`, so
  * that the receiving host checks the class before it decodes them.
  *
- * Throws when a value cannot travel (a proxy to a method without @Ref, a function ...).
+ * Throws when a value cannot travel (a proxy to a method without `@Ref`, a function ...).
  */
 export function packCall(target: ActorAddress, method: string, args: unknown[], reply: Reply | null, sender = ''): OutgoingEnvelope {
   const methods = target.desc.methods;

@@ -14,7 +14,7 @@ import type { StopReason } from '../actor/options';
 export interface SpawnRequest {
   readonly id: string;
   readonly url: string;
-  /** the actor class (already checked: a class with @Tell/@Ask methods) */
+  /** the actor class (already checked: a class with `@Tell`/`@Ask` methods) */
   readonly klass: Function;
   /** the file that exports the class, when known */
   readonly source: string | undefined;

@@ -1,7 +1,7 @@
 /**
  * Resolution of actor classes named by string ('module/Class', for remote spawn) or sent
  * by value (ClassRef), with the safety rules of remote spawn: modules only from inside
- * the host's module root, no absolute paths, no '..', and only @Actor classes.
+ * the host's module root, no absolute paths, no '..', and only `@Actor` classes.
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
@@ -79,7 +79,7 @@ function inside(root: string, file: string): boolean {
 
 /**
  * Loads the class named by 'module/Class' under `moduleRoot`. Throws ActorError
- * (SPAWN_REFUSED) for paths outside the root and for classes without @Actor, and
+ * (SPAWN_REFUSED) for paths outside the root and for classes without `@Actor`, and
  * NotFoundError when the module or the export is missing.
  */
 export function resolveClassSpec(spec: string, moduleRoot: string): ResolvedClass {
@@ -174,7 +174,7 @@ export function remoteSpawnPolicy(options: Readonly<HostOptions>): RemoteSpawnPo
 
 /**
  * Resolves the class of a spawn that a peer asked for, under the host's `remoteSpawn`
- * policy: `false` refuses; 'registered' (the default) accepts only an @Actor class this
+ * policy: `false` refuses; 'registered' (the default) accepts only an `@Actor` class this
  * process has already loaded, named by class name or 'module/Class', and loads nothing;
  * 'load' loads 'module/Class' from inside `moduleRoot` (code files or a folder's index,
  * checked before anything is loaded). A class sent by value is looked up the same way.

@@ -15,7 +15,7 @@ export interface HostOptions {
   /** where remote spawn resolves 'module/Class' under remoteSpawn: 'load' (default process.cwd()) */
   moduleRoot?: string;
   /**
-   * What a peer may spawn here: false nothing; 'registered' (the default) only @Actor
+   * What a peer may spawn here: false nothing; 'registered' (the default) only `@Actor`
    * classes this process has already loaded, by class name or 'module/Class'; 'load'
    * also loads 'module/Class' from inside moduleRoot (PyActor's behaviour; `true` means
    * the same).

@@ -1,6 +1,6 @@
 /**
  * The value codec for messages that leave the thread: proxies become references (only
- * inside @Ref methods), errors and instances of registered classes become tagged data, and
+ * inside `@Ref` methods), errors and instances of registered classes become tagged data, and
  * the rest stays as structured clone (and v8.serialize) carry it. `decodeValue` reverses it.
  * Plain data passes through without being copied.
  */
@@ -52,7 +52,7 @@ export interface WireRevivable<T = unknown> {
   fromWire(fields: Record<string, unknown>): T;
 }
 
-/** A class sent by value (an @Actor class passed to spawn on another thread or host). */
+/** A class sent by value (an `@Actor` class passed to spawn on another thread or host). */
 export class ClassRef {
   constructor(
     readonly name: string,
@@ -76,7 +76,7 @@ const builtinErrors: ReadonlyMap<string, Function> = new Map<string, Function>([
 ]);
 
 export interface EncodeOptions {
-  /** true when the method is @Ref: proxies are allowed and travel as references */
+  /** true when the method is `@Ref`: proxies are allowed and travel as references */
   readonly refs: boolean;
   /** 'Class.method', for error messages */
   readonly where: string;
@@ -87,7 +87,7 @@ export interface EncodeOptions {
   readonly stacks?: boolean;
 }
 
-/** The error raised when a proxy goes to a method that is not @Ref. */
+/** The error raised when a proxy goes to a method that is not `@Ref`. */
 export function refRequiredError(where: string): ActorError {
   return new ActorError(
     `${where} was given an actor proxy but is not marked @Ref; add @Ref to ${where} to pass actor references across threads and hosts`,
@@ -324,7 +324,7 @@ export interface DecodeOptions {
    */
   readonly limits?: Partial<WireLimits>;
   /**
-   * Set when the receiving method is not @Ref (to 'Class.method'): an actor reference in
+   * Set when the receiving method is not `@Ref` (to 'Class.method'): an actor reference in
    * the value is refused with REF_REQUIRED, as the sender should have done.
    */
   readonly refusesRefs?: string;
