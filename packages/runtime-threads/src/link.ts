@@ -42,6 +42,12 @@ import {
 } from '@tsactor/core/internal';
 import { adopt, isForeign, observing, clearIncoming, currentTraceparent, senderUrl, setIncoming } from '@tsactor/core/internal';
 
+/**
+ * The observation switch, read once per message: held here rather than read through the
+ * package's re-export (in compiled CommonJS each read of an imported name is a getter call).
+ */
+const observe: { on: boolean } = observing;
+
 export const TELL = 1;
 export const ASK = 2;
 export const OK = 3;
@@ -163,7 +169,7 @@ export class Link {
 
   tell(handle: number, method: string, args: unknown[]): void {
     const code = this.code(method);
-    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
+    if (observe.on) this.trace(); // after a NAME message, right before the message it is of
     const out = this.out;
     const n = args.length;
     out.push(TELL, handle, code, n);
@@ -173,7 +179,7 @@ export class Link {
 
   ask(handle: number, method: string, args: unknown[], reply: Reply): void {
     const code = this.code(method);
-    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
+    if (observe.on) this.trace(); // after a NAME message, right before the message it is of
     const out = this.out;
     const n = args.length;
     out.push(ASK, handle, code, this.track(reply), n);
@@ -183,14 +189,14 @@ export class Link {
 
   routeTell(url: string, desc: ActorDescription, method: string, args: unknown): void {
     const code = this.code(method);
-    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
+    if (observe.on) this.trace(); // after a NAME message, right before the message it is of
     this.out.push(RTELL, url, desc, code, args);
     this.schedule();
   }
 
   routeAsk(url: string, desc: ActorDescription, method: string, args: unknown, reply: Reply): void {
     const code = this.code(method);
-    if (observing.on) this.trace(); // after a NAME message, right before the message it is of
+    if (observe.on) this.trace(); // after a NAME message, right before the message it is of
     this.out.push(RASK, url, desc, code, args, this.track(reply));
     this.schedule();
   }
@@ -406,7 +412,7 @@ export class Link {
             break;
           case TRACE:
             // the message that follows is handed over as the child of this context
-            observing.on = true;
+            observe.on = true;
             setIncoming(batch[at + 1] as string, '', batch[at + 2] as string);
             continue;
           default:
@@ -416,7 +422,7 @@ export class Link {
         reportError(e, { actor: this.peer, method: 'message from another thread', kind: 'internal' });
         if (size === 0) return;
       }
-      if (observing.on) clearIncoming();
+      if (observe.on) clearIncoming();
     }
   }
 
