@@ -2,7 +2,7 @@
  * The activations of one member: the virtual actors it runs, each under an activation lease
  * with a fencing epoch from the store.
  *
- * A call for an identity reaches the member's gateway ({@link ClusterGateway}), which hands
+ * A call for an identity reaches the member's gateway ({@link GatewayChannel}), which hands
  * it to {@link Activations.deliver}:
  * - an identity active here, whose lease is certainly live (checked on the local clock
  *   against the last renewal), gets the call at once, in order;

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import {
+  attachChannel,
   createHost,
   describe,
   getActorDefinition,
@@ -25,7 +26,7 @@ import {
 import { Activations, type ActivationRecord } from './activations';
 import { addClusterChannel, clusterBase, ClusterChannel, removeClusterChannel } from './cluster-channel';
 import { ClusterArgumentError } from './errors';
-import { ClusterGateway, ClusterSeed, gatewayId, SEED_DESCRIPTION, seedId } from './gateway';
+import { ClusterSeed, GATEWAY_DESCRIPTION, GatewayChannel, gatewayId, SEED_DESCRIPTION, seedId } from './gateway';
 import type { MemberStatus } from './member';
 import { Membership } from './membership';
 import { Placement } from './placement';
@@ -226,8 +227,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    * @internal Starts serving: the gateway on the host, the `cluster` transport, then the join.
    */
   async start(): Promise<void> {
-    const gw = this.host.spawn(gatewayId(this.name), ClusterGateway, [this.activations]);
-    if (gw instanceof Promise) await gw;
+    const gateway = new GatewayChannel(this.activations);
+    attachChannel(this.host, gatewayId(this.name), gateway, GATEWAY_DESCRIPTION, () => gateway.close());
     addClusterChannel(this.channel);
     await this.membership.join({ url: this.url, kinds: [...this.kinds.keys()] });
   }

@@ -148,6 +148,7 @@ export { packCall, failCall } from './host/outbound';
 export { isHostAddress } from './host/host-address';
 export { tokenMatches } from './host/token';
 export { Host, LocalHost, HOST_DESCRIPTION } from './host/host';
+export { attachChannel } from './host/attach';
 export {
   resolveClassSpec,
   resolveClassRef,

@@ -196,6 +196,23 @@ export class LocalHost implements HostBinding {
     );
   }
 
+  /**
+   * @internal Registers `actor` (made by the caller, not by the runtime) under `id`: calls
+   * received for `id` go to its channel, `stopActor(id)` stops it. See `attachChannel`.
+   */
+  adopt(id: string, actor: SpawnedActor): Proxy<unknown> {
+    this.checkOpen();
+    if (typeof id !== 'string' || id === '') {
+      throw new TypeError(`attachChannel(host, id, ...): the id must be a non-empty string, got ${JSON.stringify(id)}`);
+    }
+    if (this.actors.has(id) || this.reserved.has(id) || id === this.id) {
+      throw new AlreadyExistsError(`an actor with id '${id}' already exists on host ${this.url}; stop it first or choose another id`);
+    }
+    const address: ActorAddress = { url: this.base + id, base: this.base, id, desc: actor.desc };
+    this.actors.set(id, { actor, address });
+    return this.proxyTo(address);
+  }
+
   private register(id: string, url: string, def: ActorDescription, actor: SpawnedActor): Proxy<unknown> | Promise<never> {
     if (this.closed) {
       return Promise.resolve(actor.stop('shutdown')).then(() => {
