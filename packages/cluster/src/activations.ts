@@ -29,6 +29,7 @@ import {
   type ActorAddress,
   type ActorChannel,
   type ActorDescription,
+  type HostTarget,
   type LocalHost,
   type Reply,
 } from '@tsactor/core/internal';
@@ -69,6 +70,8 @@ export interface ActivationContext {
   readonly ttlMs: number;
   readonly marginMs: number;
   readonly idleMs: number;
+  /** the prefix of the direct ids of identities on this member's host (`directId(cluster, '')`) */
+  readonly directPrefix: string;
   /** Sends a call to the gateway of member `url`. */
   forward(url: string, identity: string, method: string, args: unknown[], reply: Reply | null, hop: number): void;
   activated(record: ActivationRecord): void;
@@ -102,6 +105,33 @@ interface Activation {
   renewTimer: NodeJS.Timeout | undefined;
   deadlineTimer: NodeJS.Timeout | undefined;
   stopReason: string;
+  /** what the host delivers calls sent to the identity's direct id to */
+  readonly direct: HostTarget;
+}
+
+/**
+ * The channel of one activation's direct id: a call goes to the activation at once when it
+ * serves and its lease is certainly live (the same check as through the gateway), else
+ * through {@link Activations.deliver} (queued while it is activated or passivated, forwarded,
+ * or activated anew).
+ */
+class DirectChannel implements ActorChannel {
+  readonly alive = true;
+
+  constructor(
+    private readonly owner: Activations,
+    private act: Activation | undefined,
+    private readonly identity: string,
+  ) {}
+
+  /** Set once, when the activation record exists. */
+  bind(act: Activation): void {
+    this.act = act;
+  }
+
+  send(_target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
+    this.owner.direct(this.act, this.identity, method, args, reply);
+  }
 }
 
 /**
@@ -191,7 +221,14 @@ export class Activations {
       }
       return;
     }
+    const channel = new DirectChannel(this, undefined, id);
+    const did = this.ctx.directPrefix + id;
     act = {
+      direct: {
+        channel,
+        address: { url: this.ctx.host.base + did, base: this.ctx.host.base, id: did, desc: this.ctx.kinds.get(kind)!.desc },
+        cell: null,
+      },
       identity: id,
       kind,
       state: ACTIVATING,
@@ -206,8 +243,32 @@ export class Activations {
       deadlineTimer: undefined,
       stopReason: '',
     };
+    channel.bind(act);
     this.acts.set(id, act);
     void this.activate(act);
+  }
+
+  /**
+   * The target of direct id `id` (under {@link ActivationContext.directPrefix}) on this
+   * member's host: the activation's channel, or one that hands calls to `deliver`; null when
+   * the id names no identity of a kind this member serves. `id` comes from the network.
+   */
+  target(id: string): HostTarget | null {
+    const identity = id.slice(this.ctx.directPrefix.length);
+    const act = this.acts.get(identity);
+    if (act !== undefined) return act.direct;
+    const slash = identity.indexOf('/');
+    const k =
+      slash > 0 && slash < identity.length - 1 && identity.length <= 1024 ? this.ctx.kinds.get(identity.slice(0, slash)) : undefined;
+    if (k === undefined) return null;
+    const base = this.ctx.host.base;
+    return { channel: new DirectChannel(this, undefined, identity), address: { url: base + id, base, id, desc: k.desc }, cell: null };
+  }
+
+  /** A call received on the direct id of `act` (see {@link DirectChannel}); undefined `act`: none yet. */
+  direct(act: Activation | undefined, identity: string, method: string, args: unknown[], reply: Reply | null): void {
+    if (act !== undefined && act.state === ACTIVE && act.validUntil > Date.now()) this.send(act, method, args, reply, 0);
+    else this.deliver(identity, method, args, reply, 0);
   }
 
   /** A call handed to `act` was answered. */

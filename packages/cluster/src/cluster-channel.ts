@@ -21,15 +21,19 @@ import {
   router,
   type ActorAddress,
   type ActorChannel,
+  type ActorDescription,
   type HostBinding,
   type Reply,
 } from '@tsactor/core/internal';
 import { ClusterUnavailableError } from './errors';
-import { GATEWAY_DESCRIPTION, gatewayId } from './gateway';
+import { GATEWAY_DESCRIPTION, directId, gatewayId } from './gateway';
 import type { Placement } from './placement';
 
 /** The URL scheme of virtual actors. */
 export const CLUSTER_SCHEME = 'cluster';
+
+/** The most direct addresses a channel keeps (then it starts again). */
+const MAX_DIRECT = 100_000;
 
 /** How often a call is sent again when the gateway it reached was gone. */
 const RESENDS = 3;
@@ -54,6 +58,7 @@ class GatewayReply implements Reply {
     private readonly args: unknown[],
     private readonly hop: number,
     private readonly attempt: number,
+    private readonly desc: ActorDescription | undefined,
   ) {}
 
   resolve(value: unknown): void {
@@ -68,10 +73,10 @@ class GatewayReply implements Reply {
     } else if (
       this.attempt < RESENDS &&
       error instanceof NotFoundError &&
-      error.message.includes(`'${gatewayId(this.channel.ctx.name)}'`)
+      (error.message.includes(`'${gatewayId(this.channel.ctx.name)}'`) || error.message.includes(`'${directId(this.channel.ctx.name, '')}`))
     ) {
       // the member left: nothing was delivered, the new owner gets it
-      this.channel.route(this.identity, this.kind, this.method, this.args, this.inner, this.hop, this.attempt + 1);
+      this.channel.route(this.identity, this.kind, this.method, this.args, this.inner, this.hop, this.attempt + 1, undefined, this.desc);
       return;
     }
     this.inner.reject(error);
@@ -81,6 +86,8 @@ class GatewayReply implements Reply {
 /** See the file comment. One per joined cluster instance. */
 export class ClusterChannel implements ActorChannel {
   private readonly gateways = new Map<string, { address: ActorAddress; channel: ActorChannel }>();
+  /** the direct addresses of the identities called lately, by identity (at most {@link MAX_DIRECT}) */
+  private readonly direct = new Map<string, ActorAddress>();
 
   constructor(readonly ctx: ChannelContext) {}
 
@@ -89,7 +96,7 @@ export class ClusterChannel implements ActorChannel {
   }
 
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
-    this.route(target.id, target.desc.name, method, args, reply, 0, 0);
+    this.route(target.id, target.desc.name, method, args, reply, 0, 0, undefined, target.desc);
   }
 
   /** Sends a call for `identity` to its owner's gateway (or to `url`'s, when given). */
@@ -102,6 +109,7 @@ export class ClusterChannel implements ActorChannel {
     hop: number,
     attempt: number,
     url?: string,
+    desc?: ActorDescription,
   ): void {
     if (this.ctx.closed) {
       failCall(
@@ -134,6 +142,13 @@ export class ClusterChannel implements ActorChannel {
       member = owner.url;
     }
     const gw = this.gateway(member);
+    if (desc !== undefined && hop === 0 && member !== this.ctx.self) {
+      // straight to the identity's id on its owner: the call as it is, no wrapping
+      const address = this.directAddress(member, identity, desc);
+      if (reply === null) gw.channel.send(address, method, args, null);
+      else gw.channel.send(address, method, args, new GatewayReply(this, reply, member, identity, kind, method, args, hop, attempt, desc));
+      return;
+    }
     if (reply === null) {
       gw.channel.send(gw.address, 'tell', [identity, method, args, hop], null);
     } else {
@@ -141,9 +156,23 @@ export class ClusterChannel implements ActorChannel {
         gw.address,
         'call',
         [identity, method, args, hop],
-        new GatewayReply(this, reply, member, identity, kind, method, args, hop, attempt),
+        new GatewayReply(this, reply, member, identity, kind, method, args, hop, attempt, desc),
       );
     }
+  }
+
+  /**
+   * The address of `identity` on member `url` ({@link directId}), described as its kind (kept
+   * per identity while the owner stays the same).
+   */
+  private directAddress(url: string, identity: string, desc: ActorDescription): ActorAddress {
+    const known = this.direct.get(identity);
+    if (known !== undefined && known.base === url) return known;
+    const id = directId(this.ctx.name, identity);
+    const address: ActorAddress = { url: url + id, base: url, id, desc };
+    if (this.direct.size >= MAX_DIRECT) this.direct.clear();
+    this.direct.set(identity, address);
+    return address;
   }
 
   private gateway(url: string): { address: ActorAddress; channel: ActorChannel } {

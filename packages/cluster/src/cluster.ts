@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import {
   attachChannel,
+  attachIds,
   createHost,
   describe,
   getActorDefinition,
@@ -26,7 +27,7 @@ import {
 import { Activations, type ActivationRecord } from './activations';
 import { addClusterChannel, clusterBase, ClusterChannel, removeClusterChannel } from './cluster-channel';
 import { ClusterArgumentError } from './errors';
-import { ClusterSeed, GATEWAY_DESCRIPTION, GatewayChannel, gatewayId, SEED_DESCRIPTION, seedId } from './gateway';
+import { ClusterSeed, directId, GATEWAY_DESCRIPTION, GatewayChannel, gatewayId, SEED_DESCRIPTION, seedId } from './gateway';
 import type { MemberStatus } from './member';
 import { Membership } from './membership';
 import { Placement } from './placement';
@@ -106,6 +107,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly descs = new WeakMap<Function, ActorDescription>();
   private rejoining = false;
   /** @internal */
+  /** stops serving the direct ids of this member's identities (set once started) */
+  private detachDirect: () => void = () => undefined;
+
   constructor(
     readonly name: string,
     private readonly host: LocalHost,
@@ -143,6 +147,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       ttlMs: ttl,
       marginMs: Math.max(50, Math.floor(ttl / 5)),
       idleMs,
+      directPrefix: directId(name, ''),
       forward: (url, identity, method, args, reply, hop) =>
         this.channel.route(identity, identity.slice(0, identity.indexOf('/')), method, args, reply, hop, 0, url),
       activated: (r) => this.emit('activated', r),
@@ -211,6 +216,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (this.closed) return;
     this.closed = true;
     this.activations.close();
+    this.detachDirect();
     removeClusterChannel(this.channel);
     await this.membership.close();
     await this.provider.close();
@@ -229,6 +235,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   async start(): Promise<void> {
     const gateway = new GatewayChannel(this.activations);
     attachChannel(this.host, gatewayId(this.name), gateway, GATEWAY_DESCRIPTION, () => gateway.close());
+    this.detachDirect = attachIds(this.host, directId(this.name, ''), (id) => this.activations.target(id));
     addClusterChannel(this.channel);
     await this.membership.join({ url: this.url, kinds: [...this.kinds.keys()] });
   }

@@ -24,6 +24,15 @@ export function gatewayId(cluster: string): string {
   return `$cluster/${cluster}`;
 }
 
+/**
+ * The id of virtual actor `identity` (`<Kind>/<key>`) on the member that serves it: calls
+ * sent there reach its activation without the gateway's wrapping (see {@link
+ * Activations.target}); `directId(cluster, '')` is the prefix of all of them.
+ */
+export function directId(cluster: string, identity: string): string {
+  return `$cluster/${cluster}/${identity}`;
+}
+
 /** The id of a cluster's seed table actor on the seed member's host. */
 export function seedId(cluster: string): string {
   return `$cluster-seed/${cluster}`;

@@ -1,15 +1,15 @@
 /**
- * A host-level way to serve an id with a channel instead of an actor: calls the host
- * receives for that id (from the network, or from proxies in this process) are handed to the
- * channel's `send` at once, synchronously, with the answer slot of the call. No mailbox, no
- * cell: the channel decides where each call goes (e.g. a router in front of other actors).
- * Inbound checks still apply first: the method must be one of `desc`, the arguments decoded
- * under the host's budgets.
+ * Host-level ways to serve ids with channels instead of actors (one id, or every id under a
+ * prefix through a resolver): calls the host receives for such an id (from the network, or
+ * from proxies in this process) are handed to the channel's `send` at once, synchronously,
+ * with the answer slot of the call. No mailbox, no cell: the channel decides where each call
+ * goes (e.g. a router in front of other actors). Inbound checks still apply first: the method
+ * must be one of the target's description, the arguments are decoded under the host's budgets.
  */
 import type { ActorChannel } from '../channel';
 import type { ActorDescription } from '../actor/metadata';
 import type { Proxy } from '../actor/proxy';
-import type { LocalHost } from './host';
+import type { IdResolver, LocalHost } from './host';
 
 /**
  * Serves `id` on `host` with `channel` (described by `desc`, which names the methods callers
@@ -24,4 +24,15 @@ export function attachChannel(
   onStop?: () => void,
 ): Proxy<unknown> {
   return host.adopt(id, { channel, desc, cell: null, stop: () => onStop?.() });
+}
+
+/**
+ * Serves every id under `prefix` on `host` (ids no actor has) through `resolve`, which gives
+ * each id's channel and address (its description names what callers may call), or null when
+ * the id names nothing (the caller gets NotFoundError). `resolve` gets ids from the network:
+ * it checks them. Returns the function that stops serving them. Throws AlreadyExistsError
+ * when `prefix` overlaps a prefix served already.
+ */
+export function attachIds(host: LocalHost, prefix: string, resolve: IdResolver): () => void {
+  return host.adoptPrefix(prefix, resolve);
 }
