@@ -43,7 +43,15 @@ export interface ChannelContext {
   readonly name: string;
   readonly self: string;
   readonly placement: Placement;
-  readonly closed: boolean;
+}
+
+/** Where calls to one identity went last: its owner's channel and the identity's direct address there. */
+interface DirectRoute {
+  readonly member: string;
+  readonly address: ActorAddress;
+  channel: ActorChannel;
+  /** the placement version under which `member` was the owner */
+  version: number;
 }
 
 /** The answer slot of a call sent to a gateway: notes unreachable members, resends undelivered calls. */
@@ -86,16 +94,36 @@ class GatewayReply implements Reply {
 /** See the file comment. One per joined cluster instance. */
 export class ClusterChannel implements ActorChannel {
   private readonly gateways = new Map<string, { address: ActorAddress; channel: ActorChannel }>();
-  /** the direct addresses of the identities called lately, by identity (at most {@link MAX_DIRECT}) */
-  private readonly direct = new Map<string, ActorAddress>();
+  /** the direct routes of the identities called lately, by identity (at most {@link MAX_DIRECT}) */
+  private readonly direct = new Map<string, DirectRoute>();
+  /** set when the member left or closed */
+  private closed = false;
 
   constructor(readonly ctx: ChannelContext) {}
 
   get alive(): boolean {
-    return !this.ctx.closed;
+    return !this.closed;
+  }
+
+  /** The member left or closed: calls fail from now on. */
+  close(): void {
+    this.closed = true;
   }
 
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
+    // the steady state: the owner found last is still the owner (one lookup per call)
+    const d = this.direct.get(target.id);
+    if (d !== undefined && d.version === this.ctx.placement.version && this.ctx.placement.steady && d.channel.alive && !this.closed) {
+      if (reply === null) d.channel.send(d.address, method, args, null);
+      else
+        d.channel.send(
+          d.address,
+          method,
+          args,
+          new GatewayReply(this, reply, d.member, target.id, target.desc.name, method, args, 0, 0, target.desc),
+        );
+      return;
+    }
     this.route(target.id, target.desc.name, method, args, reply, 0, 0, undefined, target.desc);
   }
 
@@ -111,7 +139,7 @@ export class ClusterChannel implements ActorChannel {
     url?: string,
     desc?: ActorDescription,
   ): void {
-    if (this.ctx.closed) {
+    if (this.closed) {
       failCall(
         reply,
         this.addressOf(identity),
@@ -144,7 +172,7 @@ export class ClusterChannel implements ActorChannel {
     const gw = this.gateway(member);
     if (desc !== undefined && hop === 0 && member !== this.ctx.self) {
       // straight to the identity's id on its owner: the call as it is, no wrapping
-      const address = this.directAddress(member, identity, desc);
+      const address = this.directRoute(member, identity, desc, gw.channel).address;
       if (reply === null) gw.channel.send(address, method, args, null);
       else gw.channel.send(address, method, args, new GatewayReply(this, reply, member, identity, kind, method, args, hop, attempt, desc));
       return;
@@ -165,14 +193,19 @@ export class ClusterChannel implements ActorChannel {
    * The address of `identity` on member `url` ({@link directId}), described as its kind (kept
    * per identity while the owner stays the same).
    */
-  private directAddress(url: string, identity: string, desc: ActorDescription): ActorAddress {
+  private directRoute(url: string, identity: string, desc: ActorDescription, channel: ActorChannel): DirectRoute {
+    const version = this.ctx.placement.version;
     const known = this.direct.get(identity);
-    if (known !== undefined && known.base === url) return known;
+    if (known !== undefined && known.member === url) {
+      known.channel = channel;
+      known.version = version;
+      return known;
+    }
     const id = directId(this.ctx.name, identity);
-    const address: ActorAddress = { url: url + id, base: url, id, desc };
+    const route: DirectRoute = { member: url, address: { url: url + id, base: url, id, desc }, channel, version };
     if (this.direct.size >= MAX_DIRECT) this.direct.clear();
-    this.direct.set(identity, address);
-    return address;
+    this.direct.set(identity, route);
+    return route;
   }
 
   private gateway(url: string): { address: ActorAddress; channel: ActorChannel } {

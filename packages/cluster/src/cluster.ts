@@ -128,16 +128,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const ttl = ttlMs;
     this.placement = new Placement(membership, ttl * 2);
     const placement = this.placement;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the channel reads `closed` live
-    const self = this;
-    this.channel = new ClusterChannel({
-      name,
-      self: this.url,
-      placement,
-      get closed() {
-        return self.closed;
-      },
-    });
+    this.channel = new ClusterChannel({ name, self: this.url, placement });
     this.activations = new Activations({
       self: this.url,
       host,
@@ -215,6 +206,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.channel.close();
     this.activations.close();
     this.detachDirect();
     removeClusterChannel(this.channel);
