@@ -16,7 +16,7 @@
  * A lease is renewed every TTL/3. When a renewal says the lease is gone, or renewals fail until
  * `margin` before the lease could end, the activation is stopped at once, before the store can
  * give the identity to another member: at most one activation serves at a time. Idle
- * activations (nothing received for `idleTimeout`) passivate: stopped with `stopActor`, then
+ * activations (nothing received for `idleTimeout`, seen by a sweep every idleTimeout/2 at most) passivate: stopped with `stopActor`, then
  * their lease released.
  */
 import {
@@ -96,7 +96,13 @@ interface Activation {
   state: typeof ACTIVATING | typeof ACTIVE | typeof DRAINING | typeof GONE;
   pending: PendingCall[];
   inflight: number;
+  /**
+   * when it was last seen in use by the idle sweep (or started): a call sets {@link used}
+   * instead of reading the clock, the sweep turns it into this time
+   */
   lastUsed: number;
+  /** a call came or was answered since the last idle sweep */
+  used: boolean;
   start: number;
   lease: ActivationLease | undefined;
   /** local instant until which the lease is certainly live, minus the margin */
@@ -235,6 +241,7 @@ export class Activations {
       pending: [call],
       inflight: 0,
       lastUsed: Date.now(),
+      used: false,
       start: 0,
       lease: undefined,
       validUntil: 0,
@@ -274,7 +281,7 @@ export class Activations {
   /** A call handed to `act` was answered. */
   settled(act: Activation): void {
     act.inflight--;
-    act.lastUsed = Date.now();
+    act.used = true;
     if (act.state === DRAINING && act.inflight === 0) void this.stop(act);
   }
 
@@ -335,7 +342,7 @@ export class Activations {
   private send(act: Activation, method: string, args: unknown[], reply: Reply | null, hop: number): void {
     const t = act.target!;
     act.inflight++;
-    act.lastUsed = Date.now();
+    act.used = true;
     t.channel.send(t.address, method, args, new ActivationReply(this, act, method, args, reply, hop));
   }
 
@@ -550,7 +557,12 @@ export class Activations {
   private sweepIdle(): void {
     const now = Date.now();
     for (const act of this.acts.values()) {
-      if (act.state === ACTIVE && act.inflight === 0 && now - act.lastUsed >= this.ctx.idleMs) this.passivate(act, 'idle');
+      if (act.used) {
+        act.used = false;
+        act.lastUsed = now;
+      } else if (act.state === ACTIVE && act.inflight === 0 && now - act.lastUsed >= this.ctx.idleMs) {
+        this.passivate(act, 'idle');
+      }
     }
   }
 }
