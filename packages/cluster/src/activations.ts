@@ -16,8 +16,8 @@
  * A lease is renewed every TTL/3. When a renewal says the lease is gone, or renewals fail until
  * `margin` before the lease could end, the activation is stopped at once, before the store can
  * give the identity to another member: at most one activation serves at a time. Idle
- * activations (nothing received for `idleTimeout`, seen by a sweep every idleTimeout/2 at most) passivate: stopped with `stopActor`, then
- * their lease released.
+ * activations (nothing received for `idleTimeout`, seen by a sweep every idleTimeout/2 at
+ * most) passivate: stopped with `stopActor`, then their lease released.
  */
 import {
   ActorError,
