@@ -2,8 +2,11 @@
  * The activations of one member: the virtual actors it runs, each under an activation lease
  * with a fencing epoch from the store.
  *
- * A call for an identity reaches the member's gateway ({@link GatewayChannel}), which hands
- * it to {@link Activations.deliver}:
+ * A call for an identity reaches the member on the identity's direct id (a caller's call,
+ * through {@link Activations.target}: straight to the activation while it serves and its
+ * lease is certainly live) or through the member's gateway ({@link GatewayChannel}: calls
+ * forwarded by other members, calls from this member), which hands it to
+ * {@link Activations.deliver} (as the direct id does when the activation does not serve):
  * - an identity active here, whose lease is certainly live (checked on the local clock
  *   against the last renewal), gets the call at once, in order;
  * - an identity being activated, or passivated, keeps the call in a bounded queue until that
