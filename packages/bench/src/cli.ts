@@ -143,7 +143,7 @@ function describeCell(c: CellResult): string {
     c.workload === 'ask-latency'
       ? ` (p99 ${fmt(c.p99!)} µs)`
       : c.workload === 'failover'
-        ? ` (p99 ${fmt(c.p99!)} ms, max ${fmt(c.max!)} ms)`
+        ? `, p99 ${fmt(c.p99!)} ms, max ${fmt(c.max!)} ms`
         : '';
   return `${fmt(c.value!).padStart(7)} ${w.unit}${spread}${lat}  [n=${c.n} ×${c.reps?.length}, ${c.seconds?.toFixed(1)} s]`;
 }
