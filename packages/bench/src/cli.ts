@@ -139,7 +139,12 @@ function describeCell(c: CellResult): string {
   const w = workloadInfo(c.workload);
   if (c.status === 'failed') return `FAILED  ${c.error}`;
   const spread = c.spreadPct !== undefined ? ` ±${c.spreadPct.toFixed(1)}%` : '';
-  const lat = c.workload === 'ask-latency' ? ` (p99 ${fmt(c.p99!)} µs)` : '';
+  const lat =
+    c.workload === 'ask-latency'
+      ? ` (p99 ${fmt(c.p99!)} µs)`
+      : c.workload === 'failover'
+        ? `, p99 ${fmt(c.p99!)} ms, max ${fmt(c.max!)} ms`
+        : '';
   return `${fmt(c.value!).padStart(7)} ${w.unit}${spread}${lat}  [n=${c.n} ×${c.reps?.length}, ${c.seconds?.toFixed(1)} s]`;
 }
 

@@ -108,7 +108,7 @@ function cellText(c: CellResult | undefined, t: TargetRecord | undefined): strin
   if (c.status === 'unavailable') return 'n/a';
   const v = c.value!;
   const spread = c.spreadPct !== undefined && c.spreadPct >= 0.5 ? ` ±${c.spreadPct.toFixed(0)}%` : '';
-  if (c.workload === 'ask-latency') return `${fmt(v)}${spread} (p99 ${fmt(c.p99 ?? NaN)})`;
+  if (c.workload === 'ask-latency' || c.workload === 'failover') return `${fmt(v)}${spread} (p99 ${fmt(c.p99 ?? NaN)})`;
   return `${fmt(v)}${spread}`;
 }
 

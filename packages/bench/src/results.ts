@@ -18,7 +18,10 @@ export interface CellResult {
   readonly reps?: readonly number[];
   /** operations per repetition */
   readonly n?: number;
-  /** ask latency: medians over repetitions of each repetition's p50 and p99 (µs) */
+  /**
+   * latencies: ask latency, medians over repetitions of each repetition's p50 and p99 (µs);
+   * failover, the p50 and p99 of its one run (ms)
+   */
   readonly p50?: number;
   readonly p99?: number;
   /** seconds the workload took in all (calibration, warm-up, repetitions, checks) */

@@ -3,7 +3,8 @@
  * this file names them, says what one operation is and how the figure reads.
  */
 
-export type WorkloadId = 'pingpong' | 'counting' | 'threadring' | 'forkjoin' | 'ask-latency' | 'ask-throughput' | 'spawn' | 'memory';
+export type WorkloadId =
+  'pingpong' | 'counting' | 'threadring' | 'forkjoin' | 'ask-latency' | 'ask-throughput' | 'spawn' | 'memory' | 'failover';
 
 export interface WorkloadInfo {
   readonly id: WorkloadId;
@@ -79,6 +80,15 @@ export const WORKLOADS: readonly WorkloadInfo[] = [
     higherIsBetter: false,
     description:
       'heap growth after spawning M idle actors and a full GC, divided by M (the heap of the process or thread the actors live in)',
+  },
+  {
+    // last: it kills members and starts new ones
+    id: 'failover',
+    title: 'failover after kill -9',
+    unit: 'ms (p50)',
+    higherIsBetter: false,
+    description:
+      'clusters only: identities are called without pause while the member serving the most of them is killed with SIGKILL (and a new one started), a few rounds; per identity that moved, the time from the kill to its first answered call elsewhere (one repetition; p50 and p99 over the identities)',
   },
 ];
 

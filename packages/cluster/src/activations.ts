@@ -2,8 +2,11 @@
  * The activations of one member: the virtual actors it runs, each under an activation lease
  * with a fencing epoch from the store.
  *
- * A call for an identity reaches the member's gateway ({@link ClusterGateway}), which hands
- * it to {@link Activations.deliver}:
+ * A call for an identity reaches the member on the identity's direct id (a caller's call,
+ * through {@link Activations.target}: straight to the activation while it serves and its
+ * lease is certainly live) or through the member's gateway ({@link GatewayChannel}: calls
+ * forwarded by other members, calls from this member), which hands it to
+ * {@link Activations.deliver} (as the direct id does when the activation does not serve):
  * - an identity active here, whose lease is certainly live (checked on the local clock
  *   against the last renewal), gets the call at once, in order;
  * - an identity being activated, or passivated, keeps the call in a bounded queue until that
@@ -16,8 +19,8 @@
  * A lease is renewed every TTL/3. When a renewal says the lease is gone, or renewals fail until
  * `margin` before the lease could end, the activation is stopped at once, before the store can
  * give the identity to another member: at most one activation serves at a time. Idle
- * activations (nothing received for `idleTimeout`) passivate: stopped with `stopActor`, then
- * their lease released.
+ * activations (nothing received for `idleTimeout`, seen by a sweep every idleTimeout/2 at
+ * most) passivate: stopped with `stopActor`, then their lease released.
  */
 import {
   ActorError,
@@ -29,6 +32,7 @@ import {
   type ActorAddress,
   type ActorChannel,
   type ActorDescription,
+  type HostTarget,
   type LocalHost,
   type Reply,
 } from '@tsactor/core/internal';
@@ -69,6 +73,8 @@ export interface ActivationContext {
   readonly ttlMs: number;
   readonly marginMs: number;
   readonly idleMs: number;
+  /** the prefix of the direct ids of identities on this member's host (`directId(cluster, '')`) */
+  readonly directPrefix: string;
   /** Sends a call to the gateway of member `url`. */
   forward(url: string, identity: string, method: string, args: unknown[], reply: Reply | null, hop: number): void;
   activated(record: ActivationRecord): void;
@@ -93,7 +99,13 @@ interface Activation {
   state: typeof ACTIVATING | typeof ACTIVE | typeof DRAINING | typeof GONE;
   pending: PendingCall[];
   inflight: number;
+  /**
+   * when it was last seen in use by the idle sweep (or started): a call sets {@link used}
+   * instead of reading the clock, the sweep turns it into this time
+   */
   lastUsed: number;
+  /** a call came or was answered since the last idle sweep */
+  used: boolean;
   start: number;
   lease: ActivationLease | undefined;
   /** local instant until which the lease is certainly live, minus the margin */
@@ -102,6 +114,33 @@ interface Activation {
   renewTimer: NodeJS.Timeout | undefined;
   deadlineTimer: NodeJS.Timeout | undefined;
   stopReason: string;
+  /** what the host delivers calls sent to the identity's direct id to */
+  readonly direct: HostTarget;
+}
+
+/**
+ * The channel of one activation's direct id: a call goes to the activation at once when it
+ * serves and its lease is certainly live (the same check as through the gateway), else
+ * through {@link Activations.deliver} (queued while it is activated or passivated, forwarded,
+ * or activated anew).
+ */
+class DirectChannel implements ActorChannel {
+  readonly alive = true;
+
+  constructor(
+    private readonly owner: Activations,
+    private act: Activation | undefined,
+    private readonly identity: string,
+  ) {}
+
+  /** Set once, when the activation record exists. */
+  bind(act: Activation): void {
+    this.act = act;
+  }
+
+  send(_target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
+    this.owner.direct(this.act, this.identity, method, args, reply);
+  }
 }
 
 /**
@@ -191,13 +230,21 @@ export class Activations {
       }
       return;
     }
+    const channel = new DirectChannel(this, undefined, id);
+    const did = this.ctx.directPrefix + id;
     act = {
+      direct: {
+        channel,
+        address: { url: this.ctx.host.base + did, base: this.ctx.host.base, id: did, desc: this.ctx.kinds.get(kind)!.desc },
+        cell: null,
+      },
       identity: id,
       kind,
       state: ACTIVATING,
       pending: [call],
       inflight: 0,
       lastUsed: Date.now(),
+      used: false,
       start: 0,
       lease: undefined,
       validUntil: 0,
@@ -206,14 +253,38 @@ export class Activations {
       deadlineTimer: undefined,
       stopReason: '',
     };
+    channel.bind(act);
     this.acts.set(id, act);
     void this.activate(act);
+  }
+
+  /**
+   * The target of direct id `id` (under {@link ActivationContext.directPrefix}) on this
+   * member's host: the activation's channel, or one that hands calls to `deliver`; null when
+   * the id names no identity of a kind this member serves. `id` comes from the network.
+   */
+  target(id: string): HostTarget | null {
+    const identity = id.slice(this.ctx.directPrefix.length);
+    const act = this.acts.get(identity);
+    if (act !== undefined) return act.direct;
+    const slash = identity.indexOf('/');
+    const k =
+      slash > 0 && slash < identity.length - 1 && identity.length <= 1024 ? this.ctx.kinds.get(identity.slice(0, slash)) : undefined;
+    if (k === undefined) return null;
+    const base = this.ctx.host.base;
+    return { channel: new DirectChannel(this, undefined, identity), address: { url: base + id, base, id, desc: k.desc }, cell: null };
+  }
+
+  /** A call received on the direct id of `act` (see {@link DirectChannel}); undefined `act`: none yet. */
+  direct(act: Activation | undefined, identity: string, method: string, args: unknown[], reply: Reply | null): void {
+    if (act !== undefined && act.state === ACTIVE && act.validUntil > Date.now()) this.send(act, method, args, reply, 0);
+    else this.deliver(identity, method, args, reply, 0);
   }
 
   /** A call handed to `act` was answered. */
   settled(act: Activation): void {
     act.inflight--;
-    act.lastUsed = Date.now();
+    act.used = true;
     if (act.state === DRAINING && act.inflight === 0) void this.stop(act);
   }
 
@@ -274,7 +345,7 @@ export class Activations {
   private send(act: Activation, method: string, args: unknown[], reply: Reply | null, hop: number): void {
     const t = act.target!;
     act.inflight++;
-    act.lastUsed = Date.now();
+    act.used = true;
     t.channel.send(t.address, method, args, new ActivationReply(this, act, method, args, reply, hop));
   }
 
@@ -489,7 +560,12 @@ export class Activations {
   private sweepIdle(): void {
     const now = Date.now();
     for (const act of this.acts.values()) {
-      if (act.state === ACTIVE && act.inflight === 0 && now - act.lastUsed >= this.ctx.idleMs) this.passivate(act, 'idle');
+      if (act.used) {
+        act.used = false;
+        act.lastUsed = now;
+      } else if (act.state === ACTIVE && act.inflight === 0 && now - act.lastUsed >= this.ctx.idleMs) {
+        this.passivate(act, 'idle');
+      }
     }
   }
 }

@@ -21,15 +21,19 @@ import {
   router,
   type ActorAddress,
   type ActorChannel,
+  type ActorDescription,
   type HostBinding,
   type Reply,
 } from '@tsactor/core/internal';
 import { ClusterUnavailableError } from './errors';
-import { GATEWAY_DESCRIPTION, gatewayId } from './gateway';
+import { GATEWAY_DESCRIPTION, directId, gatewayId } from './gateway';
 import type { Placement } from './placement';
 
 /** The URL scheme of virtual actors. */
 export const CLUSTER_SCHEME = 'cluster';
+
+/** The most direct addresses a channel keeps (then it starts again). */
+const MAX_DIRECT = 100_000;
 
 /** How often a call is sent again when the gateway it reached was gone. */
 const RESENDS = 3;
@@ -39,7 +43,15 @@ export interface ChannelContext {
   readonly name: string;
   readonly self: string;
   readonly placement: Placement;
-  readonly closed: boolean;
+}
+
+/** Where calls to one identity went last: its owner's channel and the identity's direct address there. */
+interface DirectRoute {
+  readonly member: string;
+  readonly address: ActorAddress;
+  channel: ActorChannel;
+  /** the placement version under which `member` was the owner */
+  version: number;
 }
 
 /** The answer slot of a call sent to a gateway: notes unreachable members, resends undelivered calls. */
@@ -54,6 +66,7 @@ class GatewayReply implements Reply {
     private readonly args: unknown[],
     private readonly hop: number,
     private readonly attempt: number,
+    private readonly desc: ActorDescription | undefined,
   ) {}
 
   resolve(value: unknown): void {
@@ -68,10 +81,10 @@ class GatewayReply implements Reply {
     } else if (
       this.attempt < RESENDS &&
       error instanceof NotFoundError &&
-      error.message.includes(`'${gatewayId(this.channel.ctx.name)}'`)
+      (error.message.includes(`'${gatewayId(this.channel.ctx.name)}'`) || error.message.includes(`'${directId(this.channel.ctx.name, '')}`))
     ) {
       // the member left: nothing was delivered, the new owner gets it
-      this.channel.route(this.identity, this.kind, this.method, this.args, this.inner, this.hop, this.attempt + 1);
+      this.channel.route(this.identity, this.kind, this.method, this.args, this.inner, this.hop, this.attempt + 1, undefined, this.desc);
       return;
     }
     this.inner.reject(error);
@@ -81,15 +94,37 @@ class GatewayReply implements Reply {
 /** See the file comment. One per joined cluster instance. */
 export class ClusterChannel implements ActorChannel {
   private readonly gateways = new Map<string, { address: ActorAddress; channel: ActorChannel }>();
+  /** the direct routes of the identities called lately, by identity (at most {@link MAX_DIRECT}) */
+  private readonly direct = new Map<string, DirectRoute>();
+  /** set when the member left or closed */
+  private closed = false;
 
   constructor(readonly ctx: ChannelContext) {}
 
   get alive(): boolean {
-    return !this.ctx.closed;
+    return !this.closed;
+  }
+
+  /** The member left or closed: calls fail from now on. */
+  close(): void {
+    this.closed = true;
   }
 
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
-    this.route(target.id, target.desc.name, method, args, reply, 0, 0);
+    // the steady state: the owner found last is still the owner (one lookup per call)
+    const d = this.direct.get(target.id);
+    if (d !== undefined && d.version === this.ctx.placement.version && this.ctx.placement.steady && d.channel.alive && !this.closed) {
+      if (reply === null) d.channel.send(d.address, method, args, null);
+      else
+        d.channel.send(
+          d.address,
+          method,
+          args,
+          new GatewayReply(this, reply, d.member, target.id, target.desc.name, method, args, 0, 0, target.desc),
+        );
+      return;
+    }
+    this.route(target.id, target.desc.name, method, args, reply, 0, 0, undefined, target.desc);
   }
 
   /** Sends a call for `identity` to its owner's gateway (or to `url`'s, when given). */
@@ -102,8 +137,9 @@ export class ClusterChannel implements ActorChannel {
     hop: number,
     attempt: number,
     url?: string,
+    desc?: ActorDescription,
   ): void {
-    if (this.ctx.closed) {
+    if (this.closed) {
       failCall(
         reply,
         this.addressOf(identity),
@@ -134,6 +170,13 @@ export class ClusterChannel implements ActorChannel {
       member = owner.url;
     }
     const gw = this.gateway(member);
+    if (desc !== undefined && hop === 0 && member !== this.ctx.self) {
+      // straight to the identity's id on its owner: the call as it is, no wrapping
+      const address = this.directRoute(member, identity, desc, gw.channel).address;
+      if (reply === null) gw.channel.send(address, method, args, null);
+      else gw.channel.send(address, method, args, new GatewayReply(this, reply, member, identity, kind, method, args, hop, attempt, desc));
+      return;
+    }
     if (reply === null) {
       gw.channel.send(gw.address, 'tell', [identity, method, args, hop], null);
     } else {
@@ -141,9 +184,28 @@ export class ClusterChannel implements ActorChannel {
         gw.address,
         'call',
         [identity, method, args, hop],
-        new GatewayReply(this, reply, member, identity, kind, method, args, hop, attempt),
+        new GatewayReply(this, reply, member, identity, kind, method, args, hop, attempt, desc),
       );
     }
+  }
+
+  /**
+   * The address of `identity` on member `url` ({@link directId}), described as its kind (kept
+   * per identity while the owner stays the same).
+   */
+  private directRoute(url: string, identity: string, desc: ActorDescription, channel: ActorChannel): DirectRoute {
+    const version = this.ctx.placement.version;
+    const known = this.direct.get(identity);
+    if (known !== undefined && known.member === url) {
+      known.channel = channel;
+      known.version = version;
+      return known;
+    }
+    const id = directId(this.ctx.name, identity);
+    const route: DirectRoute = { member: url, address: { url: url + id, base: url, id, desc }, channel, version };
+    if (this.direct.size >= MAX_DIRECT) this.direct.clear();
+    this.direct.set(identity, route);
+    return route;
   }
 
   private gateway(url: string): { address: ActorAddress; channel: ActorChannel } {

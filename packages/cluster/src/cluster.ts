@@ -6,6 +6,8 @@
  */
 import { EventEmitter } from 'node:events';
 import {
+  attachChannel,
+  attachIds,
   createHost,
   describe,
   getActorDefinition,
@@ -25,7 +27,7 @@ import {
 import { Activations, type ActivationRecord } from './activations';
 import { addClusterChannel, clusterBase, ClusterChannel, removeClusterChannel } from './cluster-channel';
 import { ClusterArgumentError } from './errors';
-import { ClusterGateway, ClusterSeed, gatewayId, SEED_DESCRIPTION, seedId } from './gateway';
+import { ClusterSeed, directId, GATEWAY_DESCRIPTION, GatewayChannel, gatewayId, SEED_DESCRIPTION, seedId } from './gateway';
 import type { MemberStatus } from './member';
 import { Membership } from './membership';
 import { Placement } from './placement';
@@ -105,6 +107,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   private readonly descs = new WeakMap<Function, ActorDescription>();
   private rejoining = false;
   /** @internal */
+  /** stops serving the direct ids of this member's identities (set once started) */
+  private detachDirect: () => void = () => undefined;
+
   constructor(
     readonly name: string,
     private readonly host: LocalHost,
@@ -123,16 +128,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const ttl = ttlMs;
     this.placement = new Placement(membership, ttl * 2);
     const placement = this.placement;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the channel reads `closed` live
-    const self = this;
-    this.channel = new ClusterChannel({
-      name,
-      self: this.url,
-      placement,
-      get closed() {
-        return self.closed;
-      },
-    });
+    this.channel = new ClusterChannel({ name, self: this.url, placement });
     this.activations = new Activations({
       self: this.url,
       host,
@@ -142,6 +138,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       ttlMs: ttl,
       marginMs: Math.max(50, Math.floor(ttl / 5)),
       idleMs,
+      directPrefix: directId(name, ''),
       forward: (url, identity, method, args, reply, hop) =>
         this.channel.route(identity, identity.slice(0, identity.indexOf('/')), method, args, reply, hop, 0, url),
       activated: (r) => this.emit('activated', r),
@@ -209,7 +206,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.channel.close();
     this.activations.close();
+    this.detachDirect();
     removeClusterChannel(this.channel);
     await this.membership.close();
     await this.provider.close();
@@ -226,8 +225,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    * @internal Starts serving: the gateway on the host, the `cluster` transport, then the join.
    */
   async start(): Promise<void> {
-    const gw = this.host.spawn(gatewayId(this.name), ClusterGateway, [this.activations]);
-    if (gw instanceof Promise) await gw;
+    const gateway = new GatewayChannel(this.activations);
+    attachChannel(this.host, gatewayId(this.name), gateway, GATEWAY_DESCRIPTION, () => gateway.close());
+    this.detachDirect = attachIds(this.host, directId(this.name, ''), (id) => this.activations.target(id));
     addClusterChannel(this.channel);
     await this.membership.join({ url: this.url, kinds: [...this.kinds.keys()] });
   }

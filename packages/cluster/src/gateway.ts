@@ -11,6 +11,8 @@ import {
   describe,
   getActorDefinition,
   internDescription,
+  type ActorAddress,
+  type ActorChannel,
   type ActorDescription,
   type Reply,
 } from '@tsactor/core/internal';
@@ -22,80 +24,69 @@ export function gatewayId(cluster: string): string {
   return `$cluster/${cluster}`;
 }
 
+/**
+ * The id of virtual actor `identity` (`<Kind>/<key>`) on the member that serves it: calls
+ * sent there reach its activation without the gateway's wrapping (see {@link
+ * Activations.target}); `directId(cluster, '')` is the prefix of all of them.
+ */
+export function directId(cluster: string, identity: string): string {
+  return `$cluster/${cluster}/${identity}`;
+}
+
 /** The id of a cluster's seed table actor on the seed member's host. */
 export function seedId(cluster: string): string {
   return `$cluster-seed/${cluster}`;
 }
 
-const PENDING = 0;
-const RESOLVED = 1;
-const REJECTED = 2;
-
 /**
- * The answer of one gateway call: the answer slot the activation settles and, at once, what
- * the gateway's ask method returns (the host waits on it through `then`). One object per
- * call instead of a promise, its executor and an answer slot around it.
- */
-class GatewayAnswer implements Reply, PromiseLike<unknown> {
-  private state = PENDING;
-  private value: unknown = undefined;
-  private onResolved: ((value: unknown) => unknown) | null | undefined = null;
-  private onRejected: ((error: unknown) => unknown) | null | undefined = null;
-
-  resolve(value: unknown): void {
-    if (this.state !== PENDING) return;
-    this.state = RESOLVED;
-    this.value = value;
-    this.onResolved?.(value);
-  }
-
-  reject(error: unknown): void {
-    if (this.state !== PENDING) return;
-    this.state = REJECTED;
-    this.value = error;
-    this.onRejected?.(error);
-  }
-
-  /**
-   * Only what the host needs of a thenable: one `then(onResolved, onRejected)`, called once
-   * (by the cell that runs the gateway); it returns nothing to chain on.
-   */
-  then<R1 = unknown, R2 = never>(
-    onResolved?: ((value: unknown) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((error: unknown) => R2 | PromiseLike<R2>) | null,
-  ): PromiseLike<R1 | R2> {
-    if (this.state === RESOLVED) onResolved?.(this.value);
-    else if (this.state === REJECTED) onRejected?.(this.value);
-    else {
-      this.onResolved = onResolved;
-      this.onRejected = onRejected;
-    }
-    return this as unknown as PromiseLike<R1 | R2>;
-  }
-}
-
-/**
- * The gateway of one member: `call` (an ask) and `tell` carry a call to the virtual actor
- * `identity` (`<Kind>/<key>`); `hop` counts the members it went through. Every argument is
- * checked by {@link Activations.deliver} (it comes from the network).
+ * The description of the gateway: what callers may call on it (`call`, an ask; `tell`), each
+ * with `identity` (`<Kind>/<key>`), the method, its arguments and `hop`, the members the call
+ * went through. The class exists only to be described: the gateway itself is a
+ * {@link GatewayChannel}, which the host hands every call at once.
  */
 @Actor
-export class ClusterGateway {
-  constructor(private readonly activations: Activations) {}
-
+class ClusterGateway {
   @Ask
   @Ref
-  @Parallel
-  call(identity: string, method: string, args: unknown[], hop: number): PromiseLike<unknown> {
-    const answer = new GatewayAnswer();
-    this.activations.deliver(identity, method, args, answer, hop);
-    return answer;
+  call(_identity: string, _method: string, _args: unknown[], _hop: number): unknown {
+    return undefined;
   }
 
   @Tell
   @Ref
-  tell(identity: string, method: string, args: unknown[], hop: number): void {
-    this.activations.deliver(identity, method, args, null, hop);
+  tell(_identity: string, _method: string, _args: unknown[], _hop: number): void {
+    // described only
+  }
+}
+
+/**
+ * The gateway of one member, registered on its host under {@link gatewayId} with
+ * `attachChannel`: the host hands it each call as it arrives (no mailbox hop, no answer of
+ * its own), and it hands the call to {@link Activations.deliver} with the call's answer slot,
+ * in the order received. Every argument is checked there (it comes from the network).
+ */
+export class GatewayChannel implements ActorChannel {
+  private open = true;
+
+  constructor(private readonly activations: Activations) {}
+
+  get alive(): boolean {
+    return this.open;
+  }
+
+  /** Removed from its host. */
+  close(): void {
+    this.open = false;
+  }
+
+  send(_target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
+    if (method === 'tell') {
+      this.activations.deliver(args[0], args[1], args[2], null, args[3]);
+      // a transport that acknowledges tells gets the acknowledgement once the call is handed on
+      reply?.resolve(undefined);
+    } else {
+      this.activations.deliver(args[0], args[1], args[2], reply, args[3]);
+    }
   }
 }
 

@@ -19,6 +19,11 @@ export class Placement {
   private live: MemberRecord[] = [];
   /** The owner of each identity called since the view last changed (null: no member declares its kind). */
   private readonly owners = new Map<string, MemberRecord | null>();
+  /**
+   * Changes whenever an owner may have changed (a new view, a member avoided). Together with
+   * {@link steady}, an owner found under the same version is still the owner.
+   */
+  version = 0;
 
   constructor(
     private readonly membership: Membership,
@@ -38,6 +43,7 @@ export class Placement {
     }
     this.live = members.filter((m) => !this.unreachable.has(m.url));
     this.owners.clear();
+    this.version++;
   }
 
   /**
@@ -61,6 +67,11 @@ export class Placement {
   }
 
   /** Whether `url` is a live member this process can reach. */
+  /** True when no member is avoided for a while (nothing can change without a new version). */
+  get steady(): boolean {
+    return this.unreachable.size === 0;
+  }
+
   isReachable(url: string): boolean {
     if (this.unreachable.size > 0) this.expire();
     return this.live.some((m) => m.url === url);
@@ -73,6 +84,7 @@ export class Placement {
     this.unreachable.set(url, { incarnation: m.incarnation, until: Date.now() + this.avoidMs });
     this.live = this.live.filter((x) => x.url !== url);
     this.owners.clear();
+    this.version++;
   }
 
   private expire(): void {

@@ -148,6 +148,8 @@ export { packCall, failCall } from './host/outbound';
 export { isHostAddress } from './host/host-address';
 export { tokenMatches } from './host/token';
 export { Host, LocalHost, HOST_DESCRIPTION } from './host/host';
+export { attachChannel, attachIds } from './host/attach';
+export type { HostTarget, IdResolver } from './host/host';
 export {
   resolveClassSpec,
   resolveClassRef,

@@ -125,7 +125,7 @@ export const TARGETS: readonly TargetInfo[] = [
     label: 'tsactor cluster',
     framework: 'tsactor',
     family: 'network',
-    note: 'virtual actors (cluster.get) on 3 member processes over grpc:// (seeds membership); the driver is a member that only calls; spawn rate = activations/s; failover after kill -9 printed at the end',
+    note: 'virtual actors (cluster.get) on 3 member processes over grpc:// (seeds membership); the driver is a member that only calls; spawn rate = activations/s; failover = ms from a kill -9 to the first answer elsewhere (ttl 1.5 s)',
     execArgv: [],
     unavailable: async () => (await import('./tsactor')).tsactorUnavailable('grpc'),
     load: async () => new (await import('./tsactor-cluster')).ClusterTarget(),

@@ -8,7 +8,7 @@
 export interface Timed {
   /** milliseconds of the measured part */
   readonly ms: number;
-  /** per-operation latencies in microseconds (ask latency) */
+  /** per-operation latencies: microseconds (ask latency), milliseconds (failover) */
   readonly latencies?: Float64Array;
   /** bytes per actor (memory) */
   readonly bytesPerActor?: number;
@@ -25,6 +25,8 @@ export interface TargetImpl {
   askThroughput?(n: number, window: number): Promise<Timed>;
   spawn?(n: number): Promise<Timed>;
   memory?(n: number): Promise<Timed>;
+  /** failover after kill -9 (clusters): one run of several kills, a latency per identity that moved */
+  failover?(): Promise<Timed>;
 }
 
 /** A result check failed: messages were lost, duplicated or wrong. */

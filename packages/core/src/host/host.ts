@@ -84,6 +84,17 @@ export const HOST_DESCRIPTION: ActorDescription = internDescription({
   methods: withoutLocalFlags(getActorDefinition(Host).methods),
 });
 
+/** What a host delivers a call for one of its ids to. */
+export interface HostTarget {
+  readonly channel: ActorChannel;
+  readonly address: ActorAddress;
+  /** the actor's cell when it lives on this thread (the call is queued on it directly) */
+  readonly cell: ActorCell | null;
+}
+
+/** Gives the target of an id a host serves through `adoptPrefix`, or null when there is none. */
+export type IdResolver = (id: string) => HostTarget | null;
+
 interface Entry {
   readonly actor: SpawnedActor;
   readonly address: ActorAddress;
@@ -107,6 +118,9 @@ export class LocalHost implements HostBinding {
   server: TransportServer | null = null;
   private readonly actors = new Map<string, Entry>();
   private readonly reserved = new Set<string>();
+  /** ids served by a resolver, by prefix (see adoptPrefix) */
+  private prefixes: Map<string, IdResolver> | null = null;
+  private prefixList: ReadonlyArray<{ readonly prefix: string; readonly resolve: IdResolver }> = [];
   /** cancelled when the host shuts down */
   readonly timers = new Set<{ cancel(): void }>();
 
@@ -132,10 +146,43 @@ export class LocalHost implements HostBinding {
     return this.options.moduleRoot ?? process.cwd();
   }
 
-  target(id: string): { channel: ActorChannel; address: ActorAddress; cell: ActorCell | null } | null {
+  target(id: string): HostTarget | null {
     if (id === '' || id === this.id) return { channel: this.cell, address: this.address, cell: this.cell };
     const e = this.actors.get(id);
-    return e === undefined ? null : { channel: e.actor.channel, address: e.address, cell: e.actor.cell };
+    if (e !== undefined) return { channel: e.actor.channel, address: e.address, cell: e.actor.cell };
+    return this.prefixes === null ? null : this.targetByPrefix(id);
+  }
+
+  /**
+   * @internal Serves every id that starts with `prefix` (and is no actor's) through
+   * `resolve`, which gives the channel and address of such an id, or null (no such target).
+   * Returns the function that removes it. See `attachIds`.
+   */
+  adoptPrefix(prefix: string, resolve: IdResolver): () => void {
+    this.checkOpen();
+    if (prefix === '' || [...(this.prefixes?.keys() ?? [])].some((p) => p.startsWith(prefix) || prefix.startsWith(p))) {
+      throw new AlreadyExistsError(`ids under '${prefix}' are already served on host ${this.url}; detach them first`);
+    }
+    (this.prefixes ??= new Map()).set(prefix, resolve);
+    this.prefixList = [...this.prefixes].map(([p, r]) => ({ prefix: p, resolve: r }));
+    return () => {
+      if (this.prefixes?.get(prefix) !== resolve) return;
+      this.prefixes.delete(prefix);
+      this.prefixList = [...this.prefixes].map(([p, r]) => ({ prefix: p, resolve: r }));
+      if (this.prefixes.size === 0) this.prefixes = null;
+    };
+  }
+
+  private targetByPrefix(id: string): HostTarget | null {
+    // no iterator per call: this runs for every call to such an id
+    const list = this.prefixList;
+    for (let i = 0; i < list.length; i++) if (id.startsWith(list[i]!.prefix)) return list[i]!.resolve(id);
+    return null;
+  }
+
+  private underPrefix(id: string): boolean {
+    if (this.prefixes !== null) for (const prefix of this.prefixes.keys()) if (id.startsWith(prefix)) return true;
+    return false;
   }
 
   /** A proxy to this host. */
@@ -161,7 +208,7 @@ export class LocalHost implements HostBinding {
     if (typeof id !== 'string' || id === '') {
       throw new TypeError(`spawn(id, klass): the id must be a non-empty string, got ${JSON.stringify(id)}`);
     }
-    if (this.actors.has(id) || this.reserved.has(id) || id === this.id) {
+    if (this.actors.has(id) || this.reserved.has(id) || id === this.id || this.underPrefix(id)) {
       throw new AlreadyExistsError(`an actor with id '${id}' already exists on host ${this.url}; stop it first or choose another id`);
     }
     let cls: Function;
@@ -194,6 +241,23 @@ export class LocalHost implements HostBinding {
         throw e;
       },
     );
+  }
+
+  /**
+   * @internal Registers `actor` (made by the caller, not by the runtime) under `id`: calls
+   * received for `id` go to its channel, `stopActor(id)` stops it. See `attachChannel`.
+   */
+  adopt(id: string, actor: SpawnedActor): Proxy<unknown> {
+    this.checkOpen();
+    if (typeof id !== 'string' || id === '') {
+      throw new TypeError(`attachChannel(host, id, ...): the id must be a non-empty string, got ${JSON.stringify(id)}`);
+    }
+    if (this.actors.has(id) || this.reserved.has(id) || id === this.id || this.underPrefix(id)) {
+      throw new AlreadyExistsError(`an actor with id '${id}' already exists on host ${this.url}; stop it first or choose another id`);
+    }
+    const address: ActorAddress = { url: this.base + id, base: this.base, id, desc: actor.desc };
+    this.actors.set(id, { actor, address });
+    return this.proxyTo(address);
   }
 
   private register(id: string, url: string, def: ActorDescription, actor: SpawnedActor): Proxy<unknown> | Promise<never> {
