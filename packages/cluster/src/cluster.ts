@@ -16,6 +16,8 @@ import {
   isActorClass,
   makeProxy,
   reportError,
+  router,
+  HostDownError,
   shutdown,
   splitUrl,
   type ActorDescription,
@@ -243,6 +245,11 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   private changed(event: 'member-up' | 'member-down', m: Parameters<typeof toMember>[0]): void {
+    // the store says the member is gone: calls waiting on a silent connection to it fail now
+    // (HostDownError), not at the transport's heartbeat timeout
+    if (event === 'member-down' && m.url !== this.url) {
+      router.declareDown(m.url, new HostDownError(`cluster member ${m.url} is down (its lease in the membership store ended)`));
+    }
     this.placement.refresh();
     this.activations.rebalance();
     this.emit(event, toMember(m));

@@ -32,6 +32,12 @@ export interface ActorChannel {
   /** false once this channel can no longer deliver (a stopped actor, a closed connection): the proxy resolves its target again */
   readonly alive: boolean;
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void;
+  /**
+   * Someone who knows better (a cluster's membership) says that the host behind this
+   * channel is gone: a channel that has not heard from it lately fails what it holds now,
+   * as on a lost connection, instead of waiting out its own timeout. Optional.
+   */
+  declareDown?(error: Error): void;
 }
 
 /** How tell failures and other asynchronous errors are reported. */

@@ -161,6 +161,15 @@ export class GrpcChannel implements ActorChannel, Beating {
     return this.state === READY && performance.now() - this.lastRx > 5 * settings.heartbeatInterval * 1000;
   }
 
+  /**
+   * ActorChannel.declareDown: the host is said to be gone (e.g. by a cluster's membership).
+   * A channel that is still hearing from it keeps going; a silent one fails now, as after
+   * `heartbeatTimeout`.
+   */
+  declareDown(error: Error): void {
+    if (this.state === CONNECTING || this.suspected) this.fail(error);
+  }
+
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
     if (this.state === CLOSED) {
       this.refuse(

@@ -45,6 +45,16 @@ export class Router {
     this.onPeerDown?.(base);
   }
 
+  /**
+   * An authority outside the transport (a cluster's membership) says the host at `base` is
+   * gone: the outbound channel to it, if it has one and has not heard from that host lately,
+   * fails its pending calls now (HostDownError) rather than at its own heartbeat timeout.
+   */
+  declareDown(base: string, error: Error): void {
+    // one channel per local host that sends to `base` (keyed 'from>base')
+    for (const [key, ch] of this.outbound) if (key.endsWith(`>${base}`)) ch.declareDown?.(error);
+  }
+
   /** the main host: the oldest one still running */
   mainHost(): LocalHost | undefined {
     return this.hosts.values().next().value;
