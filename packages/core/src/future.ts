@@ -39,7 +39,6 @@ class Waiter implements Deadline {
     if (observing.on) observeTimeout(this.future._target, this.future._method);
     const f = this.future;
     f._dropWaiter(this);
-    f._waitExpired(this.seconds);
     const e = f._timeoutError(this.seconds);
     this.fail(e);
     // a wait as long as the ask's own timeout (or longer) ends the ask; a shorter result(seconds) does not
@@ -60,8 +59,6 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
   readonly _owner: ActorCell | null;
   /** @internal applied to a successful value (re-making proxies of `@Ref` results) */
   _transform: ((value: unknown) => unknown) | null = null;
-  /** @internal told once when the ask is answered or given up (see {@link onAskSettled}) */
-  private settledListener: AskSettledListener | null = null;
   /** @internal set by a transport that keeps the ask in a table (see {@link onAskAbandoned}) */
   _onAbandon: ((askId: number) => void) | null = null;
   /** @internal the transport's id of the ask, passed to `_onAbandon` */
@@ -185,23 +182,6 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
     );
   }
 
-  /** @internal registers the listener of {@link onAskSettled} */
-  _onSettled(listener: AskSettledListener): void {
-    this.settledListener = listener;
-  }
-
-  /**
-   * @internal A wait of `seconds` expired: when it was a wait of at least the ask's own
-   * timeout and nothing else waits, the ask is given up and its listener told.
-   */
-  _waitExpired(seconds: number): void {
-    const l = this.settledListener;
-    if (l === null || this._timeout === null || seconds < this._timeout || this.waiter !== null) return;
-    if (this.waiters !== null && this.waiters.length > 0) return;
-    this.settledListener = null;
-    l.askSettled();
-  }
-
   /**
    * @internal A wait of the ask's own timeout (or longer) timed out: when nothing else waits
    * for the answer (no waiter, no callback), the transport forgets the ask and the future
@@ -237,11 +217,6 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
   }
 
   private settle(): void {
-    const l = this.settledListener;
-    if (l !== null) {
-      this.settledListener = null;
-      l.askSettled();
-    }
     const first = this.waiter;
     const waiters = this.waiters;
     if (first !== null) {
@@ -299,24 +274,4 @@ export function askTimeout(reply: Reply): number | null {
  */
 export function askMethod(reply: Reply, fallback: string): string {
   return reply instanceof Future ? reply._method : fallback;
-}
-
-/** @internal What a transport keeps for a pending ask, told when the ask ends (see {@link onAskSettled}). */
-export interface AskSettledListener {
-  askSettled(): void;
-}
-
-/**
- * @internal For transports: `listener.askSettled()` is called once when the ask whose answer
- * goes to `reply` ends for its caller: it was answered (resolved or rejected), or a wait for
- * it of at least the ask's own timeout expired with TimeoutError and no other wait remains
- * (the ask is then given up: a transport forgets it, and an answer that comes later is
- * dropped). An ask without a timeout is given up only when answered. Returns false when
- * `reply` is not a Future (nothing will be called; the transport bounds the entry itself).
- * A transport's own entry object is the listener: no closure per ask.
- */
-export function onAskSettled(reply: Reply, listener: AskSettledListener): boolean {
-  if (!(reply instanceof Future)) return false;
-  reply._onSettled(listener);
-  return true;
 }

@@ -4,10 +4,9 @@
  * message comes back unroutable (no host has that queue), or when a probe of the target
  * host's queue (every PROBE_INTERVAL while asks are pending) finds that nothing consumes it
  * any more (the host's process died). An ask leaves the pending asks once its caller gave
- * it up (core tells of the Future's timeout through onAskSettled); only the last
- * MAX_LATE asks given up are kept, so that an answer coming after the timeout still
- * completes its Future (done() turns true); an ask nobody waits for is dropped ASK_GRACE
- * after its timeout.
+ * it up (core's onAskAbandoned: the Future then fails with its TimeoutError); an answer
+ * that comes later is a dead letter. An ask nobody waits for is dropped ASK_GRACE after
+ * its timeout.
  */
 import { MAX_MESSAGE_SIZE } from './limits';
 import type { Channel, ConsumeMessage } from 'amqplib';
@@ -16,7 +15,8 @@ import {
   EnvelopeKind,
   askOwner,
   askTimeout,
-  onAskSettled,
+  onAskAbandoned,
+  reportDeadLetter,
   HostDownError,
   decodeFrame,
   reportError,
@@ -27,7 +27,6 @@ import {
   router,
   deathWatch,
   type ActorCell,
-  type AskSettledListener,
   type Envelope,
   type Reply,
 } from '@tsactor/core/internal';
@@ -39,15 +38,12 @@ import type { AmqpNode } from './connection';
 const PROBE_INTERVAL = 400;
 /** Extra milliseconds a pending ask is kept after its timeout (its answer is then dropped). */
 const ASK_GRACE = 30_000;
-/** Asks given up at their timeout that still take a late answer (the most recent ones). */
-const MAX_LATE = 1024;
 
-/** An ask waiting for its answer; told by its Future when the caller gave it up. */
-export class PendingAsk implements AskSettledListener {
+/** An ask waiting for its answer. */
+export class PendingAsk {
   /** taken out of the pending asks */
   taken = false;
   constructor(
-    private readonly asks: PendingAsks,
     readonly id: number,
     readonly reply: Reply,
     readonly queue: string,
@@ -58,18 +54,12 @@ export class PendingAsk implements AskSettledListener {
     /** performance.now() after which the entry is dropped (for an ask nobody waits for) */
     readonly expires: number,
   ) {}
-
-  askSettled(): void {
-    if (!this.taken) this.asks.givenUp(this);
-  }
 }
 
 /** The asks of one broker connection waiting for their answer, and the probes of their hosts. */
 export class PendingAsks {
   private readonly asks = new Map<number, PendingAsk>();
   private readonly asksPerQueue = new Map<string, number>();
-  /** the last asks given up at their timeout (oldest first), for a late answer */
-  private readonly late = new Map<number, PendingAsk>();
   private askSeq = 0;
   private probeTimer: NodeJS.Timeout | null = null;
   private readonly probing = new Set<string>();
@@ -87,7 +77,6 @@ export class PendingAsks {
     const id = ++this.askSeq;
     const timeout = askTimeout(reply);
     const a = new PendingAsk(
-      this,
       id,
       reply,
       queue,
@@ -98,7 +87,7 @@ export class PendingAsks {
       timeout === null ? Infinity : performance.now() + timeout * 1000 + ASK_GRACE,
     );
     this.asks.set(id, a);
-    onAskSettled(reply, a);
+    onAskAbandoned(reply, id, this.abandon);
     this.asksPerQueue.set(queue, (this.asksPerQueue.get(queue) ?? 0) + 1);
     if (this.probeTimer === null && this.node.state === 'up') this.startProbes();
     return id;
@@ -117,23 +106,10 @@ export class PendingAsks {
     return a;
   }
 
-  /** The caller gave an ask up at its timeout: it leaves the pending asks, and waits among the last few for a late answer. */
-  givenUp(a: PendingAsk): void {
-    this.take(a.id);
-    this.late.set(a.id, a);
-    if (this.late.size > MAX_LATE) this.late.delete(this.late.keys().next().value!);
-  }
-
-  /** asks given up and still kept for a late answer (at most MAX_LATE) */
-  get lateSize(): number {
-    return this.late.size;
-  }
-
-  private takeLate(id: number): PendingAsk | undefined {
-    const a = this.late.get(id);
-    if (a !== undefined) this.late.delete(id);
-    return a;
-  }
+  /** The caller gave the ask up at its timeout (onAskAbandoned): it leaves the pending asks. */
+  private readonly abandon = (id: number): void => {
+    this.take(id);
+  };
 
   /** Consumes the process's reply queue: answers go to their asks. */
   readonly onReplyMessage = (msg: ConsumeMessage | null): void => {
@@ -146,8 +122,12 @@ export class PendingAsks {
       return;
     }
     for (const env of batch) {
-      const a = this.take(env.id) ?? (this.late.size > 0 ? this.takeLate(env.id) : undefined);
-      if (a === undefined) continue; // timed out long ago, or failed on an outage
+      const a = this.take(env.id);
+      if (a === undefined) {
+        // its caller gave it up (or it failed on an outage): nobody waits for this answer
+        reportDeadLetter({ target: this.node.replyQueue, method: '', kind: 'answer', reason: 'timed-out', count: 1 });
+        continue;
+      }
       const opts = { owner: a.owner, timeout: a.decodeTimeout, limits: limitsForSize(MAX_MESSAGE_SIZE) };
       if (env.kind === EnvelopeKind.RESULT) {
         let value: unknown;
@@ -173,11 +153,6 @@ export class PendingAsks {
    * (they go again without them, so the sequence numbers stay without gaps).
    */
   rejectAll(error: (a: PendingAsk) => Error): void {
-    if (this.late.size > 0) {
-      const late = [...this.late.values()];
-      this.late.clear();
-      for (const a of late) a.reply.reject(error(a));
-    }
     if (this.asks.size > 0) {
       const all = [...this.asks.values()];
       for (const a of all) a.taken = true;
