@@ -4,30 +4,11 @@
  */
 import * as v8 from 'node:v8';
 import { threadId } from 'node:worker_threads';
-import { Actor, Ask, Parallel, Tell } from 'tsactor';
+import { Actor, Ask, Parallel } from 'tsactor';
 import { forceGc } from './memory';
 
-/** Counts tells; take() answers the count and starts again from 0. */
-@Actor
-export class SoakCounter {
-  private n = 0;
-  @Tell inc(): void {
-    this.n++;
-  }
-  @Ask take(): number {
-    const n = this.n;
-    this.n = 0;
-    return n;
-  }
-}
-
-/** Answers every ask with its argument. */
-@Actor
-export class SoakEcho {
-  @Ask echo(x: number): number {
-    return x;
-  }
-}
+/** Counting and echoing are the bench's own actors (the same module loads in workers and the peer). */
+export { Counter as SoakCounter, Echo as SoakEcho } from '../targets/tsactor-actors';
 
 /** Answers after `ms` milliseconds, letting other asks in meanwhile: the asks that time out. */
 @Actor
