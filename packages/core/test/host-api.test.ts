@@ -11,6 +11,7 @@ import {
   TimeoutError,
   createHost,
   getContext,
+  getActorDefinition,
   getHost,
   hasRuntime,
   makeProxy,
@@ -206,6 +207,43 @@ describe('router', () => {
     expect(he).toBeInstanceOf(HostError);
     expect(he.message).toContain('is shut down');
     expect(await rejection(echo.echo(1))).toBeInstanceOf(HostDownError);
+  });
+});
+
+@Actor
+class Greeter {
+  readonly heard: string[] = [];
+  @Tell hear(word: string): void {
+    this.heard.push(`greeter ${word}`);
+  }
+  @Tell hearTwo(a: string, b: string): void {
+    this.heard.push(`greeter ${a} ${b}`);
+  }
+  @Ask said(): string[] {
+    return this.heard;
+  }
+}
+
+@Actor
+class LoudGreeter extends Greeter {
+  @Tell override hear(word: string): void {
+    this.heard.push(`loud ${word.toUpperCase()}`);
+  }
+  @Tell override hearTwo(a: string, b: string): void {
+    this.heard.push(`loud ${a.toUpperCase()} ${b.toUpperCase()}`);
+  }
+}
+
+describe('calls through a proxy described by another class', () => {
+  it("reach the actor's own methods: a proxy typed by the base class calls the subclass's overrides", async () => {
+    const h = await createHost(freshUrl());
+    const loud = await h.spawn('loud', LoudGreeter);
+    const address = { url: loud.getUrl(), base: loud.getUrl().replace(/loud$/, ''), id: 'loud', desc: getActorDefinition(Greeter) };
+    const asBase = makeProxy<Greeter>(address);
+    asBase.hear('hi');
+    asBase.hearTwo('a', 'b');
+    loud.hear('own');
+    expect(await asBase.said()).toEqual(['loud HI', 'loud A B', 'loud OWN']);
   });
 });
 

@@ -39,7 +39,7 @@ class Fragile extends ActorBase {
   }
 }
 
-let browser: Browser;
+let browser: Browser | undefined;
 let page: Page;
 let host: HostProxy;
 let previousHandler: ErrorHandler;
@@ -92,7 +92,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser.close();
+  await browser?.close();
   await shutdown();
   setErrorHandler(previousHandler);
 });

@@ -41,21 +41,32 @@ type CellState = typeof IDLE | typeof QUEUED | typeof BLOCKED | typeof STOPPED |
 
 /*
  * What a mailbox entry is, stored in the entry beside its reply slot (a small integer: no
- * allocation, no marker objects). Only an ASK has a reply; the others hold null there.
+ * allocation, no marker objects). Only an ASK has a reply; a tell holds the function of its
+ * method there when it is known (a method of the actor's class, found once per class: no
+ * lookup by name when its turn comes), the others null.
  */
-/** a tell: the args slot holds the arguments */
+/** a tell: the args slot holds the arguments, the reply slot the method's function or null */
 const TELL = 0;
 /** an ask: the reply slot holds where the answer goes */
 const ASK = 1;
 /**
  * a tell of exactly one argument to a method known to the actor, whose args slot holds
- * that argument itself: a tell of one argument to an actor on this thread allocates no array
+ * that argument itself (a tell of one argument to an actor on this thread allocates no
+ * array) and whose reply slot holds the method's function
  */
 const TELL_ONE = 2;
 /** a future callback: the args slot holds [future]; any method of the actor may be named */
 const CALLBACK = 3;
 /** The kind of a mailbox entry (@internal: for the observer hook). */
 export type MessageKind = typeof TELL | typeof ASK | typeof TELL_ONE | typeof CALLBACK;
+
+/** The third slot of a mailbox entry: an ask's reply, or a tell's method function (see the kinds). */
+type Slot = Reply | Function;
+
+/** The reply of a mailbox entry: its slot for an ASK, else none. */
+function replyOf(slot: Slot | null, kind: MessageKind): Reply | null {
+  return kind === ASK ? (slot as Reply | null) : null;
+}
 
 /** An ask to a `@Ref` method: proxies in its answer are re-made for the asking actor. */
 function remakeResultRefs(reply: Future): void {
@@ -93,7 +104,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   private state: CellState = IDLE;
   private idleWaiters: Array<() => void> | null = null;
   /** made on the first message: an idle actor costs no mailbox */
-  private mailbox: Mailbox<Reply, MessageKind> | null = null;
+  private mailbox: Mailbox<Slot, MessageKind> | null = null;
   /** asks whose async methods are still running (rejected if the host shuts down) */
   private inflight: Set<Reply> | null = null;
   /** the mailbox bound (0: unbounded, the default) */
@@ -165,10 +176,10 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   }
 
   /**
-   * @internal {@link send}, from a proxy that may know the method's flags (those of the
-   * actor's own definition): no lookup of them.
+   * @internal {@link send}, from a proxy that may know the method's flags and function (those
+   * of the actor's own definition): no lookup of them.
    */
-  deliver(method: string, args: unknown[], reply: Reply | null, knownFlags: number | undefined): void {
+  deliver(method: string, args: unknown[], reply: Reply | null, knownFlags: number | undefined, knownFn?: Function): void {
     const flags = knownFlags ?? this.def.methods[method];
     if (flags !== undefined && flags & (REF | AT_ONCE)) {
       if (flags & REF) {
@@ -180,7 +191,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
         return;
       }
     }
-    this.put(method, args, reply, reply === null ? TELL : ASK);
+    if (reply !== null) this.put(method, args, reply, ASK);
+    // a tell to a method of the actor carries its function; an unknown one is refused when its turn comes
+    else this.put(method, args, flags === undefined ? null : (knownFn ?? this.def.fns[method]!), TELL);
   }
 
   /**
@@ -209,16 +222,16 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     this.put(method, args, reply, reply === null ? TELL : ASK);
   }
 
-  /** Queues a message of any kind (`reply` is null unless it is an ASK), or refuses it once stopped. */
-  private put(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
+  /** Queues a message of any kind (`slot`: see the kinds), or refuses it once stopped. */
+  private put(method: string, args: unknown[], slot: Slot | null, kind: MessageKind): void {
     if (this.state === STOPPED) {
-      this.refuse(method, reply, kind, this.stoppedError(method));
+      this.refuse(method, kind === ASK ? (slot as Reply) : null, kind, this.stoppedError(method));
       return;
     }
     if (observing.on) args = observeQueued(args, kind); // observation hook
-    const mailbox = (this.mailbox ??= new Mailbox<Reply, MessageKind>(4));
-    if (this.capacity !== 0 && mailbox.size >= this.capacity && !this.overflow(mailbox, method, reply, kind)) return;
-    mailbox.push(method, args, reply, kind);
+    const mailbox = (this.mailbox ??= new Mailbox<Slot, MessageKind>(4));
+    if (this.capacity !== 0 && mailbox.size >= this.capacity && !this.overflow(mailbox, method, slot, kind)) return;
+    mailbox.push(method, args, slot, kind);
     if (this.state === IDLE) {
       this.state = QUEUED;
       dispatcher.schedule(this);
@@ -229,15 +242,15 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    * @internal Delivery of a tell of one argument from a proxy on this thread (no
    * arguments array); the same as `send(target, method, [arg], null)`.
    */
-  tell1(method: string, arg: unknown, knownFlags: number | undefined): void {
+  tell1(method: string, arg: unknown, knownFlags: number | undefined, knownFn?: Function): void {
     const flags = knownFlags ?? this.def.methods[method];
     if (flags === undefined || flags & REF) {
       // `@Ref` arguments are re-made; an unknown method is refused when its turn comes
       this.deliver(method, [arg], null, flags);
       return;
     }
-    // the args slot holds the argument itself; the TELL_ONE kind says so
-    this.put(method, arg as unknown[], null, TELL_ONE);
+    // the args slot holds the argument itself, the reply slot the method's function; the TELL_ONE kind says so
+    this.put(method, arg as unknown[], knownFn ?? this.def.fns[method]!, TELL_ONE);
   }
 
   /** @internal queues a future callback: `method` is called with the future. */
@@ -288,8 +301,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     this.supervisor?.cancel();
     if (this.idleWaiters !== null) this.notifyIdle();
     let droppedTells = 0;
-    this.mailbox?.drainAll((method, _args, reply, kind) => {
-      if (kind === ASK && reply !== null) reply.reject(this.stoppedError(method, reason));
+    this.mailbox?.drainAll((method, _args, slot, kind) => {
+      const reply = replyOf(slot, kind);
+      if (reply !== null) reply.reject(this.stoppedError(method, reason));
       else droppedTells++;
     });
     if (reason !== 'stopped' && reason !== 'failed' && this.inflight !== null) {
@@ -355,7 +369,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    * never dropped). A refused or dropped ask rejects with MailboxFullError; a refused or
    * dropped tell is a dead letter.
    */
-  private overflow(mailbox: Mailbox<Reply, MessageKind>, method: string, reply: Reply | null, kind: MessageKind): boolean {
+  private overflow(mailbox: Mailbox<Slot, MessageKind>, method: string, slot: Slot | null, kind: MessageKind): boolean {
     if (method === TERMINATED || kind === CALLBACK) return true;
     const policy = this.def.options.mailbox!.overflow;
     if (policy === OVERFLOW_DROP_OLDEST) {
@@ -367,7 +381,8 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
         `Send less, or give ${this.def.name} a larger mailbox ({ mailbox: { capacity } })`,
     );
     const reason = policy === OVERFLOW_REJECT ? 'mailbox-full' : 'overflow';
-    if (kind === ASK && reply !== null) {
+    const reply = replyOf(slot, kind);
+    if (reply !== null) {
       reply.reject(error);
       if (policy !== OVERFLOW_REJECT) reportDeadLetter({ target: this.url, method, kind: 'ask', reason, count: 1, error });
     } else {
@@ -377,11 +392,11 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   }
 
   /** The oldest message, dropped by 'drop-oldest' (a method: no closure per drop). */
-  private dropOldest(method: string, _args: unknown[], reply: Reply | null, kind: MessageKind): void {
+  private dropOldest(method: string, _args: unknown[], slot: Slot | null, kind: MessageKind): void {
     const error = new MailboxFullError(
       `the mailbox of ${this.url} is full (${this.capacity} messages); the oldest message, ${method}(), was dropped to make room`,
     );
-    if (kind === ASK && reply !== null) reply.reject(error);
+    replyOf(slot, kind)?.reject(error);
     reportDeadLetter({ target: this.url, method, kind: kind === ASK ? 'ask' : 'tell', reason: 'overflow', count: 1, error });
   }
 
@@ -425,41 +440,44 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    * @internal handles one message (a method, not a closure per cell: an idle actor stays
    * small); the observer hook calls it with the message unwrapped
    */
-  invoke(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
-    // a one-argument tell names a method of the actor (checked by tell1): no lookup of its
-    // flags; a callback may name any method of the actor
-    const flags = kind === TELL_ONE ? undefined : this.def.methods[method];
-    if (flags === undefined && (kind === TELL || kind === ASK)) {
-      if (method === TERMINATED && kind === TELL) {
+  invoke(method: string, args: unknown[], slot: Slot | null, kind: MessageKind): void {
+    // a tell carries its method's function when the method is the actor's (see the kinds): no
+    // lookup; a callback may name any method of the actor
+    let fn: unknown = kind === TELL_ONE || kind === TELL ? slot : null;
+    const reply = kind === ASK ? (slot as Reply | null) : null;
+    if (fn === null) {
+      if (kind === CALLBACK) fn = (this.instance as Record<string, unknown>)[method];
+      else if (this.def.methods[method] !== undefined) fn = this.def.fns[method];
+      else if (method === TERMINATED && kind === TELL) {
         this.terminated(args);
         return;
+      } else {
+        this.refuse(
+          method,
+          reply,
+          kind,
+          new ActorError(`${this.def.name} (${this.url}) has no @Tell or @Ask method '${method}'`, {
+            code: 'UNKNOWN_METHOD',
+          }),
+        );
+        return;
       }
-      this.refuse(
-        method,
-        reply,
-        kind,
-        new ActorError(`${this.def.name} (${this.url}) has no @Tell or @Ask method '${method}'`, {
-          code: 'UNKNOWN_METHOD',
-        }),
-      );
-      return;
-    }
-    const fn = (this.instance as Record<string, unknown>)[method];
-    if (typeof fn !== 'function') {
-      this.refuse(method, reply, kind, new ActorError(`${this.def.name}.${method} is not a function`, { code: 'UNKNOWN_METHOD' }));
-      return;
+      if (typeof fn !== 'function') {
+        this.refuse(method, reply, kind, new ActorError(`${this.def.name}.${method} is not a function`, { code: 'UNKNOWN_METHOD' }));
+        return;
+      }
     }
     const prev = enterCell(this);
     let result: unknown;
     try {
-      result = kind === TELL_ONE ? fn.call(this.instance, args) : fn.apply(this.instance, args);
+      result = kind === TELL_ONE ? (fn as Function).call(this.instance, args) : (fn as Function).apply(this.instance, args);
     } catch (e) {
       enterCell(prev);
       this.fail(method, reply, kind, e);
       return;
     }
     enterCell(prev);
-    if (isThenable(result)) this.later(result, method, reply, kind, kind === TELL_ONE ? this.def.methods[method] : flags);
+    if (isThenable(result)) this.later(result, method, reply, kind, this.def.methods[method]);
     else if (reply !== null) reply.resolve(result);
   }
 

@@ -48,6 +48,11 @@ export interface ActorDefinition extends ActorDescription {
   readonly plain: readonly string[];
   /** supervision and mailbox options of `@Actor({...})` (both undefined for a bare `@Actor`) */
   readonly options: ResolvedActorOptions;
+  /**
+   * @internal the function of every `@Tell`/`@Ask` method (those of `methods`), found once per
+   * class: what a message to that method calls, on the actor instance
+   */
+  readonly fns: Readonly<Record<string, Function>>;
 }
 
 /** The options of a class without `@Actor({...})`. */
@@ -112,6 +117,7 @@ export function getActorDefinition(klass: Function): ActorDefinition {
   let def = definitions.get(klass);
   if (def !== undefined) return def;
   const methods = Object.create(null) as Record<string, number>;
+  const fns = Object.create(null) as Record<string, Function>;
   const seen = new Set<string>();
   const plain: string[] = [];
   for (
@@ -127,6 +133,7 @@ export function getActorDefinition(klass: Function): ActorDefinition {
       if (flags !== undefined) {
         checkFlags(klass.name, name, flags);
         methods[name] = flags;
+        fns[name] = desc.value as Function;
       } else {
         seen.add(name);
       }
@@ -142,6 +149,7 @@ export function getActorDefinition(klass: Function): ActorDefinition {
     isActor: info !== undefined,
     source: info?.source,
     options: info?.options ?? NO_OPTIONS,
+    fns: Object.freeze(fns),
   };
   definitions.set(klass, def);
   return def;

@@ -8,7 +8,7 @@ import { Future } from '../future';
 import type { ActorAddress, ActorChannel } from '../channel';
 import { currentCell } from './current';
 import { ActorCell } from './cell';
-import { ASK, TELL, RESERVED_PROXY_NAMES, type ActorDescription, methodKind } from './metadata';
+import { ASK, TELL, RESERVED_PROXY_NAMES, type ActorDefinition, type ActorDescription, methodKind } from './metadata';
 
 /**
  * A proxy method: tells (declared to return void) return void, asks return a Future. A
@@ -94,21 +94,26 @@ function channelOf(h: ProxyHandle, sender: ActorCell | null): ActorChannel {
 }
 
 /**
- * Sends a tell through a proxy handle. `flags`: the method's flags in the proxy's
- * description, if known (an actor on this thread whose definition that is needs no lookup).
+ * Sends a tell through a proxy handle. `flags` and `fn`: the method's flags and function in
+ * the proxy's description, if known (an actor on this thread whose definition that is needs
+ * no lookup of them).
  */
-export function sendTell(h: ProxyHandle, method: string, args: unknown[], flags?: number): void {
+export function sendTell(h: ProxyHandle, method: string, args: unknown[], flags?: number, fn?: Function): void {
   const ch = channelOf(h, currentCell() ?? h.owner);
-  if (ch instanceof ActorCell) ch.deliver(method, args, null, h.addr.desc === ch.def ? flags : undefined);
-  else ch.send(h.addr, method, args, null);
+  if (ch instanceof ActorCell) {
+    if (h.addr.desc === ch.def) ch.deliver(method, args, null, flags, fn);
+    else ch.deliver(method, args, null, undefined);
+  } else ch.send(h.addr, method, args, null);
 }
 
 /** Sends a tell of one argument through a proxy handle (to an actor on this thread: no arguments array). */
-export function sendTell1(h: ProxyHandle, method: string, arg: unknown, flags: number): void {
+export function sendTell1(h: ProxyHandle, method: string, arg: unknown, flags: number, fn: Function | undefined): void {
   const ch = channelOf(h, currentCell() ?? h.owner);
-  // the flags of the proxy's description are the actor's own when it is that actor's definition
-  if (ch instanceof ActorCell) ch.tell1(method, arg, h.addr.desc === ch.def ? flags : undefined);
-  else ch.send(h.addr, method, [arg], null);
+  // the flags and function of the proxy's description are the actor's own when it is that actor's definition
+  if (ch instanceof ActorCell) {
+    if (h.addr.desc === ch.def) ch.tell1(method, arg, flags, fn);
+    else ch.tell1(method, arg, undefined, undefined);
+  } else ch.send(h.addr, method, [arg], null);
 }
 
 /** Sends an ask through a proxy handle (`flags` as in {@link sendTell}). */
@@ -189,6 +194,8 @@ function prototypeFor(desc: ActorDescription): object {
     // never shadow the proxy's own members or make it a thenable
     if (!isProxyMethodName(name)) continue;
     const flags = desc.methods[name]!;
+    // the method itself when the description is a class's definition (a tell to an actor of that class calls it)
+    const method = (desc as Partial<ActorDefinition>).fns?.[name];
     // a call without arguments allocates nothing for them (see NO_ARGS)
     const fn =
       flags & ASK
@@ -197,9 +204,9 @@ function prototypeFor(desc: ActorDescription): object {
             return sendAsk(this[PROXY], name, argsOf(arguments), flags);
           }
         : function (this: ProxyObject, a0?: unknown): void {
-            if (arguments.length === 1) sendTell1(this[PROXY], name, a0, flags);
+            if (arguments.length === 1) sendTell1(this[PROXY], name, a0, flags, method);
             // eslint-disable-next-line prefer-rest-params
-            else sendTell(this[PROXY], name, argsOf(arguments), flags);
+            else sendTell(this[PROXY], name, argsOf(arguments), flags, method);
           };
     Object.defineProperty(fn, 'name', { value: name });
     Object.defineProperty(proto, name, { value: fn, enumerable: false, writable: false });

@@ -73,9 +73,11 @@ class ObservedReply implements Reply, Invocation {
  * of the cell): a message queued while observing is handled inside its span, one queued
  * before as it is.
  */
-export function invokeObserving(this: ActorCell, method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
-  if ((args as unknown) instanceof Observed) observeInvoke(this, method, args as unknown as Observed, reply, kind);
-  else this.invoke(method, args, reply, kind);
+export function invokeObserving(this: ActorCell, method: string, args: unknown[], slot: Reply | Function | null, kind: MessageKind): void {
+  // the third slot is a reply only for an ask (a tell's holds its method's function)
+  if ((args as unknown) instanceof Observed)
+    observeInvoke(this, method, args as unknown as Observed, kind === ActorCell.KIND.ASK ? (slot as Reply | null) : null, kind);
+  else this.invoke(method, args, slot, kind);
 }
 
 /**
