@@ -4,22 +4,12 @@
  * inside another realm (a `vm` context, as jest's test environment is), they fail
  * `instanceof Map` and prototype checks there. `adopt` copies such a value into this realm.
  */
+import { TYPED_ARRAYS } from './typed-arrays';
+
 const toTag = Object.prototype.toString;
 
 type TypedArrayCtor = new (source: ArrayLike<number> | ArrayLike<bigint>) => ArrayBufferView;
-const typed: Record<string, TypedArrayCtor | undefined> = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array: BigInt64Array,
-  BigUint64Array: BigUint64Array,
-};
+const typed: Record<string, TypedArrayCtor | undefined> = TYPED_ARRAYS;
 
 /** True when `value` (an array received from a port or a deserializer) was not made in this realm. */
 export function isForeign(value: unknown): boolean {

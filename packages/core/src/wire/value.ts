@@ -35,6 +35,7 @@ import {
 } from './codec';
 import { JSON_TAG, putVarint, varintSize, type PackedValue } from './frame';
 import { DEFAULT_WIRE_LIMITS, malformed, tooDeep, tooLarge, wireLimits, type WireLimits } from './limits';
+import { TYPED_ARRAYS } from './typed-arrays';
 
 const TAGGED = 0x54; // 'T'
 
@@ -76,17 +77,7 @@ interface Blobs {
 }
 
 const BINARY_KINDS: Record<string, { new (b: ArrayBuffer): ArrayBufferView; BYTES_PER_ELEMENT?: number } | undefined> = {
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
+  ...TYPED_ARRAYS,
   DataView,
 };
 
