@@ -344,8 +344,8 @@ async function main(): Promise<void> {
   line('');
   line('targets:');
   for (const g of results.goals) {
-    const r = g.ratio === null ? 'not measured' : `${g.ratio.toFixed(2)}×`;
-    const extra = g.extra ? `, ${g.extra.value === null ? '?' : fmt(g.extra.value)} ${g.extra.what}` : '';
+    const r = g.peer === undefined ? '' : g.ratio === null ? 'not measured' : `${g.ratio.toFixed(2)}×`;
+    const extra = g.extra ? `${r === '' ? '' : ', '}${g.extra.value === null ? '?' : fmt(g.extra.value)} ${g.extra.what}` : '';
     const verdict = g.met === null ? `—${g.why ? ` (${g.why})` : ''}` : g.met ? 'met' : 'MISSED';
     line(`  ${g.name.padEnd(66)} ${r}${extra}  ${verdict}`);
   }

@@ -43,7 +43,8 @@ export interface TargetRecord {
 export interface RatioGoal {
   readonly name: string;
   readonly ours: string;
-  readonly peer: string;
+  /** absent: the goal is only its `extra` bound */
+  readonly peer?: string;
   readonly workload: WorkloadId;
   /** ours / peer for throughputs, peer / ours for latencies */
   readonly ratio: number | null;

@@ -62,8 +62,32 @@ describe('goals', () => {
   it('fails a goal on its extra bound even when the ratio is met', () => {
     const g = byName('async spawn');
     expect(g.ratio).toBeCloseTo(15);
-    expect(g.extra).toMatchObject({ value: 800, max: 500, met: false });
+    expect(g.extra).toMatchObject({ value: 800, max: 400, met: false });
     expect(g.met).toBe(false);
+  });
+
+  it('reads "at most k× theirs" latency goals as a ratio of at least 1/k, and bound-only goals on their p99', () => {
+    const targets: TargetRecord[] = [
+      ...TARGETS,
+      { id: 'tsactor-threads', label: 'tsactor threads', framework: 'tsactor', family: 'threads', note: '', available: true },
+      { id: 'baseline-postmessage', label: 'postMessage (bare)', framework: 'baseline', family: 'threads', note: '', available: true },
+      { id: 'tsactor-cluster', label: 'tsactor cluster', framework: 'tsactor', family: 'network', note: '', available: true },
+    ];
+    const at = (ours: number, bare: number, failoverP99: number) =>
+      evaluateGoals(
+        [
+          cell('tsactor-threads', 'ask-latency', ours),
+          cell('baseline-postmessage', 'ask-latency', bare),
+          { ...cell('tsactor-cluster', 'failover', 900), p99: failoverP99 },
+        ],
+        targets,
+      );
+    const threads = (g: ReturnType<typeof at>) => g.find((x) => x.name.startsWith('threads sequential asks'))!;
+    const failover = (g: ReturnType<typeof at>) => g.find((x) => x.name.startsWith('cluster failover'))!;
+    expect(threads(at(54, 50, 1500)).met).toBe(true); // 1.08× the bare latency
+    expect(threads(at(56, 50, 1500)).met).toBe(false); // 1.12×
+    expect(failover(at(54, 50, 1500))).toMatchObject({ ratio: null, met: true, extra: { value: 1500, max: 2000 } });
+    expect(failover(at(54, 50, 2500)).met).toBe(false);
   });
 
   it('says why a goal was not measured instead of giving a figure', () => {
