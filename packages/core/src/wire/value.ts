@@ -260,10 +260,25 @@ interface Walk {
   nodes: number;
 }
 
+/** JSON text up to this many bytes is read by a loop here (cheaper than a call into Buffer's native toString). */
+const SHORT_JSON = 16;
+
+/** The text of buf[start, end): short ASCII by a loop, the rest by toString. */
+function jsonText(b: Buffer, start: number, end: number): string {
+  if (end - start > SHORT_JSON) return b.toString('utf8', start, end);
+  let text = '';
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) return b.toString('utf8', start, end);
+    text += String.fromCharCode(c);
+  }
+  return text;
+}
+
 function parseJson(b: Buffer, start: number, end: number, limits: WireLimits): unknown {
   if (end - start > SCAN_ABOVE) scanJson(b, start, end, limits);
   try {
-    return JSON.parse(b.toString('utf8', start, end));
+    return JSON.parse(jsonText(b, start, end));
   } catch (e) {
     throw malformed(`a value could not be read (${toError(e).message})`);
   }
