@@ -47,10 +47,41 @@ test('names that differ in one byte only are never taken for each other', () => 
   }
 });
 
+/** A value through packValueText (JSON text behind its tag, or tagged bytes) and back. */
+function back(v: unknown): unknown {
+  const text = packValueText(v, { refs: false, where: 'test' });
+  return unpackValue(typeof text === 'string' ? Buffer.concat([Buffer.from('J'), Buffer.from(text)]) : text, { owner: null });
+}
+
 test('short JSON values, ASCII or not, come back as sent', () => {
   for (const v of [[1], ['é'], ['🎉'], 'ü', { a: 'ß' }, [1, 2, 3, 4, 5, 6, 7], 'x'.repeat(15), 'y'.repeat(17), -0.5, null]) {
-    const text = packValueText(v, { refs: false, where: 'test' });
-    const bytes = typeof text === 'string' ? Buffer.concat([Buffer.from('J'), Buffer.from(text)]) : text;
-    expect(unpackValue(bytes, { owner: null })).toEqual(v);
+    expect(back(v)).toEqual(v);
   }
+});
+
+test('argument lists and results of plain primitives are written as JSON.stringify writes them; the rest round-trips', () => {
+  const where = { refs: false, where: 'test' } as const;
+  for (const v of [[1], [1.5, -2, 1e21, 5e-7], [true, false, null], ['', 'abc', 'a b~'], 42, 'ok', null, true, [], Array(8).fill(7)]) {
+    expect(packValueText(v, where)).toBe(JSON.stringify(v));
+  }
+  // eslint-disable-next-line no-sparse-arrays -- a hole is not plain data
+  const holey = [1, , 3];
+  for (const v of [
+    [-0],
+    [NaN],
+    [Infinity],
+    ['a"b'],
+    ['back\\slash'],
+    ['tab\t'],
+    ['é'],
+    ['x'.repeat(40)],
+    [undefined],
+    holey,
+    Array(9).fill(1),
+    2n,
+  ]) {
+    expect(back(v)).toEqual(v);
+  }
+  expect(Object.is(back(-0), -0)).toBe(true);
+  expect(Object.is((back([-0]) as number[])[0], -0)).toBe(true);
 });
