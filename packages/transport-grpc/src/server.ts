@@ -355,11 +355,13 @@ class InboundConnection implements Beating, InboundPort<null> {
       return;
     }
     const outbox = this.outbox!;
+    // asked every beat, so that it tells whether anything went out during the last interval
+    const quiet = outbox.quiet();
     const s = this.session;
     if (s !== null && s.received !== this.ackedCount) {
       this.ackedCount = s.received;
       outbox.direct(encodeAck(s.received));
-    } else if (outbox.quiet()) {
+    } else if (quiet) {
       outbox.ping();
     }
   }
