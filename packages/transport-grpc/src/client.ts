@@ -108,7 +108,11 @@ export class GrpcChannel implements ActorChannel, Beating {
     this.pending.delete(id);
   };
   private nextId = 1;
+  /** performance.now() when the peer was last heard from, as of the last look (see heardAt) */
   private lastRx = 0;
+  /** frames received, and their count at the last look: a clock read per frame would cost more */
+  private framesIn = 0;
+  private framesInAtLook = 0;
   private connectDeadline = 0;
   private failures = 0;
   /** resolved when a connection attempt ends (ready or failed) */
@@ -158,7 +162,22 @@ export class GrpcChannel implements ActorChannel, Beating {
    * `heartbeatTimeout`.
    */
   get suspected(): boolean {
-    return this.state === READY && performance.now() - this.lastRx > 5 * settings.heartbeatInterval * 1000;
+    if (this.state !== READY) return false;
+    const now = performance.now();
+    return now - this.heardAt(now) > 5 * settings.heartbeatInterval * 1000;
+  }
+
+  /**
+   * When the peer was last heard from: `now` if a frame came since the last look, else the
+   * time of the look that saw the last one. The heartbeat looks every interval, so this is
+   * at most one interval later than the true time.
+   */
+  private heardAt(now: number): number {
+    if (this.framesIn !== this.framesInAtLook) {
+      this.framesInAtLook = this.framesIn;
+      this.lastRx = now;
+    }
+    return this.lastRx;
   }
 
   /**
@@ -311,7 +330,7 @@ export class GrpcChannel implements ActorChannel, Beating {
   }
 
   private receive(buf: Buffer): void {
-    this.lastRx = performance.now();
+    this.framesIn++;
     const ack = buf[0] === 0x30 ? readAck(buf) : -1;
     if (ack >= 0) {
       this.acknowledged(ack);
@@ -414,13 +433,14 @@ export class GrpcChannel implements ActorChannel, Beating {
       return;
     }
     if (this.state !== READY) return;
+    const heard = this.heardAt(now);
     if (late) {
       this.lastRx = now;
-    } else if (now - this.lastRx > settings.heartbeatTimeout * 1000) {
+    } else if (now - heard > settings.heartbeatTimeout * 1000) {
       this.fail(new HostDownError(`host ${this.base} is unreachable: nothing heard from it for ${settings.heartbeatTimeout} s`));
       return;
     }
-    if (now - this.outbox.lastWrite >= settings.heartbeatInterval * 1000) this.outbox.ping();
+    if (this.outbox.quiet()) this.outbox.ping();
   }
 
   /**

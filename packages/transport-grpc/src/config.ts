@@ -101,12 +101,17 @@ export function grpcServerOptions(): Record<string, number> {
   };
 }
 
-/** The grpc-js channel options both sides use. */
+/**
+ * The grpc-js channel options both sides use. Channelz (grpc-js's introspection service,
+ * which tsactor does not serve) is off: it would count every message and read the clock for
+ * it on both sides of every stream.
+ */
 export function grpcOptions(): Record<string, number> {
   const frame = settings.maxMessageSize + 64 * 1024;
   return {
     'grpc.max_receive_message_length': frame,
     'grpc.max_send_message_length': frame,
     'grpc-node.max_session_memory': Math.max(64 * 1024 * 1024, 4 * frame),
+    'grpc.enable_channelz': 0,
   };
 }

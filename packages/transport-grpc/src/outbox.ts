@@ -4,6 +4,10 @@
  * microtask (so everything sent in one synchronous run goes out together), a new frame
  * starting when one reaches `settings.batchBytes`. When the stream asks to wait (write()
  * returned false), envelopes keep accumulating until 'drain'.
+ *
+ * Frames are carved one after the other out of a shared buffer and never written over (the
+ * stream copies them later, in its own microtasks): a frame costs no allocation of its own,
+ * a new buffer is taken only when one is full.
  */
 import { batchEntrySize, encodeFrame, putVarint, writeEnvelope, EnvelopeSizes, type OutgoingEnvelope } from '@tsactor/core/internal';
 import { settings } from './config';
@@ -16,18 +20,25 @@ export interface FrameSink {
 
 const INITIAL = 16 * 1024;
 const PING = encodeFrame({ ping: true });
+/** a reaction on a settled promise is a microtask without queueMicrotask's per-call AsyncResource */
+const SETTLED = Promise.resolve();
 
 export class Outbox {
   private cur = Buffer.allocUnsafe(INITIAL);
+  /** where the frame being filled starts in `cur` (the bytes before it belong to sealed frames) */
+  private start = 0;
   private pos = 0;
+  /** the size of the last frame sealed */
+  private lastSealed = 0;
   private count = 0;
   private tells = 0;
   private sealed: Array<{ frame: Buffer; count: number; tells: number }> = [];
   private sealedBytes = 0;
   private scheduled = false;
   private waitingDrain = false;
-  /** performance.now() of the last frame written (heartbeat) */
-  lastWrite = performance.now();
+  /** frames written (pings aside), and their count at the last heartbeat: a clock read per frame would cost more */
+  private writes = 0;
+  private writesAtBeat = 0;
   /** envelopes appended and not yet written */
   queued = 0;
   /** tells among them */
@@ -44,7 +55,7 @@ export class Outbox {
 
   /** bytes of envelopes appended and not yet handed to the stream */
   get queuedBytes(): number {
-    return this.sealedBytes + this.pos;
+    return this.sealedBytes + this.pos - this.start;
   }
 
   /** true while the stream asked to wait (write returned false) and has not drained */
@@ -66,8 +77,8 @@ export class Outbox {
   add(e: OutgoingEnvelope, size: number, tell: boolean): void {
     const entry = batchEntrySize(size);
     if (this.pos + entry > this.cur.length) {
-      if (this.pos > 0 && this.pos + entry > settings.batchBytes) this.seal();
-      if (this.pos + entry > this.cur.length) this.grow(this.pos + entry);
+      if (this.pos > this.start && this.pos - this.start + entry > settings.batchBytes) this.seal();
+      if (this.pos + entry > this.cur.length) this.renew(this.pos - this.start + entry);
     }
     const buf = this.cur;
     buf[this.pos] = 0x0a; // field 1 (batch), length-delimited
@@ -82,26 +93,43 @@ export class Outbox {
     this.schedule();
   }
 
-  private grow(min: number): void {
-    const next = Buffer.allocUnsafe(Math.max(min, Math.min(settings.batchBytes, this.cur.length * 2)));
-    this.cur.copy(next, 0, 0, this.pos);
+  /**
+   * Takes a new buffer of at least `min` bytes, the frame being filled moved to its start;
+   * room for twice that frame, or for one like the last sealed (under load, frames are full).
+   */
+  private renew(min: number): void {
+    const want = Math.max(INITIAL, 2 * (this.pos - this.start), this.lastSealed);
+    const next = Buffer.allocUnsafe(Math.max(min, Math.min(settings.batchBytes, want)));
+    this.cur.copy(next, 0, this.start, this.pos);
+    this.pos -= this.start;
+    this.start = 0;
     this.cur = next;
   }
 
-  private seal(): void {
-    this.sealed.push({ frame: this.cur.subarray(0, this.pos), count: this.count, tells: this.tells });
-    this.sealedBytes += this.pos;
-    // the sealed frame's memory now belongs to the stream: start a new buffer
-    this.cur = Buffer.allocUnsafe(Math.max(INITIAL, Math.min(settings.batchBytes, this.pos)));
-    this.pos = 0;
+  /** Ends the frame being filled and returns it (read `count` and `tells` first: a new frame starts). */
+  private cut(): Buffer {
+    const frame = this.cur.subarray(this.start, this.pos);
+    this.lastSealed = frame.length;
+    // the frame's bytes now belong to the stream: the next frame starts after them
+    this.start = this.pos;
     this.count = 0;
     this.tells = 0;
+    return frame;
+  }
+
+  /** Queues the frame being filled, to be written after the frames queued before it. */
+  private seal(): void {
+    const count = this.count;
+    const tells = this.tells;
+    const frame = this.cut();
+    this.sealed.push({ frame, count, tells });
+    this.sealedBytes += frame.length;
   }
 
   private schedule(): void {
     if (this.scheduled || this.sink === null) return;
     this.scheduled = true;
-    queueMicrotask(this.flush);
+    void SETTLED.then(this.flush);
   }
 
   /** Writes what is queued (as far as the stream accepts). */
@@ -109,20 +137,29 @@ export class Outbox {
     this.scheduled = false;
     const sink = this.sink;
     if (sink === null || this.waitingDrain) return;
-    if (this.pos > 0) this.seal();
     while (this.sealed.length > 0) {
       const batch = this.sealed.shift()!;
-      this.queued -= batch.count;
-      this.queuedTells -= batch.tells;
       this.sealedBytes -= batch.frame.length;
-      this.lastWrite = performance.now();
-      this.ledger?.written(batch.count, batch.tells);
-      if (!sink.write(batch.frame)) {
-        this.waitingDrain = true;
-        return;
-      }
+      if (!this.write(sink, batch.frame, batch.count, batch.tells)) return;
+    }
+    // the frame being filled goes straight out (not through `sealed`)
+    if (this.pos > this.start) {
+      const count = this.count;
+      const tells = this.tells;
+      this.write(sink, this.cut(), count, tells);
     }
   };
+
+  /** Writes a frame of `count` envelopes (`tells` of them tells); false when the stream asks to wait. */
+  private write(sink: FrameSink, frame: Buffer, count: number, tells: number): boolean {
+    this.queued -= count;
+    this.queuedTells -= tells;
+    this.writes++;
+    this.ledger?.written(count, tells);
+    if (sink.write(frame)) return true;
+    this.waitingDrain = true;
+    return false;
+  }
 
   /** Called on the stream's 'drain'. */
   drained(): void {
@@ -130,10 +167,19 @@ export class Outbox {
     this.flush();
   }
 
+  /**
+   * True when nothing was written since the previous call (the heartbeat asks once per beat:
+   * the stream was quiet for at least a whole interval).
+   */
+  quiet(): boolean {
+    const quiet = this.writes === this.writesAtBeat;
+    this.writesAtBeat = this.writes;
+    return quiet;
+  }
+
   /** Sends a heartbeat, unless data is waiting to go out anyway (or the stream is backed up). */
   ping(): void {
     if (this.sink === null || this.waitingDrain || this.queued > 0) return;
-    this.lastWrite = performance.now();
     this.sink.write(PING);
   }
 
@@ -141,7 +187,7 @@ export class Outbox {
   control(parts: Parameters<typeof encodeFrame>[0]): void {
     if (this.sink === null) return;
     this.flushNow();
-    this.lastWrite = performance.now();
+    this.writes++;
     this.sink.write(encodeFrame(parts));
   }
 
@@ -149,8 +195,9 @@ export class Outbox {
   flushNow(): void {
     const sink = this.sink;
     if (sink === null) return;
-    if (this.pos > 0) this.seal();
+    if (this.pos > this.start) this.seal();
     for (const batch of this.sealed) {
+      this.writes++;
       this.ledger?.written(batch.count, batch.tells);
       sink.write(batch.frame);
     }
@@ -164,7 +211,7 @@ export class Outbox {
   /** Writes a small frame now, outside the batches (an acknowledgement), unless the stream is backed up. */
   direct(frame: Buffer): void {
     if (this.sink === null || this.waitingDrain) return;
-    this.lastWrite = performance.now();
+    this.writes++;
     this.sink.write(frame);
   }
 
@@ -173,7 +220,7 @@ export class Outbox {
     const n = this.queuedTells;
     this.sealed = [];
     this.sealedBytes = 0;
-    this.pos = 0;
+    this.pos = this.start;
     this.count = 0;
     this.tells = 0;
     this.queued = 0;

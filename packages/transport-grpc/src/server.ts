@@ -81,8 +81,12 @@ class InboundConnection implements Beating, InboundPort<null> {
   private state: ConnectionState = OPENING;
   /** made once the Hello is accepted: a stream costs a small fixed amount until then */
   private outbox: Outbox | null = null;
-  private lastRx = performance.now();
-  private readonly openedAt = this.lastRx;
+  private readonly openedAt = performance.now();
+  /** performance.now() when the peer was last heard from, as of the last heartbeat */
+  private lastRx = this.openedAt;
+  /** frames received, and their count at the last heartbeat: a clock read per frame would cost more */
+  private framesIn = 0;
+  private framesInAtBeat = 0;
   /** the sender's session (after the Hello), and the count last acknowledged */
   private session: Session | null = null;
   private ackedCount = 0;
@@ -201,7 +205,7 @@ class InboundConnection implements Beating, InboundPort<null> {
 
   private receive(buf: Buffer): void {
     if (this.state === CLOSED) return;
-    this.lastRx = performance.now();
+    this.framesIn++;
     if (this.state === OPENING && buf.length > HELLO_MAX) {
       this.refuseConnection('PROTOCOL', `the first frame must be a Hello of at most ${HELLO_MAX} bytes (protos/tsactor.proto)`);
       return;
@@ -343,17 +347,21 @@ class InboundConnection implements Beating, InboundPort<null> {
       }
       return;
     }
-    if (late) this.lastRx = now;
-    else if (now - this.lastRx > INBOUND_IDLE_FACTOR * settings.heartbeatTimeout * 1000) {
+    if (late || this.framesIn !== this.framesInAtBeat) {
+      this.framesInAtBeat = this.framesIn;
+      this.lastRx = now;
+    } else if (now - this.lastRx > INBOUND_IDLE_FACTOR * settings.heartbeatTimeout * 1000) {
       this.close(null);
       return;
     }
     const outbox = this.outbox!;
+    // asked every beat, so that it tells whether anything went out during the last interval
+    const quiet = outbox.quiet();
     const s = this.session;
     if (s !== null && s.received !== this.ackedCount) {
       this.ackedCount = s.received;
       outbox.direct(encodeAck(s.received));
-    } else if (now - outbox.lastWrite >= settings.heartbeatInterval * 1000) {
+    } else if (quiet) {
       outbox.ping();
     }
   }

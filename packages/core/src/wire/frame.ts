@@ -121,10 +121,27 @@ export function putVarint(buf: Buffer, pos: number, n: number): number {
   return pos;
 }
 
+/**
+ * ASCII text up to this many characters is written and read by a loop here: a call into
+ * Buffer's native code (write, toString) costs more than the loop for the short names
+ * (target, method) and values every envelope carries.
+ */
+const SHORT_TEXT = 32;
+
+/** Writes `s`, whose UTF-8 length is `len`, at `pos`; returns the position after it. */
+function putText(buf: Buffer, pos: number, s: string, len: number): number {
+  // as many bytes as characters: every character is ASCII
+  if (len === s.length && len <= SHORT_TEXT) {
+    for (let i = 0; i < len; i++) buf[pos + i] = s.charCodeAt(i);
+    return pos + len;
+  }
+  return pos + buf.write(s, pos, len, 'utf8');
+}
+
 function putString(buf: Buffer, pos: number, field: number, s: string, len: number): number {
   buf[pos++] = (field << 3) | 2;
   pos = putVarint(buf, pos, len);
-  return pos + buf.write(s, pos, len, 'utf8');
+  return putText(buf, pos, s, len);
 }
 
 function putBytes(buf: Buffer, pos: number, field: number, data: Uint8Array): number {
@@ -139,7 +156,7 @@ function putPacked(buf: Buffer, pos: number, field: number, p: PackedValue, len:
   buf[pos++] = (field << 3) | 2;
   pos = putVarint(buf, pos, len);
   buf[pos++] = JSON_TAG;
-  return pos + buf.write(p, pos, len - 1, 'utf8');
+  return putText(buf, pos, p, len - 1);
 }
 
 function putUint(buf: Buffer, pos: number, field: number, n: number): number {
@@ -325,12 +342,46 @@ export function encodeBatch(envelopes: readonly Uint8Array[]): Buffer {
 
 // ---------------------------------------------------------------- reading
 
+/** Strings read up to this many bytes are kept in {@link recentText}. */
+const RECENT_BYTES = 48;
+/** Slots of {@link recentText} (a power of two). */
+const RECENT_SLOTS = 128;
+const recentBytes = new Uint8Array(RECENT_SLOTS * RECENT_BYTES);
+const recentLength = new Int32Array(RECENT_SLOTS).fill(-1);
+const recentString: string[] = new Array<string>(RECENT_SLOTS).fill('');
+
+/**
+ * The text of buf[start, end). Envelopes repeat the same few names (targets, methods, the
+ * sender): short ones are looked up in a small table of the strings read lately (the same
+ * bytes give back the same string, whose hash is then already known to the Maps it is looked
+ * up in) instead of being decoded each time. The table is bounded whatever a peer sends.
+ */
+function readText(buf: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n === 0) return '';
+  if (n > RECENT_BYTES) return buf.toString('utf8', start, end);
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  const slot = (h >>> 0) & (RECENT_SLOTS - 1);
+  const at = slot * RECENT_BYTES;
+  if (recentLength[slot] === n) {
+    let i = 0;
+    while (i < n && recentBytes[at + i] === buf[start + i]) i++;
+    if (i === n) return recentString[slot]!;
+  }
+  const text = buf.toString('utf8', start, end);
+  for (let i = 0; i < n; i++) recentBytes[at + i] = buf[start + i]!;
+  recentLength[slot] = n;
+  recentString[slot] = text;
+  return text;
+}
+
 class Reader {
   pos: number;
   constructor(
     readonly buf: Buffer,
     start: number,
-    readonly end: number,
+    public end: number,
   ) {
     this.pos = start;
   }
@@ -346,22 +397,22 @@ class Reader {
     }
     throw malformed('varint too long');
   }
-  /** returns [start, end) of a length-delimited field */
-  span(): [number, number] {
+  /** Moves past a length-delimited field; returns where it starts (it ends at `pos`). */
+  field(): number {
     const len = this.varint();
     const start = this.pos;
     const end = start + len;
     if (end > this.end) throw malformed('a field runs past the end of the frame');
     this.pos = end;
-    return [start, end];
+    return start;
   }
   string(): string {
-    const [s, e] = this.span();
-    return this.buf.toString('utf8', s, e);
+    const start = this.field();
+    return readText(this.buf, start, this.pos);
   }
   bytes(): Uint8Array {
-    const [s, e] = this.span();
-    return this.buf.subarray(s, e);
+    const start = this.field();
+    return this.buf.subarray(start, this.pos);
   }
   skip(wire: number): void {
     switch (wire) {
@@ -372,7 +423,7 @@ class Reader {
         this.pos += 8;
         break;
       case 2:
-        this.span();
+        this.field();
         return;
       case 5:
         this.pos += 4;
@@ -395,8 +446,10 @@ function peekLength(r: Reader): number {
   return len;
 }
 
-function decodeEnvelopeAt(buf: Buffer, start: number, end: number): Envelope {
-  const r = new Reader(buf, start, end);
+/** Decodes the envelope in [start, end) of the reader's buffer (the reader is moved there). */
+function decodeEnvelopeAt(r: Reader, start: number, end: number): Envelope {
+  r.pos = start;
+  r.end = end;
   const e: Envelope = {
     kind: 0,
     id: 0,
@@ -467,7 +520,7 @@ function decodeEnvelopeAt(buf: Buffer, start: number, end: number): Envelope {
 /** Decodes one envelope (message Envelope). Throws ActorError (MALFORMED). */
 export function decodeEnvelope(buf: Uint8Array): Envelope {
   const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-  return decodeEnvelopeAt(b, 0, b.byteLength);
+  return decodeEnvelopeAt(new Reader(b, 0, 0), 0, b.byteLength);
 }
 
 function decodeSmall(buf: Buffer, start: number, end: number, strings: ReadonlySet<number>): Map<number, number | string> {
@@ -500,6 +553,8 @@ export function decodeFrame(input: Uint8Array, limits: WireLimits = DEFAULT_WIRE
 
   const frame: Frame = { batch: [], hello: null, welcome: null, ping: false, close: null };
   const r = new Reader(buf, 0, buf.byteLength);
+  // the envelopes are read by a reader of their own, moved from one to the next
+  let inner: Reader | null = null;
   while (r.pos < buf.byteLength) {
     const key = r.varint();
     const field = Math.floor(key / 8);
@@ -507,13 +562,14 @@ export function decodeFrame(input: Uint8Array, limits: WireLimits = DEFAULT_WIRE
     if (field >= 1 && field <= 5 && field !== 4 && wire !== 2) throw malformed(`Frame field ${field} has the wrong wire type`);
     switch (field) {
       case 1: {
-        const [s, e] = r.span();
+        const s = r.field();
         if (frame.batch.length >= limits.maxEnvelopes) {
           throw tooLarge(`a frame of more than ${limits.maxEnvelopes} envelopes`, limits.maxEnvelopes, 'maxEnvelopes');
         }
         let env: Envelope;
         try {
-          env = decodeEnvelopeAt(buf, s, e);
+          inner ??= new Reader(buf, 0, 0);
+          env = decodeEnvelopeAt(inner, s, r.pos);
         } catch (err) {
           env = { kind: 0, id: 0, target: '', method: toError(err).message, args: null, ctorArgs: null, value: null, sender: '' };
         }
@@ -521,8 +577,8 @@ export function decodeFrame(input: Uint8Array, limits: WireLimits = DEFAULT_WIRE
         break;
       }
       case 2: {
-        const [s, e] = r.span();
-        const m = decodeSmall(buf, s, e, HELLO_STRINGS);
+        const s = r.field();
+        const m = decodeSmall(buf, s, r.pos, HELLO_STRINGS);
         frame.hello = {
           version: Number(m.get(1) ?? 0),
           from: String(m.get(2) ?? ''),
@@ -532,8 +588,8 @@ export function decodeFrame(input: Uint8Array, limits: WireLimits = DEFAULT_WIRE
         break;
       }
       case 3: {
-        const [s, e] = r.span();
-        const m = decodeSmall(buf, s, e, WELCOME_STRINGS);
+        const s = r.field();
+        const m = decodeSmall(buf, s, r.pos, WELCOME_STRINGS);
         frame.welcome = { version: Number(m.get(1) ?? 0), host: String(m.get(2) ?? ''), maxMessageSize: Number(m.get(3) ?? 0) };
         break;
       }
@@ -542,8 +598,8 @@ export function decodeFrame(input: Uint8Array, limits: WireLimits = DEFAULT_WIRE
         frame.ping = r.varint() !== 0;
         break;
       case 5: {
-        const [s, e] = r.span();
-        const m = decodeSmall(buf, s, e, CLOSE_STRINGS);
+        const s = r.field();
+        const m = decodeSmall(buf, s, r.pos, CLOSE_STRINGS);
         frame.close = { code: String(m.get(1) ?? ''), message: String(m.get(2) ?? '') };
         break;
       }

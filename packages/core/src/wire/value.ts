@@ -33,6 +33,7 @@ import {
   type DecodeOptions,
   type EncodeOptions,
 } from './codec';
+import { getHandle } from '../actor/proxy';
 import { JSON_TAG, putVarint, varintSize, type PackedValue } from './frame';
 import { DEFAULT_WIRE_LIMITS, malformed, tooDeep, tooLarge, wireLimits, type WireLimits } from './limits';
 import { TYPED_ARRAYS } from './typed-arrays';
@@ -181,11 +182,59 @@ export function serializeValue(encoded: unknown): Buffer {
   return taggedBytes(encoded);
 }
 
+/** Lists of up to this many elements, and strings of up to this many characters, are tried by {@link flatJson}. */
+const FLAT_ELEMENTS = 8;
+const FLAT_STRING = 32;
+
+/** The JSON of a number, boolean, null or short printable-ASCII string without quotes or backslashes; null for anything else. */
+function primitiveJson(x: unknown): string | null {
+  switch (typeof x) {
+    case 'number':
+      // JSON writes a finite number as String() does; NaN, ±Infinity and -0 are tagged
+      return Number.isFinite(x) && (x !== 0 || 1 / x > 0) ? String(x) : null;
+    case 'boolean':
+      return x ? 'true' : 'false';
+    case 'string': {
+      if (x.length > FLAT_STRING) return null;
+      for (let i = 0; i < x.length; i++) {
+        const c = x.charCodeAt(i);
+        if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return null;
+      }
+      return `"${x}"`;
+    }
+    case 'object':
+      return x === null ? 'null' : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * The JSON of the most common messages, written here: a short list of such primitives (an
+ * argument list) or one of them (a result). JSON.stringify costs ~100 ns even for [1]; the
+ * text is the same. Null for anything else (the general path then runs).
+ */
+function flatJson(v: unknown): string | null {
+  if (!Array.isArray(v)) return primitiveJson(v);
+  const n = v.length;
+  if (n > FLAT_ELEMENTS || getHandle(v) !== undefined) return null;
+  let text = '[';
+  for (let i = 0; i < n; i++) {
+    // a hole is not plain data (the general path tags it)
+    const x = i in v ? primitiveJson(v[i]) : null;
+    if (x === null) return null;
+    text += i === 0 ? x : `,${x}`;
+  }
+  return `${text}]`;
+}
+
 /**
  * encodeValue, then JSON text for plain data (no copy into a buffer: the envelope writer
  * puts it straight into the frame) or the tagged bytes for the rest.
  */
 export function packValueText(value: unknown, opts: EncodeOptions): PackedValue {
+  const flat = flatJson(value);
+  if (flat !== null) return flat;
   const encoded = encodeValue(value, opts);
   if (jsonSafe(encoded, 0)) return JSON.stringify(encoded);
   return taggedBytes(encoded);
@@ -251,10 +300,25 @@ interface Walk {
   nodes: number;
 }
 
+/** JSON text up to this many bytes is read by a loop here (cheaper than a call into Buffer's native toString). */
+const SHORT_JSON = 16;
+
+/** The text of buf[start, end): short ASCII by a loop, the rest by toString. */
+function jsonText(b: Buffer, start: number, end: number): string {
+  if (end - start > SHORT_JSON) return b.toString('utf8', start, end);
+  let text = '';
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) return b.toString('utf8', start, end);
+    text += String.fromCharCode(c);
+  }
+  return text;
+}
+
 function parseJson(b: Buffer, start: number, end: number, limits: WireLimits): unknown {
   if (end - start > SCAN_ABOVE) scanJson(b, start, end, limits);
   try {
-    return JSON.parse(b.toString('utf8', start, end));
+    return JSON.parse(jsonText(b, start, end));
   } catch (e) {
     throw malformed(`a value could not be read (${toError(e).message})`);
   }
