@@ -47,6 +47,16 @@ test('names that differ in one byte only are never taken for each other', () => 
   }
 });
 
+test('names of one length that end alike and differ only at the start are never taken for each other', () => {
+  const suffix = '/Counter/shared-suffix';
+  for (let round = 0; round < 2; round++) {
+    for (let c = 0; c < 120; c++) {
+      const name = `${String.fromCharCode(65 + (c % 26))}${String.fromCharCode(97 + ((c / 26) | 0))}${suffix}`;
+      expect(roundTrip(name, 'inc', '').target).toBe(name);
+    }
+  }
+});
+
 /** A value through packValueText (JSON text behind its tag, or tagged bytes) and back. */
 function back(v: unknown): unknown {
   const text = packValueText(v, { refs: false, where: 'test' });
