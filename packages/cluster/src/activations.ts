@@ -15,6 +15,9 @@
  *   (or is leaving), else activated: the lease is acquired (waiting for an earlier holder's
  *   lease to end when that holder is gone), the actor spawned on this member's host as
  *   `<Kind>/<key>`, and the queued calls delivered.
+ * An activation that is not on its owner (after a membership change, or started where a
+ * call was forwarded too often) passivates: at once after a membership change, else at its
+ * next lease renewal.
  *
  * A lease is renewed every TTL/3. When a renewal says the lease is gone, or renewals fail until
  * `margin` before the lease could end, the activation is stopped at once, before the store can
@@ -222,7 +225,10 @@ export class Activations {
       return;
     }
     const owner = this.ctx.placement.ownerOf(id, kind, this.serving ? undefined : this.ctx.self);
-    if (!this.serving || (owner !== undefined && owner.url !== this.ctx.self && h === 0)) {
+    // a call forwarded here goes on to the owner too (a member handing the identity over
+    // passes on what it queued meanwhile); one forwarded MAX_HOPS times is served where it is,
+    // so that members whose views disagree for a moment do not pass it around
+    if (!this.serving || (owner !== undefined && owner.url !== this.ctx.self && h < MAX_HOPS)) {
       if (owner === undefined || owner.url === this.ctx.self) {
         fail(reply, new ClusterUnavailableError(`no other live member declares kind '${kind}' to serve ${id}; start one`), id, call.method);
       } else {
@@ -290,12 +296,14 @@ export class Activations {
 
   /** Passivates the activations whose owner is now another member (after a membership change). */
   rebalance(): void {
-    if (!this.serving) return;
-    for (const act of this.acts.values()) {
-      if (act.state !== ACTIVE) continue;
-      const owner = this.ctx.placement.ownerOf(act.identity, act.kind);
-      if (owner !== undefined && owner.url !== this.ctx.self) this.passivate(act, 'rebalance');
-    }
+    for (const act of this.acts.values()) this.rebalanceOne(act);
+  }
+
+  /** Passivates `act` when its owner is another member. */
+  private rebalanceOne(act: Activation): void {
+    if (!this.serving || act.state !== ACTIVE) return;
+    const owner = this.ctx.placement.ownerOf(act.identity, act.kind);
+    if (owner !== undefined && owner.url !== this.ctx.self) this.passivate(act, 'rebalance');
   }
 
   /**
@@ -485,6 +493,10 @@ export class Activations {
     } catch {
       // the store is away: the deadline timer stops the activation before the lease can end
     }
+    // an activation can start on a member that is not its owner (a call forwarded twice, views
+    // that disagreed for a moment); no membership event need follow to move it, so each renewal
+    // looks again
+    this.rebalanceOne(act);
     if (stateOf(act) === ACTIVE || stateOf(act) === DRAINING) this.scheduleRenewal(act);
   }
 

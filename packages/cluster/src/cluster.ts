@@ -246,8 +246,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
 
   private changed(event: 'member-up' | 'member-down', m: Parameters<typeof toMember>[0]): void {
     // the store says the member is gone: calls waiting on a silent connection to it fail now
-    // (HostDownError), not at the transport's heartbeat timeout
-    if (event === 'member-down' && m.url !== this.url) {
+    // (HostDownError), not at the transport's heartbeat timeout. Not when a new incarnation
+    // at that URL replaced it: that member is up (e.g. back from a partition), and a
+    // connection to it being made must not fail and get the member avoided
+    if (event === 'member-down' && m.url !== this.url && !this.membership.members().some((x) => x.url === m.url)) {
       router.declareDown(m.url, new HostDownError(`cluster member ${m.url} is down (its lease in the membership store ended)`));
     }
     this.placement.refresh();
@@ -262,7 +264,9 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       while (!this.closed) {
         try {
           await this.membership.join({ url: this.url, kinds: [...this.kinds.keys()] });
-          return;
+          // the lease can be lost again while the join re-read the table (the store went away
+          // again); that lease-lost found this loop still running, so it is this loop's to retry
+          if (this.membership.member !== undefined) return;
         } catch (e) {
           this.failed(e as Error);
           await new Promise((resolve) => setTimeout(resolve, 1000).unref());

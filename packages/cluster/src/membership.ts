@@ -9,7 +9,7 @@
  * polling fast. Refreshes never overlap: a hint during a refresh runs one more after it.
  */
 import { EventEmitter } from 'node:events';
-import { MembershipClosedError } from './errors';
+import { MembershipClosedError, MembershipUnavailableError } from './errors';
 import type { MemberInfo, MemberRecord } from './member';
 import type { MembershipProvider, Unsubscribe } from './provider';
 import { checkMember, ttlMs } from './validate';
@@ -103,15 +103,26 @@ export class Membership extends EventEmitter<MembershipEvents> {
   /**
    * Joins the cluster as `member` (after `start`), keeps its lease renewed, and resolves with
    * its row once the view includes it. Joining again (after `lease-lost`) gets a new
-   * incarnation.
+   * incarnation. Rejects with MembershipUnavailableError when the store cannot be reached, or
+   * answers so late that the lease may already be ending.
    */
   async join(member: MemberInfo): Promise<MemberRecord> {
     this.assertOpen('join');
     const info = checkMember(member);
     await this.start();
+    // a lease being replaced is not renewed any more, so it is not trusted either
     this.stopRenewing();
+    this.self = undefined;
     const sentAt = Date.now();
     const record = await this.provider.join(info, this.ttlMs / 1000);
+    // the lease is only known to last until sentAt + TTL: an answer that comes (nearly) that
+    // late, e.g. held up by a partition that just healed, gives a lease this member cannot
+    // trust even for a moment; the next join replaces that row with a new incarnation
+    if (Date.now() >= sentAt + this.ttlMs - this.marginMs) {
+      throw new MembershipUnavailableError(
+        `membership '${this.provider.name}': the store answered the join of ${info.url} ${Date.now() - sentAt} ms after it was sent, too late to trust its ${this.ttlMs / 1000} s lease; join again (a store this slow needs a longer ttl)`,
+      );
+    }
     this.self = record;
     this.leaseRenewed(sentAt);
     this.scheduleRenewal();

@@ -66,12 +66,12 @@ export class Placement {
     return found;
   }
 
-  /** Whether `url` is a live member this process can reach. */
   /** True when no member is avoided for a while (nothing can change without a new version). */
   get steady(): boolean {
     return this.unreachable.size === 0;
   }
 
+  /** Whether `url` is a live member this process can reach. */
   isReachable(url: string): boolean {
     if (this.unreachable.size > 0) this.expire();
     return this.live.some((m) => m.url === url);

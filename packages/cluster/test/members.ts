@@ -3,6 +3,7 @@
  * through ts-node), their JSON event lines, and the invariant checker over them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
@@ -106,6 +107,35 @@ export class MemberProcess {
   output(): string {
     return this.stderr;
   }
+}
+
+/**
+ * `n` distinct ports on 127.0.0.1 that nothing listens on now, picked at random below the
+ * kernel's ephemeral range: unlike a port from `freePort`, no other test's port-0 listener
+ * and no outgoing connection can take one of them between this check and the moment the
+ * member or relay binds it (which, for a process still starting, can be seconds later).
+ */
+export async function quietPorts(n: number): Promise<number[]> {
+  let low = 32768;
+  try {
+    low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: the usual range
+  }
+  const ports = new Set<number>();
+  while (ports.size < n) {
+    const port = 10_000 + Math.floor(Math.random() * Math.max(1000, low - 10_000));
+    if (!ports.has(port) && (await listenable(port))) ports.add(port);
+  }
+  return [...ports];
+}
+
+function listenable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => resolve(true)));
+  });
 }
 
 export function freePort(): Promise<number> {

@@ -1,7 +1,7 @@
 /**
  * The Membership driver over the seeds provider (in process): renewals, lease loss, events.
  */
-import { Membership, MembershipClosedError, SeedMembership, SeedTable, type SeedLink } from '@tsactor/cluster';
+import { Membership, MembershipClosedError, MembershipUnavailableError, SeedMembership, SeedTable, type SeedLink } from '@tsactor/cluster';
 import { nextEvent } from './contract';
 
 describe('Membership', () => {
@@ -58,6 +58,30 @@ describe('Membership', () => {
     expect(lostAt).toBeLessThan(lastSent + 1000);
     // and the store still had the row at that moment
     expect((await provider.list()).map((r) => r.url)).toEqual(['grpc://a/']);
+  });
+
+  it('refuses a join the store answers too late to trust its lease; the next join holds', async () => {
+    let late = 0;
+    // the store handles the join at once, but its answer is held up (a partition healing)
+    const link: SeedLink = async (req) => {
+      const answer = await table.handle(req);
+      if (req.op === 'join' && late > 0) await new Promise((resolve) => setTimeout(resolve, late));
+      return answer;
+    };
+    const m = create({ ttl: 0.5 }, link);
+    const lost: unknown[] = [];
+    m.on('lease-lost', (reason) => lost.push(reason));
+    late = 600;
+    await expect(m.join({ url: 'grpc://a/', kinds: ['Cart'] })).rejects.toThrow(MembershipUnavailableError);
+    await expect(m.join({ url: 'grpc://a/', kinds: ['Cart'] })).rejects.toThrow(
+      /the store answered the join of grpc:\/\/a\/ \d+ ms after it was sent, too late to trust its 0\.5 s lease; join again/,
+    );
+    expect(m.member).toBeUndefined();
+    late = 0;
+    const me = await m.join({ url: 'grpc://a/', kinds: ['Cart'] });
+    expect(m.member).toEqual(me);
+    // a lease it never trusted was never lost
+    expect(lost).toEqual([]);
   });
 
   it('reports member-up, member-down and a replaced incarnation to a watcher', async () => {

@@ -5,10 +5,11 @@
  * calls virtual Counters without pause, the veth is brought down: the member is cut off from
  * the store and every peer, with no connection reset. Its activations must stop before their
  * leases can end in the store, the calls must move to the other members, and after the veth
- * comes up again the member must join again and serve its identities. The invariant checker
- * proves that no two activations of one identity overlapped and that every acknowledged call
- * was handled once. Three rounds of cut and heal; failover time after the cut (from the cut to the first answered call of
- * each identity the member served) is measured and printed.
+ * comes up again the member must join again, keep its new lease and serve its identities,
+ * within a few TTLs. The invariant checker proves that no two activations of one identity
+ * overlapped and that every acknowledged call was handled once. Three rounds of cut and heal;
+ * failover time after the cut (from the cut to the first answered call of each identity the
+ * member served) and the time from each heal to the member's return are measured and printed.
  *
  * The members run the built packages (`tsc -b` first, as `npm test` does). Needs root (or
  * CAP_NET_ADMIN): skipped elsewhere, saying why, except under CI=true, where it fails.
@@ -16,7 +17,7 @@
 import { shutdown } from 'tsactor';
 import { Actor, Ask } from 'tsactor';
 import { joinCluster, owner, PostgresMembership, RedisMembership, type Cluster } from '@tsactor/cluster';
-import { checkInvariants, freePort, MemberProcess, percentile } from './members';
+import { checkInvariants, MemberProcess, percentile, quietPorts } from './members';
 import { describeWithNetns, NetNamespace, type Mapping } from './netns';
 import { describeWithService, PG_URL, REDIS_URL, uniqueName } from './services';
 
@@ -63,10 +64,10 @@ function partitionSuite(label: string, storeUrl: string, destroy: (name: string)
     ns = NetNamespace.create();
     const store = new URL(storeUrl);
     const storePort = Number(store.port);
-    const hostPorts: number[] = [];
-    for (let i = 0; i < HOST_MEMBERS + 1; i++) hostPorts.push(await freePort()); // the members, then this process
-    const cutPort = await freePort();
-    const relayedStorePort = await freePort();
+    // the members, then this process; the cut member; the store as the namespace reaches it
+    const ports = await quietPorts(HOST_MEMBERS + 3);
+    const hostPorts = ports.slice(0, HOST_MEMBERS + 1);
+    const [cutPort, relayedStorePort] = ports.slice(HOST_MEMBERS + 1) as [number, number];
     // the namespace's loopback reaches the host's peers through the veth; the host reaches the cut member's port
     await ns.relay(false, [
       { listen: `${ns.hostAddr}:${relayedStorePort}`, target: `127.0.0.1:${storePort}` },
@@ -111,7 +112,7 @@ function partitionSuite(label: string, storeUrl: string, destroy: (name: string)
     const acknowledged = new Set<string>();
     const lastMember = new Map<string, string>();
     const lastOk = new Map<string, number>();
-    const errors: Error[] = [];
+    const errors: { at: number; key: string; error: Error }[] = [];
     let serial = 0;
     let running = true;
     const drivers = keys.map(async (k) => {
@@ -124,16 +125,43 @@ function partitionSuite(label: string, storeUrl: string, destroy: (name: string)
           lastMember.set(k, r.member);
           lastOk.set(k, Date.now());
         } catch (e) {
-          errors.push(e as Error);
+          errors.push({ at: Date.now(), key: k, error: e as Error });
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       }
     });
 
+    // what a failed wait after a heal prints: when the cuts and heals were, where each moved
+    // identity answered last, the caller's view, its errors, the activations of the moved
+    // identities since the heal (times relative to it), and every member's output
+    const timeline: string[] = [];
+    const note = (what: string): void => void timeline.push(`${new Date().toISOString()} ${what}`);
+    const diagnose = (round: number, since: number): string => {
+      const at = (t: number): string => `+${t - since} ms`;
+      const lines = [`round ${round}, cut member ${cut.url}:`, ...timeline];
+      for (const k of moved) lines.push(`  ${k}: last answered by ${lastMember.get(k)} at ${at(lastOk.get(k) ?? 0)}`);
+      const view = client!.members().map((m) => `${m.url} ${m.status}`);
+      lines.push(`  view: ${view.join(', ')}`);
+      for (const e of errors.filter((x) => x.at > since).slice(-15))
+        lines.push(`  error at ${at(e.at)}: ${e.key} ${e.error.name}: ${e.error.message}`);
+      for (const p of procs) {
+        for (const e of p.events) {
+          if ((e.ev !== 'act' && e.ev !== 'pas') || (e.end ?? e.start!) < since || !moved.some((k) => e.identity === `Counter/${k}`))
+            continue;
+          const end = e.end === undefined ? '' : ` to ${at(e.end)} (${e.reason})`;
+          lines.push(`  ${p.url} ${e.ev} ${e.identity} epoch ${e.epoch} from ${at(e.start!)}${end}`);
+        }
+      }
+      for (const p of procs) lines.push(`output of ${p.url}:\n${p.output()}`);
+      return lines.join('\n');
+    };
     const failovers: number[] = [];
     let cutAt = 0;
     let healAt = 0;
     const cutFor: number[] = [];
+    /** from each heal to the member's return to the view, and to its identities answering from it again */
+    const rejoins: number[] = [];
+    const returns: number[] = [];
     let moved: string[] = [];
     try {
       await waitFor(() => keys.every((k) => lastMember.has(k)));
@@ -143,6 +171,7 @@ function partitionSuite(label: string, storeUrl: string, destroy: (name: string)
       for (let round = 0; round < ROUNDS; round++) {
         cutAt = Date.now();
         ns.cut();
+        note(`round ${round}: cut`);
         // every identity it served answers again, from another member
         await waitFor(() => moved.every((k) => (lastOk.get(k) ?? 0) > cutAt && lastMember.get(k) !== cut.url), 30_000);
         for (const k of moved) failovers.push(lastOk.get(k)! - cutAt);
@@ -163,13 +192,28 @@ function partitionSuite(label: string, storeUrl: string, destroy: (name: string)
         healAt = Date.now();
         cutFor.push(healAt - cutAt);
         ns.heal();
+        note(`round ${round}: healed`);
         // it joins again, and its identities come back to it (rendezvous placement)
         await waitFor(
           () => client!.members().some((m) => m.url === cut.url),
           30_000,
-          () => `round ${round}: it did not join again; its output:\n${cut.output()}`,
+          () => `it did not join again\n${diagnose(round, healAt)}`,
         );
-        await waitFor(() => moved.every((k) => (lastOk.get(k) ?? 0) > healAt && lastMember.get(k) === cut.url), 30_000);
+        rejoins.push(Date.now() - healAt);
+        await waitFor(
+          () => moved.every((k) => (lastOk.get(k) ?? 0) > healAt && lastMember.get(k) === cut.url),
+          30_000,
+          () => `its identities did not come back to it\n${diagnose(round, healAt)}`,
+        );
+        returns.push(Date.now() - healAt);
+        // and it keeps its new lease: a TTL later it is still the one that answers (a member
+        // that joined with a lease it could not keep has dropped out of the view by then)
+        const backAt = healAt + rejoins[round]!;
+        await waitFor(
+          () => moved.every((k) => (lastOk.get(k) ?? 0) > backAt + TTL * 1000 && lastMember.get(k) === cut.url),
+          30_000,
+          () => `it did not stay\n${diagnose(round, healAt)}`,
+        );
       }
     } finally {
       running = false;
@@ -181,15 +225,19 @@ function partitionSuite(label: string, storeUrl: string, destroy: (name: string)
     const { violations, activations, calls } = checkInvariants(procs, acknowledged);
     process.stdout.write(
       `\n[${label}] partition: ${procs.length} member processes (one cut off ${ROUNDS} times for ${cutFor.join('/')} ms, healed after each), ${activations} activations, ${calls} handled calls, ${acknowledged.size} acknowledged;` +
-        ` failover after the cut (ttl ${TTL} s) over ${failovers.length} identities: p50 ${percentile(failovers, 50)} ms, p99 ${percentile(failovers, 99)} ms, max ${Math.max(...failovers)} ms\n`,
+        ` failover after the cut (ttl ${TTL} s) over ${failovers.length} identities: p50 ${percentile(failovers, 50)} ms, p99 ${percentile(failovers, 99)} ms, max ${Math.max(...failovers)} ms;` +
+        ` after each heal, back in the view in ${rejoins.join('/')} ms, its identities back in ${returns.join('/')} ms\n`,
     );
     expect(violations).toEqual([]);
     // the membership's verdict reaches the callers: calls waiting on the silent member fail when
     // its lease ends, not at the transport's heartbeat timeout (10 s), so every identity moves
     // within a few TTLs of the cut
     expect(Math.max(...failovers)).toBeLessThan(TTL * 1000 * 4);
+    // healed, it is back and serving within a few TTLs (plus the store's 2 s command timeout,
+    // which a join sent just before the heal may have to run out)
+    expect(Math.max(...returns)).toBeLessThan(TTL * 1000 * 4 + 2000);
     // what failed, failed because the member was unreachable (or the identity was being moved)
-    for (const e of errors) expect(`${e.name}: ${e.message}`).toMatch(/HostDownError|ClusterUnavailableError|TimeoutError/);
+    for (const { error: e } of errors) expect(`${e.name}: ${e.message}`).toMatch(/HostDownError|ClusterUnavailableError|TimeoutError/);
   }, 240_000);
 }
 
