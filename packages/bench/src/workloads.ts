@@ -36,7 +36,8 @@ export const WORKLOADS: readonly WorkloadInfo[] = [
     title: 'counting',
     unit: 'msgs/s',
     higherIsBetter: true,
-    description: 'the driver tells one counter actor N times, then asks it for the count, which must be N',
+    description:
+      'the driver tells one counter actor N times, then asks it for the count, which must be N (tsactor across processes: in rounds of 100,000 tells, the count taken after each, since its transports bound what they buffer per peer)',
   },
   {
     id: 'threadring',
@@ -50,7 +51,7 @@ export const WORKLOADS: readonly WorkloadInfo[] = [
     title: 'fork-join throughput',
     unit: 'msgs/s',
     higherIsBetter: true,
-    description: `${FORKJOIN_ACTORS} actors each receive N tells (sent round-robin), then each is asked for its count, which must be N`,
+    description: `${FORKJOIN_ACTORS} actors each receive N tells (sent round-robin), then each is asked for its count, which must be N (tsactor across processes: in rounds, as counting)`,
   },
   {
     id: 'ask-latency',

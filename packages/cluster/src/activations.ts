@@ -180,6 +180,8 @@ class ActivationReply implements Reply {
 /** See the file comment. */
 export class Activations {
   private readonly acts = new Map<string, Activation>();
+  /** the same activations by their direct id: a call to one finds it with no slicing of its id */
+  private readonly byDirect = new Map<string, Activation>();
   private serving = true;
   private readonly idleTimer: NodeJS.Timeout;
   private readonly drained = new Set<() => void>();
@@ -261,6 +263,7 @@ export class Activations {
     };
     channel.bind(act);
     this.acts.set(id, act);
+    this.byDirect.set(did, act);
     void this.activate(act);
   }
 
@@ -270,6 +273,8 @@ export class Activations {
    * the id names no identity of a kind this member serves. `id` comes from the network.
    */
   target(id: string): HostTarget | null {
+    const known = this.byDirect.get(id);
+    if (known !== undefined) return known.direct;
     const identity = id.slice(this.ctx.directPrefix.length);
     const act = this.acts.get(identity);
     if (act !== undefined) return act.direct;
@@ -401,7 +406,7 @@ export class Activations {
       const holder = r.holder;
       if (holder.memberUrl !== this.ctx.self && this.ctx.placement.isReachable(holder.memberUrl)) {
         // another live member runs it: the calls go there
-        this.acts.delete(act.identity);
+        this.forget(act);
         for (const c of act.pending.splice(0)) {
           if (c.hop < MAX_HOPS) this.ctx.forward(holder.memberUrl, act.identity, c.method, c.args, c.reply, c.hop + 1);
           else this.deliverLater(act.identity, c, holder.memberUrl);
@@ -548,17 +553,23 @@ export class Activations {
     });
   }
 
+  /** Removes `act` from the tables (unless another activation of its identity replaced it there). */
+  private forget(act: Activation): void {
+    if (this.acts.get(act.identity) === act) this.acts.delete(act.identity);
+    if (this.byDirect.get(act.direct.address.id) === act) this.byDirect.delete(act.direct.address.id);
+  }
+
   /** Removes `act` and hands its waiting calls to `deliver` again (a new activation or the new owner). */
   private redeliver(act: Activation): void {
     act.state = GONE;
-    if (this.acts.get(act.identity) === act) this.acts.delete(act.identity);
+    this.forget(act);
     for (const c of act.pending.splice(0)) this.deliver(act.identity, c.method, c.args, c.reply, c.hop);
     this.notifyDrained();
   }
 
   private failPending(act: Activation, error: unknown): void {
     act.state = GONE;
-    if (this.acts.get(act.identity) === act) this.acts.delete(act.identity);
+    this.forget(act);
     for (const c of act.pending.splice(0)) fail(c.reply, error, act.identity, c.method);
     this.notifyDrained();
   }

@@ -16,7 +16,17 @@ import * as path from 'node:path';
 import type { Cluster, Proxy } from 'tsactor';
 import { VCounter, VEcho, VWhere } from './tsactor-cluster-actors';
 import { freePort } from './child-process';
-import { LostMessagesError, expectEqual, now, pipelined, sequentialAsks, type TargetImpl, type Timed } from './types';
+import {
+  LostMessagesError,
+  TELL_ROUND,
+  expectEqual,
+  now,
+  pipelined,
+  sequentialAsks,
+  tellInRounds,
+  type TargetImpl,
+  type Timed,
+} from './types';
 
 /** Member processes. */
 const MEMBERS = 3;
@@ -137,8 +147,13 @@ export class ClusterTarget implements TargetImpl {
   async counting(n: number): Promise<Timed> {
     const counter = this.counter!;
     const t0 = now();
-    for (let i = 0; i < n; i++) counter.inc();
-    const got = await counter.take();
+    const [got] = await tellInRounds(
+      n,
+      1,
+      TELL_ROUND,
+      () => counter.inc(),
+      () => counter.take(),
+    );
     const ms = now() - t0;
     expectEqual('count', got, n);
     return { ms };

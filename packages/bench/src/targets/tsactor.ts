@@ -11,7 +11,19 @@
 import * as path from 'node:path';
 import type { HostProxy, Proxy } from 'tsactor';
 import { Counter, Echo, Idle, Ping, Pong, RingNode, Sink, Control } from './tsactor-actors';
-import { LostMessagesError, expectEqual, fullGc, heapUsed, now, pipelined, type TargetImpl, type Timed, sequentialAsks } from './types';
+import {
+  LostMessagesError,
+  TELL_ROUND,
+  expectEqual,
+  fullGc,
+  heapUsed,
+  now,
+  pipelined,
+  sequentialAsks,
+  tellInRounds,
+  type TargetImpl,
+  type Timed,
+} from './types';
 import { ChildSide, freePort, brokerReachable } from './child-process';
 
 export type TsactorKind = 'async' | 'threads' | 'grpc' | 'amqp';
@@ -47,6 +59,11 @@ export class TsactorTarget implements TargetImpl {
   private readonly cache = new Map<string, unknown>();
 
   constructor(readonly kind: TsactorKind) {}
+
+  /** Tells per round (see TELL_ROUND): rounds only across processes, whose transports bound what they buffer. */
+  private get round(): number {
+    return this.kind === 'grpc' || this.kind === 'amqp' ? TELL_ROUND : Infinity;
+  }
 
   async setup(): Promise<void> {
     this.tsactor = await import('tsactor');
@@ -116,8 +133,13 @@ export class TsactorTarget implements TargetImpl {
   async counting(n: number): Promise<Timed> {
     const counter = await this.cached('counting', () => this.spawnOne('remote', Counter));
     const t0 = now();
-    for (let i = 0; i < n; i++) counter.inc();
-    const got = await counter.withTimeout(null).take();
+    const [got] = await tellInRounds(
+      n,
+      1,
+      this.round,
+      () => counter.inc(),
+      () => counter.withTimeout(null).take(),
+    );
     const ms = now() - t0;
     expectEqual('count', got, n);
     return { ms };
@@ -149,8 +171,13 @@ export class TsactorTarget implements TargetImpl {
       return cs;
     });
     const t0 = now();
-    for (let i = 0; i < perActor; i++) for (let k = 0; k < actors; k++) counters[k]!.inc();
-    const counts = await Promise.all(counters.map((c) => c.withTimeout(null).take()));
+    const counts = await tellInRounds(
+      perActor,
+      actors,
+      Math.ceil(this.round / actors),
+      (k) => counters[k]!.inc(),
+      (k) => counters[k]!.withTimeout(null).take(),
+    );
     const ms = now() - t0;
     counts.forEach((c, k) => expectEqual(`count of fork-join actor ${k}`, c, perActor));
     return { ms };

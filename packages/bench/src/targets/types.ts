@@ -115,3 +115,35 @@ export async function sequentialAsks(n: number, ask: (i: number) => PromiseLike<
   }
   return { ms: prev - t0, latencies: lat };
 }
+
+/**
+ * Tells across processes come in rounds of at most this many per actor, the count taken
+ * after each: tsactor's transports bound what they buffer per peer (16 MiB by default) and
+ * drop tells beyond it as dead letters, so a sender that sends millions waits for its
+ * receiver now and then, as an application's would.
+ */
+export const TELL_ROUND = 100_000;
+
+/**
+ * Sends `perActor` tells to each of `actors.length` actors (`tell(k)` sends one to actor k),
+ * in rounds of at most `round` per actor, taking every actor's count (`take(k)`, which starts
+ * it again from 0) after each round; returns each actor's total.
+ */
+export async function tellInRounds(
+  perActor: number,
+  actors: number,
+  round: number,
+  tell: (k: number) => void,
+  take: (k: number) => PromiseLike<number>,
+): Promise<number[]> {
+  const totals = new Array<number>(actors).fill(0);
+  for (let done = 0; done < perActor || done === 0;) {
+    const end = Math.min(perActor, done + round);
+    for (let i = done; i < end; i++) for (let k = 0; k < actors; k++) tell(k);
+    const counts = await Promise.all(totals.map((_, k) => take(k)));
+    counts.forEach((c, k) => (totals[k]! += c));
+    done = end;
+    if (perActor === 0) break;
+  }
+  return totals;
+}
