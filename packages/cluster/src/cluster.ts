@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import {
+  AlreadyExistsError,
   attachChannel,
   attachIds,
   createHost,
@@ -229,7 +230,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   async start(): Promise<void> {
     const gateway = new GatewayChannel(this.activations);
     attachChannel(this.host, gatewayId(this.name), gateway, GATEWAY_DESCRIPTION, () => gateway.close());
-    this.detachDirect = attachIds(this.host, directId(this.name, ''), (id) => this.activations.target(id));
+    try {
+      this.detachDirect = attachIds(this.host, directId(this.name, ''), (id) => this.activations.target(id));
+    } catch (e) {
+      // another cluster joined on this host has a name with the same tag
+      await this.host.stopActor(gatewayId(this.name)).catch(() => undefined);
+      throw new AlreadyExistsError(
+        `cluster '${this.name}' cannot be served on host ${this.host.url}: another cluster joined on this host has a name with the same short tag (${e instanceof Error ? e.message : String(e)}); rename one of them`,
+      );
+    }
     addClusterChannel(this.channel);
     await this.membership.join({ url: this.url, kinds: [...this.kinds.keys()] });
   }

@@ -27,10 +27,19 @@ export function gatewayId(cluster: string): string {
 /**
  * The id of virtual actor `identity` (`<Kind>/<key>`) on the member that serves it: calls
  * sent there reach its activation without the gateway's wrapping (see {@link
- * Activations.target}); `directId(cluster, '')` is the prefix of all of them.
+ * Activations.target}); `directId(cluster, '')` is the prefix of all of them. Every call to
+ * a virtual actor carries it, so it names the cluster by a short tag of its name (clusters
+ * joined on one host whose tags met would be refused at the join: their prefixes overlap).
  */
 export function directId(cluster: string, identity: string): string {
-  return `$cluster/${cluster}/${identity}`;
+  return `$v/${nameTag(cluster)}/${identity}`;
+}
+
+/** A short tag of a cluster's name: its 32-bit FNV-1a hash in base 36. */
+function nameTag(cluster: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < cluster.length; i++) h = Math.imul(h ^ cluster.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
 }
 
 /** The id of a cluster's seed table actor on the seed member's host. */

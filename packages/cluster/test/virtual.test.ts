@@ -3,7 +3,7 @@
  * `cluster.get`, activation on the owner, passivation, hand-over on leave.
  */
 import * as net from 'node:net';
-import { Actor, ActorBase, Ask, Tell, shutdown } from 'tsactor';
+import { Actor, ActorBase, AlreadyExistsError, Ask, Tell, shutdown } from 'tsactor';
 import { ClusterArgumentError, ClusterUnavailableError, joinCluster, owner, type ActivationRecord, type Cluster } from '@tsactor/cluster';
 
 @Actor
@@ -156,6 +156,41 @@ describe('virtual actors (seeds, in one process)', () => {
     expect(() => a.get(Counter, 'has space')).toThrow(ClusterArgumentError);
     await expect(joinCluster({ name, url: urls[1]!, membership: 'mysql://x' })).rejects.toThrow(/membership "mysql:\/\/x" is not known/);
     await expect(joinCluster({ name, url: 'local://x:1/', membership: { seeds: [urls[0]!] } })).rejects.toThrow(/not a gRPC host URL/);
+  });
+});
+
+/** Two cluster names whose 32-bit FNV-1a hashes are equal (found by the birthday paradox, in well under a second). */
+function namesWithOneTag(): [string, string] {
+  const seen = new Map<number, string>();
+  for (let i = 0; ; i++) {
+    const name = `tag-${i}`;
+    let h = 0x811c9dc5;
+    for (let k = 0; k < name.length; k++) h = Math.imul(h ^ name.charCodeAt(k), 0x01000193);
+    const other = seen.get(h >>> 0);
+    if (other !== undefined) return [other, name];
+    seen.set(h >>> 0, name);
+  }
+}
+
+describe('clusters joined on one host', () => {
+  afterEach(async () => {
+    await shutdown();
+  });
+
+  it('refuses a second cluster whose name has the same short tag as the first, which goes on', async () => {
+    const [first, second] = namesWithOneTag();
+    const url = `grpc://127.0.0.1:${await freePort()}/`;
+    const a = await joinCluster({ name: first, url, membership: { seeds: [url] }, kinds: [Counter], ttl: 1.5 });
+    try {
+      const e = await joinCluster({ name: second, url, membership: { seeds: [url] }, kinds: [Counter], ttl: 1.5 }).catch(
+        (err: unknown) => err,
+      );
+      expect(e).toBeInstanceOf(AlreadyExistsError);
+      expect((e as Error).message).toContain(`cluster '${second}' cannot be served on host ${url}`);
+      expect((await a.get(Counter, 'k').add(1)).n).toBe(1);
+    } finally {
+      await a.close();
+    }
   });
 });
 
