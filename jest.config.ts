@@ -4,13 +4,7 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/packages', '<rootDir>/examples'],
   testMatch: ['**/test/**/*.test.ts'],
-  // the network-partition tests (ip netns, root) run on their own: `pnpm test:partition`
-  testPathIgnorePatterns: [
-    '/node_modules/',
-    '/dist/',
-    '\\.types\\.test\\.ts$',
-    ...(process.env.TSACTOR_PARTITION_TESTS === '1' ? [] : ['/partition\\.test\\.ts$']),
-  ],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '\\.types\\.test\\.ts$'],
   transform: { '^.+\\.tsx?$': '<rootDir>/scripts/jest-transform.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {

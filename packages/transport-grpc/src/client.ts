@@ -113,6 +113,9 @@ export class GrpcChannel implements ActorChannel, Beating {
   /** frames received, and their count at the last look: a clock read per frame would cost more */
   private framesIn = 0;
   private framesInAtLook = 0;
+  /** the verdict of declareDown, kept while the host stays silent since (framesIn still declaredFrames) */
+  private declared: Error | null = null;
+  private declaredFrames = 0;
   private connectDeadline = 0;
   private failures = 0;
   /** resolved when a connection attempt ends (ready or failed) */
@@ -182,11 +185,17 @@ export class GrpcChannel implements ActorChannel, Beating {
 
   /**
    * ActorChannel.declareDown: the host is said to be gone (e.g. by a cluster's membership).
-   * A channel that is still hearing from it keeps going; a silent one fails now, as after
-   * `heartbeatTimeout`.
+   * A silent channel fails now, as after `heartbeatTimeout`. One that heard from the host
+   * lately keeps the verdict: it fails once the host has been silent long enough to be
+   * suspected (the verdict can come sooner than that after the last word, e.g. a lease that
+   * ends a moment after a cut), and forgets it when the host speaks again.
    */
   declareDown(error: Error): void {
     if (this.state === CONNECTING || this.suspected) this.fail(error);
+    else if (this.state === READY) {
+      this.declared = error;
+      this.declaredFrames = this.framesIn;
+    }
   }
 
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
@@ -287,6 +296,7 @@ export class GrpcChannel implements ActorChannel, Beating {
   private open(): void {
     this.state = CONNECTING;
     this.welcomed = false;
+    this.declared = null;
     this.peerMax = settings.maxMessageSize;
     const client = new grpc.Client(this.target.authority, this.credentials(), {
       ...grpcOptions(),
@@ -434,7 +444,13 @@ export class GrpcChannel implements ActorChannel, Beating {
     }
     if (this.state !== READY) return;
     const heard = this.heardAt(now);
-    if (late) {
+    if (this.declared !== null && this.framesIn !== this.declaredFrames) this.declared = null; // it spoke: alive
+    if (this.declared !== null && this.suspected) {
+      this.fail(this.declared);
+      return;
+    }
+    // this process's own lag is no excuse for a host said to be down: its silence keeps counting
+    if (late && this.declared === null) {
       this.lastRx = now;
     } else if (now - heard > settings.heartbeatTimeout * 1000) {
       this.fail(new HostDownError(`host ${this.base} is unreachable: nothing heard from it for ${settings.heartbeatTimeout} s`));

@@ -8,6 +8,7 @@
  */
 import * as net from 'node:net';
 import { createHost, shutdown, HostDownError } from 'tsactor';
+import { router } from '@tsactor/core/internal';
 import { configureGrpcTransport, grpcSettings } from '../src/index';
 import { freePort, until } from './helpers';
 import { startPeer, type PeerProcess } from './peer';
@@ -235,3 +236,40 @@ async function cutOff(): Promise<void> {
     await link.close();
   }
 }
+
+test('a host declared down a moment after it last spoke fails its pending asks once its silence is a suspicion, not at the heartbeat timeout; one that keeps talking goes on', async () => {
+  const port = await freePort();
+  const server = await createHost(`grpc://127.0.0.1:${port}/`);
+  const { Peer: PeerClass } = await import('./fixtures/peer');
+  await server.spawn('peer', PeerClass);
+  const link = await relay(port);
+  const base = `grpc://127.0.0.1:${link.port}/`;
+  try {
+    const me = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
+    const peer = await me.lookupUrl<Peer>(`${base}peer`);
+    expect(await peer.echo('through the relay')).toBe('through the relay');
+
+    // talking (pings answered while the ask sleeps): the verdict is dropped, the ask is answered
+    const talking = timed(peer.withTimeout(30).slow(1.5));
+    router.declareDown(base, new HostDownError('said to be down by the test'));
+    const t = await talking;
+    expect(t.value).toBe('slept');
+    expect([...channels].some((c) => c.connected)).toBe(true);
+
+    // cut, and said to be down at once (as a lease that ends right after a cut): not yet
+    // suspected, so the verdict waits for the silence, with the heartbeat timeout (10 s) far off
+    const pending = peer.withTimeout(30).slow(60);
+    await until(() => [...channels].some((c) => c.pendingCount === 1), 5, 'the ask to be sent');
+    link.freeze();
+    router.declareDown(base, new HostDownError('said to be down by the test'));
+    const r = await timed(pending);
+    expect(r.error).toBeInstanceOf(HostDownError);
+    expect((r.error as Error).message).toMatch(/said to be down by the test/);
+    expect(r.seconds).toBeLessThan(3); // the suspicion (1 s of silence) and a ping interval, with room for a loaded machine
+    link.thaw();
+    expect(await eventually(() => peer.echo('reconnected'))).toBe('reconnected');
+  } finally {
+    await shutdown();
+    await link.close();
+  }
+});
