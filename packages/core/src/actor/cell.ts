@@ -191,9 +191,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
         return;
       }
     }
-    if (reply !== null) this.put(method, args, reply, ASK);
     // a tell to a method of the actor carries its function; an unknown one is refused when its turn comes
-    else this.put(method, args, flags === undefined ? null : (knownFn ?? this.def.fns[method]!), TELL);
+    const slot = reply ?? (flags === undefined ? null : (knownFn ?? this.def.fns[method]!));
+    this.put(method, args, slot, reply === null ? TELL : ASK);
   }
 
   /**

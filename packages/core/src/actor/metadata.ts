@@ -117,7 +117,9 @@ export function getActorDefinition(klass: Function): ActorDefinition {
   let def = definitions.get(klass);
   if (def !== undefined) return def;
   const methods = Object.create(null) as Record<string, number>;
-  const fns = Object.create(null) as Record<string, Function>;
+  // a plain object, not a null-prototype one (which V8 keeps as a hash table): read on every
+  // message, always after `methods` said the name is the class's own
+  const fns: Record<string, Function> = {};
   const seen = new Set<string>();
   const plain: string[] = [];
   for (
