@@ -6,12 +6,12 @@
  * was avoided go back to it once the avoidance is over; a call forwarded to a member that is
  * not the owner goes on to the owner.
  */
-import * as net from 'node:net';
 import { Actor, ActorBase, Ask, shutdown } from 'tsactor';
 import { makeProxy, router } from '@tsactor/core/internal';
 import { joinCluster, owner, SeedMembership, SeedTable, type ActivationRecord, type Cluster, type SeedLink } from '@tsactor/cluster';
 import { GATEWAY_DESCRIPTION, gatewayId } from '../src/gateway';
 import type { Placement } from '../src/placement';
+import { freePort } from './members';
 
 @Actor
 class Counter extends ActorBase {
@@ -24,17 +24,6 @@ class Counter extends ActorBase {
 }
 
 const TTL = 0.6;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('a member that comes back', () => {
   let table: SeedTable;

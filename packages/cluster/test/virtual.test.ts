@@ -2,9 +2,9 @@
  * Virtual actors in one process: three members (gRPC hosts) of a seeds cluster, calls through
  * `cluster.get`, activation on the owner, passivation, hand-over on leave.
  */
-import * as net from 'node:net';
 import { Actor, ActorBase, AlreadyExistsError, Ask, Tell, shutdown } from 'tsactor';
 import { ClusterArgumentError, ClusterUnavailableError, joinCluster, owner, type ActivationRecord, type Cluster } from '@tsactor/cluster';
+import { freePort } from './members';
 
 @Actor
 class Counter extends ActorBase {
@@ -26,17 +26,6 @@ class Other {
   ping(): string {
     return 'pong';
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe('virtual actors (seeds, in one process)', () => {
