@@ -164,3 +164,27 @@ describe('decorators and actor definitions', () => {
     expect({ ...getActorDefinition(Legacy).methods }).toEqual({ a: ASK, t: TELL | REF });
   });
 });
+
+describe('the method functions of a definition', () => {
+  it("are the class's own, overrides included, and a method named __proto__ is one of them, not a prototype", () => {
+    @Actor
+    class Base {
+      @Tell hear(): void {}
+      @Ask said(): number {
+        return 1;
+      }
+    }
+    @Actor
+    class Odd extends Base {
+      @Tell override hear(): void {}
+      @Tell ['__proto__'](): void {}
+    }
+    const fns = getActorDefinition(Odd).fns;
+    expect(fns.hear).toBe(Odd.prototype.hear);
+    expect(fns.said).toBe(Base.prototype.said);
+    expect(Object.getPrototypeOf(fns)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(fns, '__proto__')?.value).toBe(
+      Object.getOwnPropertyDescriptor(Odd.prototype, '__proto__')?.value,
+    );
+  });
+});

@@ -135,7 +135,8 @@ export function getActorDefinition(klass: Function): ActorDefinition {
       if (flags !== undefined) {
         checkFlags(klass.name, name, flags);
         methods[name] = flags;
-        fns[name] = desc.value as Function;
+        // defined, not assigned: a method may be named __proto__
+        Object.defineProperty(fns, name, { value: desc.value as Function, enumerable: true });
       } else {
         seen.add(name);
       }
