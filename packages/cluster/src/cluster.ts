@@ -29,7 +29,7 @@ import {
 } from '@tsactor/core/internal';
 import { Activations, type ActivationRecord } from './activations';
 import { addClusterChannel, clusterBase, ClusterChannel, removeClusterChannel } from './cluster-channel';
-import { ClusterArgumentError } from './errors';
+import { ClusterArgumentError, MembershipUnavailableError } from './errors';
 import { ClusterSeed, directId, GATEWAY_DESCRIPTION, GatewayChannel, gatewayId, SEED_DESCRIPTION, seedId } from './gateway';
 import type { MemberStatus } from './member';
 import { Membership } from './membership';
@@ -153,7 +153,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     membership.on('lease-lost', (reason) => {
       // stop serving before the store can hand the identities to others, then come back
       this.activations.loseAll();
-      this.failed(new ClusterArgumentError(`member ${this.url} lost its lease in cluster '${name}' (${reason}); joining again`));
+      this.failed(new MembershipUnavailableError(`member ${this.url} lost its lease in cluster '${name}' (${reason}); joining again`));
       void this.rejoin();
     });
   }

@@ -8,7 +8,16 @@
  */
 import { Actor, ActorBase, Ask, shutdown } from 'tsactor';
 import { makeProxy, router } from '@tsactor/core/internal';
-import { joinCluster, owner, SeedMembership, SeedTable, type ActivationRecord, type Cluster, type SeedLink } from '@tsactor/cluster';
+import {
+  joinCluster,
+  MembershipUnavailableError,
+  owner,
+  SeedMembership,
+  SeedTable,
+  type ActivationRecord,
+  type Cluster,
+  type SeedLink,
+} from '@tsactor/cluster';
 import { GATEWAY_DESCRIPTION, gatewayId } from '../src/gateway';
 import type { Placement } from '../src/placement';
 import { freePort } from './members';
@@ -85,13 +94,14 @@ describe('a member that comes back', () => {
 
   /** Cuts `a` off the table until its lease is lost, then lets the table answer again, as `then` says. */
   async function loseLease(a: Cluster, then: { lateJoin?: boolean; stallAfterJoin?: boolean }): Promise<void> {
-    const lost = new Promise<void>((resolve) =>
+    const lost = new Promise<Error>((resolve) =>
       a.on('error', (e) => {
-        if (/lost its lease/.test(e.message)) resolve();
+        if (/lost its lease/.test(e.message)) resolve(e);
       }),
     );
     store.away = true;
-    await lost;
+    // the store did not keep the lease: an error of the membership's availability, not of an argument
+    expect(await lost).toBeInstanceOf(MembershipUnavailableError);
     store.renewed = 0;
     Object.assign(store, then);
     store.away = false;
