@@ -3,7 +3,7 @@
  * server process and the messages coming back. Subclasses open and close the medium.
  */
 import { Batcher, OP } from './baseline-stream';
-import { LostMessagesError, expectEqual, now, pipelined, type TargetImpl, type Timed, sequentialAsks } from './types';
+import { expectEqual, now, pipelinedAsks, type TargetImpl, type Timed, sequentialAsks } from './types';
 
 export abstract class StreamBaseline implements TargetImpl {
   protected out!: Batcher;
@@ -112,15 +112,6 @@ export abstract class StreamBaseline implements TargetImpl {
   }
 
   async askThroughput(n: number, window: number): Promise<Timed> {
-    const t0 = now();
-    await pipelined(
-      n,
-      window,
-      (i) => this.call(OP.ECHO, i),
-      (i, v) => {
-        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${v}`);
-      },
-    );
-    return { ms: now() - t0 };
+    return pipelinedAsks(n, window, (i) => this.call(OP.ECHO, i));
   }
 }

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { LostMessagesError, expectEqual, now, pipelined, type TargetImpl, type Timed, sequentialAsks } from './types';
+import { expectEqual, now, pipelinedAsks, type TargetImpl, type Timed, sequentialAsks } from './types';
 
 type Reply = ['r', number, unknown];
 
@@ -101,15 +101,6 @@ export class PostMessageTarget implements TargetImpl {
 
   async askThroughput(n: number, window: number): Promise<Timed> {
     const w = this.sides[0]!;
-    const t0 = now();
-    await pipelined(
-      n,
-      window,
-      (i) => w.call('echo', i),
-      (i, v) => {
-        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
-      },
-    );
-    return { ms: now() - t0 };
+    return pipelinedAsks(n, window, (i) => w.call('echo', i));
   }
 }

@@ -8,7 +8,7 @@
 import * as path from 'node:path';
 import { ChildSide, freePort } from './child-process';
 import { FORKJOIN_ACTORS } from '../workloads';
-import { LostMessagesError, expectEqual, fullGc, heapUsed, now, pipelined, type TargetImpl, type Timed, sequentialAsks } from './types';
+import { expectEqual, fullGc, heapUsed, now, pipelinedAsks, type TargetImpl, type Timed, sequentialAsks } from './types';
 
 export type ComedyMode = 'in-memory' | 'threaded' | 'forked' | 'remote';
 
@@ -247,16 +247,7 @@ export class ComedyTarget implements TargetImpl {
 
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = await this.cached('echo', () => this.child('echo'));
-    const t0 = now();
-    await pipelined(
-      n,
-      window,
-      (i) => echo.sendAndReceive('echo', i),
-      (i, v) => {
-        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
-      },
-    );
-    return { ms: now() - t0 };
+    return pipelinedAsks(n, window, (i) => echo.sendAndReceive('echo', i));
   }
 
   async threadring(hops: number, ringSize: number): Promise<Timed> {

@@ -1,7 +1,7 @@
 /**
  * nact target: the workloads written for nact (spawn, dispatch, query), in one process.
  */
-import { LostMessagesError, expectEqual, fullGc, heapUsed, now, pipelined, type TargetImpl, type Timed, sequentialAsks } from './types';
+import { expectEqual, fullGc, heapUsed, now, pipelinedAsks, type TargetImpl, type Timed, sequentialAsks } from './types';
 
 type NactRef = object;
 interface Nact {
@@ -148,16 +148,7 @@ export class NactTarget implements TargetImpl {
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = this.cached('echo', () => this.echo());
     const { query } = this.nact;
-    const t0 = now();
-    await pipelined(
-      n,
-      window,
-      (i) => query(echo, (sender) => ({ x: i, sender }), FOREVER),
-      (i, v) => {
-        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${String(v)}`);
-      },
-    );
-    return { ms: now() - t0 };
+    return pipelinedAsks(n, window, (i) => query(echo, (sender) => ({ x: i, sender }), FOREVER));
   }
 
   async threadring(hops: number, ringSize: number): Promise<Timed> {

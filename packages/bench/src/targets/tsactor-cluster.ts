@@ -21,7 +21,7 @@ import {
   TELL_ROUND,
   expectEqual,
   now,
-  pipelined,
+  pipelinedAsks,
   sequentialAsks,
   tellInRounds,
   type TargetImpl,
@@ -166,16 +166,7 @@ export class ClusterTarget implements TargetImpl {
 
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = this.echo!;
-    const t0 = now();
-    await pipelined(
-      n,
-      window,
-      (i) => echo.echo(i),
-      (i, v) => {
-        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${v}`);
-      },
-    );
-    return { ms: now() - t0 };
+    return pipelinedAsks(n, window, (i) => echo.echo(i));
   }
 
   /** n activations: the first call to each of n new keys, ACTIVATION_BATCH in flight. */

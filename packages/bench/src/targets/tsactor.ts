@@ -12,13 +12,12 @@ import * as path from 'node:path';
 import type { HostProxy, Proxy } from 'tsactor';
 import { Counter, Echo, Idle, Ping, Pong, RingNode, Sink, Control } from './tsactor-actors';
 import {
-  LostMessagesError,
   TELL_ROUND,
   expectEqual,
   fullGc,
   heapUsed,
   now,
-  pipelined,
+  pipelinedAsks,
   sequentialAsks,
   tellInRounds,
   type TargetImpl,
@@ -190,16 +189,7 @@ export class TsactorTarget implements TargetImpl {
 
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = await this.cached('echo', () => this.spawnOne('remote', Echo));
-    const t0 = now();
-    await pipelined(
-      n,
-      window,
-      (i) => echo.echo(i),
-      (i, v) => {
-        if (v !== i) throw new LostMessagesError(`ask ${i} answered ${v}`);
-      },
-    );
-    return { ms: now() - t0 };
+    return pipelinedAsks(n, window, (i) => echo.echo(i));
   }
 
   /** Spawns n Idle actors with ids prefix0..prefix(n-1) in batches; returns the time. */

@@ -57,43 +57,36 @@ export function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
-/** Sends `total` asks keeping `window` in flight; `ask(i)` starts ask i and resolves with its answer. */
-export function pipelined<T>(
-  total: number,
-  window: number,
-  ask: (i: number) => PromiseLike<T>,
-  check: (i: number, v: T) => void,
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
+/**
+ * Makes `total` asks keeping `window` in flight (`ask(i)` starts ask i) and checks that ask i
+ * answers i; times the whole.
+ */
+export function pipelinedAsks(total: number, window: number, ask: (i: number) => PromiseLike<unknown>): Promise<Timed> {
+  const t0 = now();
+  return new Promise<Timed>((resolve, reject) => {
     let sent = 0;
     let answered = 0;
     let failed = false;
+    const fail = (e: unknown): void => {
+      if (failed) return;
+      failed = true;
+      reject(e);
+    };
     const next = (): void => {
       const i = sent++;
-      ask(i).then(
-        (v) => {
-          if (failed) return;
-          try {
-            check(i, v);
-          } catch (e) {
-            failed = true;
-            reject(e);
-            return;
-          }
-          answered++;
-          if (sent < total) next();
-          else if (answered === total) resolve();
-        },
-        (e: unknown) => {
-          if (!failed) {
-            failed = true;
-            reject(e);
-          }
-        },
-      );
+      ask(i).then((v) => {
+        if (failed) return;
+        if (v !== i) {
+          fail(new LostMessagesError(`ask ${i} answered ${String(v)}`));
+          return;
+        }
+        answered++;
+        if (sent < total) next();
+        else if (answered === total) resolve({ ms: now() - t0 });
+      }, fail);
     };
     const first = Math.min(window, total);
-    if (first === 0) resolve();
+    if (first === 0) resolve({ ms: 0 });
     for (let i = 0; i < first; i++) next();
   });
 }
