@@ -10,26 +10,16 @@
  * The members run the built packages (`tsc -b` first, as `npm test` does).
  */
 import { HostDownError, shutdown } from 'tsactor';
-import { Actor, Ask } from 'tsactor';
-import { joinCluster, RedisMembership, PostgresMembership, type Cluster } from '@tsactor/cluster';
-import { checkInvariants, freePort, MemberProcess, percentile } from './members';
+import { joinCluster, type Cluster } from '@tsactor/cluster';
+import { callWithoutPause, checkInvariants, destroyStore, freePort, killAll, MemberProcess, percentile, waitFor } from './members';
 import { describeWithService, PG_URL, REDIS_URL, uniqueName } from './services';
-
-/** The caller's view of the members' class: only its name and methods matter. */
-@Actor
-class Counter {
-  @Ask
-  add(_callId: string): { member: string; n: number } {
-    throw new Error('runs on the members');
-  }
-}
 
 const MEMBERS = 4;
 const KILLS = 3;
 const IDENTITIES = 16;
 const TTL = 1.5;
 
-function faultSuite(label: string, membershipUrl: string, destroy: (name: string) => Promise<void>): void {
+function faultSuite(label: string, membershipUrl: string): void {
   let name: string;
   const procs: MemberProcess[] = [];
   let client: Cluster | undefined;
@@ -39,13 +29,11 @@ function faultSuite(label: string, membershipUrl: string, destroy: (name: string
   });
 
   afterEach(async () => {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await Promise.all(procs.map((p) => p.exited));
-    procs.length = 0;
+    await killAll(procs);
     await client?.close();
     client = undefined;
     await shutdown();
-    await destroy(name);
+    await destroyStore(membershipUrl, name);
   });
 
   it('kill -9 of members: identities come back elsewhere, activations never overlap, acknowledged calls are handled once', async () => {
@@ -61,27 +49,8 @@ function faultSuite(label: string, membershipUrl: string, destroy: (name: string
     await waitFor(() => client!.members().filter((m) => m.kinds.includes('Counter')).length === MEMBERS);
 
     const keys = Array.from({ length: IDENTITIES }, (_, i) => `c${i}`);
-    const acknowledged = new Set<string>();
-    const lastMember = new Map<string, string>();
-    const lastOk = new Map<string, number>();
-    const errors: Error[] = [];
-    let serial = 0;
-    let running = true;
-    const drivers = keys.map(async (k) => {
-      const p = client!.get(Counter, k);
-      while (running) {
-        const callId = `${k}#${++serial}`;
-        try {
-          const r = await p.add(callId);
-          acknowledged.add(callId);
-          lastMember.set(k, r.member);
-          lastOk.set(k, Date.now());
-        } catch (e) {
-          errors.push(e as Error);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      }
-    });
+    const calls = callWithoutPause(client, keys);
+    const { acknowledged, lastMember, lastOk } = calls;
 
     const failovers: number[] = [];
     try {
@@ -103,51 +72,29 @@ function faultSuite(label: string, membershipUrl: string, destroy: (name: string
         await waitFor(() => client!.members().filter((m) => m.kinds.includes('Counter')).length === MEMBERS, 15_000);
       }
     } finally {
-      running = false;
-      await Promise.all(drivers);
+      await calls.stop();
     }
     // the survivors leave (hand-over), so every activation they ran has ended
     for (const p of procs) if (p.killedAt === undefined) expect(await p.stop()).toBe(0);
 
-    const { violations, activations, calls } = checkInvariants(procs, acknowledged);
+    const { violations, activations, calls: handled } = checkInvariants(procs, acknowledged);
     process.stdout.write(
-      `\n[${label}] ${procs.length} member processes, ${KILLS} kill -9, ${activations} activations, ${calls} handled calls, ${acknowledged.size} acknowledged;` +
+      `\n[${label}] ${procs.length} member processes, ${KILLS} kill -9, ${activations} activations, ${handled} handled calls, ${acknowledged.size} acknowledged;` +
         ` failover after kill -9 (ttl ${TTL} s) over ${failovers.length} identities: p50 ${percentile(failovers, 50)} ms, p99 ${percentile(failovers, 99)} ms, max ${Math.max(...failovers)} ms\n`,
     );
     expect(violations).toEqual([]);
     expect(acknowledged.size).toBeGreaterThan(IDENTITIES * KILLS);
     // what failed, failed because a member was down (or the identity was being moved)
-    for (const e of errors) expect(`${e.name}: ${e.message}`).toMatch(/HostDownError|ClusterUnavailableError|TimeoutError/);
-    expect(errors.some((e) => e instanceof HostDownError)).toBe(true);
+    for (const { error: e } of calls.errors)
+      expect(`${e.name}: ${e.message}`).toMatch(/HostDownError|ClusterUnavailableError|TimeoutError/);
+    expect(calls.errors.some(({ error }) => error instanceof HostDownError)).toBe(true);
   }, 240_000);
 }
 
 describeWithService('Redis', 'cluster faults over Redis (member processes)', () => {
-  faultSuite('redis', REDIS_URL, async (name) => {
-    const p = await RedisMembership.connect({ name, url: REDIS_URL });
-    try {
-      await p.destroy();
-    } finally {
-      await p.close();
-    }
-  });
+  faultSuite('redis', REDIS_URL);
 });
 
 describeWithService('PostgreSQL', 'cluster faults over PostgreSQL (member processes)', () => {
-  faultSuite('postgres', PG_URL, async (name) => {
-    const p = await PostgresMembership.connect({ name, url: PG_URL });
-    try {
-      await p.destroy();
-    } finally {
-      await p.close();
-    }
-  });
+  faultSuite('postgres', PG_URL);
 });
-
-async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

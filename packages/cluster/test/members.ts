@@ -6,6 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import { Actor, Ask } from 'tsactor';
+import { PostgresMembership, RedisMembership, type Cluster } from '@tsactor/cluster';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -236,4 +238,88 @@ export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The caller's view of the members' class (fixtures/member.ts): only its name and methods matter. */
+@Actor
+export class Counter {
+  @Ask
+  add(_callId: string): { member: string; n: number } {
+    throw new Error('runs on the members');
+  }
+}
+
+/** What {@link callWithoutPause} saw. */
+export interface CallLog {
+  /** the ids of the calls that were answered */
+  readonly acknowledged: Set<string>;
+  /** by key: the member that answered last, and when */
+  readonly lastMember: Map<string, string>;
+  readonly lastOk: Map<string, number>;
+  readonly errors: Array<{ at: number; key: string; error: Error }>;
+  /** stops calling; resolves once every caller's last call ended */
+  stop(): Promise<void>;
+}
+
+/**
+ * Calls `add(callId)` of the virtual Counter of each key without pause, one call at a time per
+ * key (after a failed call, 20 ms later), until `stop()`.
+ */
+export function callWithoutPause(client: Cluster, keys: readonly string[]): CallLog {
+  let serial = 0;
+  let running = true;
+  const log = {
+    acknowledged: new Set<string>(),
+    lastMember: new Map<string, string>(),
+    lastOk: new Map<string, number>(),
+    errors: [] as Array<{ at: number; key: string; error: Error }>,
+  };
+  const callers = keys.map(async (k) => {
+    const p = client.get(Counter, k);
+    while (running) {
+      const callId = `${k}#${++serial}`;
+      try {
+        const r = await p.add(callId);
+        log.acknowledged.add(callId);
+        log.lastMember.set(k, r.member);
+        log.lastOk.set(k, Date.now());
+      } catch (e) {
+        log.errors.push({ at: Date.now(), key: k, error: e as Error });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  });
+  return {
+    ...log,
+    stop: async () => {
+      running = false;
+      await Promise.all(callers);
+    },
+  };
+}
+
+/** Kills the member processes still running (SIGKILL) and waits for every one to exit. */
+export async function killAll(procs: MemberProcess[]): Promise<void> {
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await Promise.all(procs.map((p) => p.exited));
+  procs.length = 0;
+}
+
+/** Removes what cluster `name` left in the store at `url` (Redis or PostgreSQL). */
+export async function destroyStore(url: string, name: string): Promise<void> {
+  const p = url.startsWith('redis') ? await RedisMembership.connect({ name, url }) : await PostgresMembership.connect({ name, url });
+  try {
+    await p.destroy();
+  } finally {
+    await p.close();
+  }
+}
+
+/** Waits until `cond()` holds (looked at every 20 ms), at most `ms`; `what` explains a timeout. */
+export async function waitFor(cond: () => boolean, ms = 20_000, what?: () => string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms${what === undefined ? '' : `: ${what()}`}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -15,20 +15,10 @@
  * CAP_NET_ADMIN): skipped elsewhere, saying why, except under CI=true, where it fails.
  */
 import { shutdown } from 'tsactor';
-import { Actor, Ask } from 'tsactor';
-import { joinCluster, owner, PostgresMembership, RedisMembership, type Cluster } from '@tsactor/cluster';
-import { checkInvariants, MemberProcess, percentile, quietPorts } from './members';
+import { joinCluster, owner, type Cluster } from '@tsactor/cluster';
+import { callWithoutPause, checkInvariants, destroyStore, killAll, MemberProcess, percentile, quietPorts, waitFor } from './members';
 import { describeWithNetns, NetNamespace, type Mapping } from './netns';
 import { describeWithService, PG_URL, REDIS_URL, uniqueName } from './services';
-
-/** The caller's view of the members' class: only its name and methods matter. */
-@Actor
-class Counter {
-  @Ask
-  add(_callId: string): { member: string; n: number } {
-    throw new Error('runs on the members');
-  }
-}
 
 const HOST_MEMBERS = 4;
 const IDENTITIES = 16;
@@ -38,7 +28,7 @@ const TTL = 1.5;
 /** Cuts and heals. */
 const ROUNDS = 3;
 
-function partitionSuite(label: string, storeUrl: string, destroy: (name: string) => Promise<void>): void {
+function partitionSuite(label: string, storeUrl: string): void {
   let name: string;
   const procs: MemberProcess[] = [];
   let client: Cluster | undefined;
@@ -49,15 +39,13 @@ function partitionSuite(label: string, storeUrl: string, destroy: (name: string)
   });
 
   afterEach(async () => {
-    for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await Promise.all(procs.map((p) => p.exited));
-    procs.length = 0;
+    await killAll(procs);
     ns?.destroy();
     ns = undefined;
     await client?.close();
     client = undefined;
     await shutdown();
-    await destroy(name);
+    await destroyStore(storeUrl, name);
   });
 
   it('a member cut off from the store and its peers stops serving before its leases end; calls move; healed, it joins again', async () => {
@@ -109,27 +97,8 @@ function partitionSuite(label: string, storeUrl: string, destroy: (name: string)
       keys.push(`c${i}`);
     }
 
-    const acknowledged = new Set<string>();
-    const lastMember = new Map<string, string>();
-    const lastOk = new Map<string, number>();
-    const errors: { at: number; key: string; error: Error }[] = [];
-    let serial = 0;
-    let running = true;
-    const drivers = keys.map(async (k) => {
-      const p = client!.get(Counter, k);
-      while (running) {
-        const callId = `${k}#${++serial}`;
-        try {
-          const r = await p.add(callId);
-          acknowledged.add(callId);
-          lastMember.set(k, r.member);
-          lastOk.set(k, Date.now());
-        } catch (e) {
-          errors.push({ at: Date.now(), key: k, error: e as Error });
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      }
-    });
+    const calls = callWithoutPause(client, keys);
+    const { acknowledged, lastMember, lastOk, errors } = calls;
 
     // what a failed wait after a heal prints: when the cuts and heals were, where each moved
     // identity answered last, the caller's view, its errors, the activations of the moved
@@ -216,15 +185,14 @@ function partitionSuite(label: string, storeUrl: string, destroy: (name: string)
         );
       }
     } finally {
-      running = false;
-      await Promise.all(drivers);
+      await calls.stop();
     }
     // every member leaves (hand-over), so every activation they ran has ended
     for (const p of procs) expect(await p.stop()).toBe(0);
 
-    const { violations, activations, calls } = checkInvariants(procs, acknowledged);
+    const { violations, activations, calls: handled } = checkInvariants(procs, acknowledged);
     process.stdout.write(
-      `\n[${label}] partition: ${procs.length} member processes (one cut off ${ROUNDS} times for ${cutFor.join('/')} ms, healed after each), ${activations} activations, ${calls} handled calls, ${acknowledged.size} acknowledged;` +
+      `\n[${label}] partition: ${procs.length} member processes (one cut off ${ROUNDS} times for ${cutFor.join('/')} ms, healed after each), ${activations} activations, ${handled} handled calls, ${acknowledged.size} acknowledged;` +
         ` failover after the cut (ttl ${TTL} s) over ${failovers.length} identities: p50 ${percentile(failovers, 50)} ms, p99 ${percentile(failovers, 99)} ms, max ${Math.max(...failovers)} ms;` +
         ` after each heal, back in the view in ${rejoins.join('/')} ms, its identities back in ${returns.join('/')} ms\n`,
     );
@@ -243,32 +211,10 @@ function partitionSuite(label: string, storeUrl: string, destroy: (name: string)
 
 describeWithNetns('cluster partitions (ip netns)', () => {
   describeWithService('Redis', 'over Redis (member processes)', () => {
-    partitionSuite('redis', REDIS_URL, async (name) => {
-      const p = await RedisMembership.connect({ name, url: REDIS_URL });
-      try {
-        await p.destroy();
-      } finally {
-        await p.close();
-      }
-    });
+    partitionSuite('redis', REDIS_URL);
   });
 
   describeWithService('PostgreSQL', 'over PostgreSQL (member processes)', () => {
-    partitionSuite('postgres', PG_URL, async (name) => {
-      const p = await PostgresMembership.connect({ name, url: PG_URL });
-      try {
-        await p.destroy();
-      } finally {
-        await p.close();
-      }
-    });
+    partitionSuite('postgres', PG_URL);
   });
 });
-
-async function waitFor(cond: () => boolean, ms = 20_000, what?: () => string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms${what === undefined ? '' : `: ${what()}`}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
