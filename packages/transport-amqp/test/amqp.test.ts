@@ -12,8 +12,8 @@ import { EnvelopeKind, decodeFrame, encodeBatch, encodeEnvelope, serializeValue,
 import { amqpStats, queueOf } from '@tsactor/transport-amqp';
 import { captureReports, errorOf, settle, within } from '@tsactor/testing';
 import { Counter, Echo, Relay } from './fixtures/actors';
-import { LOCK_TIMEOUT, brokerLock, brokerUrl, describeWithBroker } from './broker';
-import { Child, requireBuilt, killChildren } from './processes';
+import { brokerUrl, describeWithBroker } from './broker';
+import { Child, requireBuilt, holdBrokerForSuite, tellEnvelope } from './processes';
 
 let next = 0;
 /** host names of this file: amqp://127.0.0.1:18300/ and up */
@@ -45,15 +45,7 @@ async function closedPort(): Promise<number> {
 }
 
 describeWithBroker('amqp transport', () => {
-  let release: (() => void) | undefined;
-  beforeAll(async () => {
-    release = await brokerLock();
-  }, LOCK_TIMEOUT);
-  afterAll(async () => {
-    await shutdown().catch(() => undefined);
-    killChildren();
-    release?.();
-  });
+  holdBrokerForSuite();
 
   describe('the broker', () => {
     it('unreachable: createHost fails at once with a HostError naming the broker, not the password', async () => {
@@ -282,18 +274,7 @@ describeWithBroker('amqp transport', () => {
       await shutdown(serverUrl).catch(() => undefined);
     });
 
-    function tell(target: string, method: string, args: unknown[]): Uint8Array {
-      return encodeEnvelope({
-        kind: EnvelopeKind.TELL,
-        id: 0,
-        target,
-        method,
-        args: serializeValue(args),
-        ctorArgs: null,
-        value: null,
-        sender: '',
-      });
-    }
+    const tell = tellEnvelope;
 
     async function publish(body: Buffer, messageId: string, replyTo?: string): Promise<void> {
       ch.publish('', queueOf(serverUrl), body, { messageId, persistent: true, replyTo, headers: { 'x-floor': 0 } });

@@ -10,8 +10,8 @@
  */
 import { createHost, shutdown, type HostProxy } from 'tsactor';
 import { describeConformance, twoHostSetup } from '@tsactor/testing';
-import { LOCK_TIMEOUT, brokerLock, describeWithBroker } from './broker';
-import { Child, requireBuilt, killChildren } from './processes';
+import { describeWithBroker } from './broker';
+import { Child, holdBrokerForSuite } from './processes';
 
 let next = 0;
 /** host names of this suite: amqp://127.0.0.1:18100/ and up (queue names on the broker, no sockets) */
@@ -24,16 +24,7 @@ function inProcessTarget(context: 'async' | 'threads') {
 }
 
 describeWithBroker('amqp transport', () => {
-  let release: (() => void) | undefined;
-  beforeAll(async () => {
-    requireBuilt(); // for the child process
-    release = await brokerLock();
-  }, LOCK_TIMEOUT);
-  afterAll(async () => {
-    await shutdown().catch(() => undefined);
-    killChildren();
-    release?.();
-  });
+  holdBrokerForSuite();
 
   describeConformance({ name: 'amqp', inProcess: true, crossesBoundary: true, setup: inProcessTarget('async') });
 

@@ -11,14 +11,14 @@
  */
 import * as amqp from 'amqplib';
 import { createHost, shutdown, type Proxy } from 'tsactor';
-import { EnvelopeKind, encodeBatch, encodeEnvelope, serializeValue } from '@tsactor/core/internal';
+import { encodeBatch } from '@tsactor/core/internal';
 import { queueOf } from '@tsactor/transport-amqp';
 import { within } from '@tsactor/testing';
 import { messageMac } from '../src/mac';
 import { MAX_SENDERS } from '../src/dedup';
 import type { Counter } from './fixtures/actors';
 import { LOCK_TIMEOUT, brokerLock, brokerUrl, describeWithBroker } from './broker';
-import { Child, killChildren, requireBuilt } from './processes';
+import { Child, killChildren, requireBuilt, tellEnvelope } from './processes';
 
 const TOKEN = 'guard-t0ken-9f2c';
 let next = 0;
@@ -37,18 +37,7 @@ interface Probe {
   stats(): ProbeStats;
 }
 
-function tell(target: string, method: string, args: unknown[]): Uint8Array {
-  return encodeEnvelope({
-    kind: EnvelopeKind.TELL,
-    id: 0,
-    target,
-    method,
-    args: serializeValue(args),
-    ctorArgs: null,
-    value: null,
-    sender: '',
-  });
-}
+const tell = tellEnvelope;
 
 for (const guarded of [true, false]) {
   describeWithBroker(`hostile AMQP peers, host ${guarded ? 'with' : 'without'} a token`, () => {

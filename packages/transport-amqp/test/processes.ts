@@ -2,6 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { shutdown } from 'tsactor';
+import { EnvelopeKind, encodeEnvelope, serializeValue } from '@tsactor/core/internal';
+import { LOCK_TIMEOUT, brokerLock } from './broker';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -115,4 +118,36 @@ const live = new Set<Child>();
 /** Kills every child still running (afterAll). */
 export function killChildren(): void {
   for (const c of live) c.kill();
+}
+
+/**
+ * For a suite on the broker: before it, checks the build (the child processes run it) and takes
+ * the broker lock; after it, shuts this process's hosts down, kills its child processes and
+ * releases the lock.
+ */
+export function holdBrokerForSuite(): void {
+  let release: (() => void) | undefined;
+  beforeAll(async () => {
+    requireBuilt();
+    release = await brokerLock();
+  }, LOCK_TIMEOUT);
+  afterAll(async () => {
+    await shutdown().catch(() => undefined);
+    killChildren();
+    release?.();
+  });
+}
+
+/** The bytes of a tell envelope as a peer would write it by hand (no sender). */
+export function tellEnvelope(target: string, method: string, args: unknown[]): Uint8Array {
+  return encodeEnvelope({
+    kind: EnvelopeKind.TELL,
+    id: 0,
+    target,
+    method,
+    args: serializeValue(args),
+    ctorArgs: null,
+    value: null,
+    sender: '',
+  });
 }

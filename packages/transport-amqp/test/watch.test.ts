@@ -4,20 +4,11 @@
  * watched actors while they are watched, not only while asks to them are pending).
  */
 import { createHost, shutdown, watch, type HostProxy, type StopReason } from 'tsactor';
-import { LOCK_TIMEOUT, brokerLock, describeWithBroker } from './broker';
-import { Child, requireBuilt, killChildren } from './processes';
+import { describeWithBroker } from './broker';
+import { Child, holdBrokerForSuite } from './processes';
 
 describeWithBroker('amqp death watch', () => {
-  let release: (() => void) | undefined;
-  beforeAll(async () => {
-    requireBuilt(); // for the child process
-    release = await brokerLock();
-  }, LOCK_TIMEOUT);
-  afterAll(async () => {
-    await shutdown().catch(() => undefined);
-    killChildren();
-    release?.();
-  });
+  holdBrokerForSuite();
 
   test("the host process of a watched actor is killed: its watcher hears 'host-down' once, with no ask pending", async () => {
     const remoteUrl = 'amqp://127.0.0.1:18390/';
