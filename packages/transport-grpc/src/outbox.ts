@@ -196,15 +196,10 @@ export class Outbox {
     const sink = this.sink;
     if (sink === null) return;
     if (this.pos > this.start) this.seal();
-    for (const batch of this.sealed) {
-      this.writes++;
-      this.ledger?.written(batch.count, batch.tells);
-      sink.write(batch.frame);
-    }
+    // whatever the stream answers: everything goes now
+    for (const batch of this.sealed) this.write(sink, batch.frame, batch.count, batch.tells);
     this.sealed = [];
     this.sealedBytes = 0;
-    this.queued = 0;
-    this.queuedTells = 0;
     this.waitingDrain = false;
   }
 
