@@ -40,6 +40,7 @@ import {
 } from '@tsactor/core/internal';
 import { connectPath } from './service';
 import { settings, grpcOptions, queueBound } from './config';
+import { Hearing } from './hearing';
 import { Outbox, heartbeat, type Beating } from './outbox';
 import { Ledger, readAck } from './ledger';
 
@@ -108,12 +109,9 @@ export class GrpcChannel implements ActorChannel, Beating {
     this.pending.delete(id);
   };
   private nextId = 1;
-  /** performance.now() when the peer was last heard from, as of the last look (see heardAt) */
-  private lastRx = 0;
-  /** frames received, and their count at the last look: a clock read per frame would cost more */
-  private framesIn = 0;
-  private framesInAtLook = 0;
-  /** the verdict of declareDown, kept while the host stays silent since (framesIn still declaredFrames) */
+  /** when the peer was last heard from */
+  private readonly hearing = new Hearing(0);
+  /** the verdict of declareDown, kept while the host stays silent since (its frame count still declaredFrames) */
   private declared: Error | null = null;
   private declaredFrames = 0;
   private connectDeadline = 0;
@@ -167,20 +165,7 @@ export class GrpcChannel implements ActorChannel, Beating {
   get suspected(): boolean {
     if (this.state !== READY) return false;
     const now = performance.now();
-    return now - this.heardAt(now) > 5 * settings.heartbeatInterval * 1000;
-  }
-
-  /**
-   * When the peer was last heard from: `now` if a frame came since the last look, else the
-   * time of the look that saw the last one. The heartbeat looks every interval, so this is
-   * at most one interval later than the true time.
-   */
-  private heardAt(now: number): number {
-    if (this.framesIn !== this.framesInAtLook) {
-      this.framesInAtLook = this.framesIn;
-      this.lastRx = now;
-    }
-    return this.lastRx;
+    return now - this.hearing.at(now) > 5 * settings.heartbeatInterval * 1000;
   }
 
   /**
@@ -194,7 +179,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     if (this.state === CONNECTING || this.suspected) this.fail(error);
     else if (this.state === READY) {
       this.declared = error;
-      this.declaredFrames = this.framesIn;
+      this.declaredFrames = this.hearing.frames;
     }
   }
 
@@ -310,8 +295,9 @@ export class GrpcChannel implements ActorChannel, Beating {
     const call = client.makeBidiStreamRequest(connectPath, identity, identity, metadata, {});
     this.client = client;
     this.call = call;
-    this.lastRx = performance.now();
-    this.connectDeadline = this.lastRx + settings.connectTimeout * 1000;
+    const now = performance.now();
+    this.hearing.heard(now);
+    this.connectDeadline = now + settings.connectTimeout * 1000;
     call.on('data', (buf: Buffer) => {
       if (this.call === call) this.receive(buf);
     });
@@ -340,7 +326,7 @@ export class GrpcChannel implements ActorChannel, Beating {
   }
 
   private receive(buf: Buffer): void {
-    this.framesIn++;
+    this.hearing.frames++;
     const ack = buf[0] === 0x30 ? readAck(buf) : -1;
     if (ack >= 0) {
       this.acknowledged(ack);
@@ -443,15 +429,15 @@ export class GrpcChannel implements ActorChannel, Beating {
       return;
     }
     if (this.state !== READY) return;
-    const heard = this.heardAt(now);
-    if (this.declared !== null && this.framesIn !== this.declaredFrames) this.declared = null; // it spoke: alive
+    const heard = this.hearing.at(now);
+    if (this.declared !== null && this.hearing.frames !== this.declaredFrames) this.declared = null; // it spoke: alive
     if (this.declared !== null && this.suspected) {
       this.fail(this.declared);
       return;
     }
     // this process's own lag is no excuse for a host said to be down: its silence keeps counting
     if (late && this.declared === null) {
-      this.lastRx = now;
+      this.hearing.heard(now);
     } else if (now - heard > settings.heartbeatTimeout * 1000) {
       this.fail(new HostDownError(`host ${this.base} is unreachable: nothing heard from it for ${settings.heartbeatTimeout} s`));
       return;

@@ -39,6 +39,7 @@ import {
 } from '@tsactor/core/internal';
 import { transportService } from './service';
 import { settings, grpcServerOptions, queueBound } from './config';
+import { Hearing } from './hearing';
 import { Outbox, heartbeat, type Beating } from './outbox';
 import { parseBase, channels, SESSION_KEY } from './client';
 import { encodeAck } from './ledger';
@@ -82,11 +83,8 @@ class InboundConnection implements Beating, InboundPort<null> {
   /** made once the Hello is accepted: a stream costs a small fixed amount until then */
   private outbox: Outbox | null = null;
   private readonly openedAt = performance.now();
-  /** performance.now() when the peer was last heard from, as of the last heartbeat */
-  private lastRx = this.openedAt;
-  /** frames received, and their count at the last heartbeat: a clock read per frame would cost more */
-  private framesIn = 0;
-  private framesInAtBeat = 0;
+  /** when the peer was last heard from */
+  private readonly hearing = new Hearing(this.openedAt);
   /** the sender's session (after the Hello), and the count last acknowledged */
   private session: Session | null = null;
   private ackedCount = 0;
@@ -205,7 +203,7 @@ class InboundConnection implements Beating, InboundPort<null> {
 
   private receive(buf: Buffer): void {
     if (this.state === CLOSED) return;
-    this.framesIn++;
+    this.hearing.frames++;
     if (this.state === OPENING && buf.length > HELLO_MAX) {
       this.refuseConnection('PROTOCOL', `the first frame must be a Hello of at most ${HELLO_MAX} bytes (protos/tsactor.proto)`);
       return;
@@ -347,10 +345,9 @@ class InboundConnection implements Beating, InboundPort<null> {
       }
       return;
     }
-    if (late || this.framesIn !== this.framesInAtBeat) {
-      this.framesInAtBeat = this.framesIn;
-      this.lastRx = now;
-    } else if (now - this.lastRx > INBOUND_IDLE_FACTOR * settings.heartbeatTimeout * 1000) {
+    // this process's own lag excuses the peer's silence
+    if (late) this.hearing.heard(now);
+    else if (now - this.hearing.at(now) > INBOUND_IDLE_FACTOR * settings.heartbeatTimeout * 1000) {
       this.close(null);
       return;
     }
