@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { Actor, Ask } from 'tsactor';
+import { freePort } from '@tsactor/testing';
 import { PostgresMembership, RedisMembership, type Cluster } from '@tsactor/cluster';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -140,16 +141,7 @@ function listenable(port: number): Promise<boolean> {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** One activation as the checker sees it. */
 export interface Interval {

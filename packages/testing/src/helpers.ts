@@ -1,4 +1,5 @@
 /** Small helpers of the conformance suites: outcomes of promises, races with a timer, error capture. */
+import * as net from 'node:net';
 import { setErrorHandler, type ErrorHandler } from 'tsactor';
 
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -81,4 +82,17 @@ export function baseOf(host: { getUrl(): string; getId(): string }): string {
   const url = host.getUrl();
   const id = host.getId();
   return url.endsWith(id) ? url.slice(0, url.length - id.length) : url;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
 }

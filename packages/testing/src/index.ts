@@ -5,4 +5,4 @@
 export { describeConformance, type ConformanceTarget } from './conformance';
 export { twoHostSetup } from './targets';
 export * as actors from './actors';
-export { settle, within, errorOf, captureReports, type Outcome, type Report } from './helpers';
+export { settle, within, errorOf, captureReports, freePort, type Outcome, type Report } from './helpers';

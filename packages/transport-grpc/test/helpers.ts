@@ -1,17 +1,4 @@
-import * as net from 'node:net';
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '@tsactor/testing';
 
 /** Waits until `predicate` holds (checked every 10 ms) or fails after `seconds`. */
 export async function until(predicate: () => boolean, seconds = 5, what = 'condition'): Promise<void> {

@@ -4,7 +4,6 @@
  * the SDK's in-memory exporters.
  */
 import * as path from 'node:path';
-import * as net from 'node:net';
 import { metrics, trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import {
@@ -16,6 +15,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { TimeoutError, createHost, enableTelemetry, setContext, shutdown, type Proxy } from 'tsactor';
 import { Back, Front, Leaf } from './fixtures/telemetry/actors';
+import { freePort } from '@tsactor/testing';
 
 interface SpanRecord {
   name: string;
@@ -24,18 +24,6 @@ interface SpanRecord {
   parentSpanId: string | undefined;
   attributes: Record<string, unknown>;
   thread: 'main' | 'worker';
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 const spans = new InMemorySpanExporter();
