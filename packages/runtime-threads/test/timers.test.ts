@@ -60,7 +60,10 @@ describe("intervals and timers aimed at an actor of a 'threads' host", () => {
     expect(await agent.waitTicks(10)).toBeGreaterThanOrEqual(10);
     expect(await near2.tickCount()).toBe(0);
     expect(await far2.tickCount()).toBe(0);
-    expect(reports.filter((r) => r.info.kind === 'tell')).toEqual([]);
+    // a tick already on its way to the other worker when `far` stopped is refused there and
+    // reported as such; nothing else went wrong with a tell
+    const refusedInFlight = /^actor local:\/\/timers-\d+:1\/(near|far) was stopped; tick\(\) was not handled$/;
+    expect(reports.filter((r) => r.info.kind === 'tell' && !refusedInFlight.test(r.error.message))).toEqual([]);
   });
 
   it("stop when the actor's host shuts down, though they were attached to another host", async () => {
