@@ -21,9 +21,10 @@
  *
  * A lease is renewed every TTL/3. When a renewal says the lease is gone, or renewals fail until
  * `margin` before the lease could end, the activation is stopped at once, before the store can
- * give the identity to another member: at most one activation serves at a time. Idle
- * activations (nothing received for `idleTimeout`, seen by a sweep every idleTimeout/2 at
- * most) passivate: stopped with `stopActor`, then their lease released.
+ * give the identity to another member: at most one activation serves at a time; the calls
+ * queued on it and not handled yet go where the identity goes next. Idle activations (nothing
+ * received for `idleTimeout`, seen by a sweep every idleTimeout/2 at most) passivate: once the
+ * actor has handled what it was given, stopped with `stopActor`, then their lease released.
  */
 import {
   ActorError,
@@ -33,6 +34,7 @@ import {
   reportError,
   toError,
   type ActorAddress,
+  type ActorCell,
   type ActorChannel,
   type ActorDescription,
   type HostTarget,
@@ -101,7 +103,6 @@ interface Activation {
   readonly kind: string;
   state: typeof ACTIVATING | typeof ACTIVE | typeof DRAINING | typeof GONE;
   pending: PendingCall[];
-  inflight: number;
   /**
    * when it was last seen in use by the idle sweep (or started): a call sets {@link used}
    * instead of reading the clock, the sweep turns it into this time
@@ -114,6 +115,15 @@ interface Activation {
   /** local instant until which the lease is certainly live, minus the margin */
   validUntil: number;
   target: { channel: ActorChannel; address: ActorAddress } | undefined;
+  /** the actor's cell, once it serves */
+  cell: ActorCell | null;
+  /**
+   * what calls received on the direct id go to while it serves with a live lease: the actor's
+   * cell itself (a transport queues them there, as for any actor); null until then
+   */
+  served: HostTarget | null;
+  /** stop() is waiting for the actor to finish what it was given */
+  stopping: boolean;
   renewTimer: NodeJS.Timeout | undefined;
   deadlineTimer: NodeJS.Timeout | undefined;
   stopReason: string;
@@ -147,8 +157,9 @@ class DirectChannel implements ActorChannel {
 }
 
 /**
- * The answer slot of a call handed to an activation: counts it in flight, passes the answer
- * on. It carries the call itself (one object per call on the serving path).
+ * The answer slot of a call handed to an activation through {@link Activations.deliver} (not
+ * straight from a transport): marks the activation used, passes the answer on, and sends the
+ * call on when the activation stopped before handling it. It carries the call itself.
  */
 class ActivationReply implements Reply {
   constructor(
@@ -156,17 +167,17 @@ class ActivationReply implements Reply {
     private readonly act: Activation,
     private readonly method: string,
     private readonly args: unknown[],
-    private readonly reply: Reply | null,
-    private readonly hop: number,
+    readonly reply: Reply | null,
+    readonly hop: number,
   ) {}
 
   resolve(value: unknown): void {
-    this.owner.settled(this.act);
+    this.act.used = true;
     this.reply?.resolve(value);
   }
 
   reject(error: unknown): void {
-    this.owner.settled(this.act);
+    this.act.used = true;
     // stopped because its lease was lost before it handled the call: not handled, so it may go elsewhere
     if (this.act.state === GONE && error instanceof NotFoundError) {
       this.owner.deliver(this.act.identity, this.method, this.args, this.reply, this.hop);
@@ -184,6 +195,12 @@ export class Activations {
   private readonly byDirect = new Map<string, Activation>();
   private serving = true;
   private readonly idleTimer: NodeJS.Timeout;
+  /** the clock as read by the first {@link target} of the current run of received calls (see there) */
+  private clock = 0;
+  private clockRead = false;
+  private readonly clockStale = (): void => {
+    this.clockRead = false;
+  };
   private readonly drained = new Set<() => void>();
 
   constructor(private readonly ctx: ActivationContext) {
@@ -250,13 +267,15 @@ export class Activations {
       kind,
       state: ACTIVATING,
       pending: [call],
-      inflight: 0,
       lastUsed: Date.now(),
       used: false,
       start: 0,
       lease: undefined,
       validUntil: 0,
       target: undefined,
+      cell: null,
+      served: null,
+      stopping: false,
       renewTimer: undefined,
       deadlineTimer: undefined,
       stopReason: '',
@@ -274,7 +293,14 @@ export class Activations {
    */
   target(id: string): HostTarget | null {
     const known = this.byDirect.get(id);
-    if (known !== undefined) return known.direct;
+    if (known !== undefined) {
+      // serving with a live lease: the transport queues the call on the actor's cell itself
+      if (known.served !== null && known.state === ACTIVE && known.validUntil > this.receivedAt()) {
+        known.used = true;
+        return known.served;
+      }
+      return known.direct;
+    }
     const identity = id.slice(this.ctx.directPrefix.length);
     const act = this.acts.get(identity);
     if (act !== undefined) return act.direct;
@@ -292,11 +318,19 @@ export class Activations {
     else this.deliver(identity, method, args, reply, 0);
   }
 
-  /** A call handed to `act` was answered. */
-  settled(act: Activation): void {
-    act.inflight--;
-    act.used = true;
-    if (act.state === DRAINING && act.inflight === 0) void this.stop(act);
+  /**
+   * The clock for the lease check of {@link target}, read once per run of calls received
+   * together (a transport hands the calls of one read of its connection to the host in one
+   * synchronous run, and asks `target` for each). It goes stale at the end of that run (a
+   * microtask), before the dispatcher runs an actor: no call is checked against a reading older
+   * than the read of the connection it came in, and an actor handles nothing of it before its
+   * deadline timer has had the chance to stop it, as with a reading per call.
+   */
+  private receivedAt(): number {
+    if (this.clockRead) return this.clock;
+    this.clockRead = true;
+    queueMicrotask(this.clockStale);
+    return (this.clock = Date.now());
   }
 
   /** Passivates the activations whose owner is now another member (after a membership change). */
@@ -357,7 +391,6 @@ export class Activations {
 
   private send(act: Activation, method: string, args: unknown[], reply: Reply | null, hop: number): void {
     const t = act.target!;
-    act.inflight++;
     act.used = true;
     t.channel.send(t.address, method, args, new ActivationReply(this, act, method, args, reply, hop));
   }
@@ -457,6 +490,10 @@ export class Activations {
       return;
     }
     act.target = { channel: t.channel, address: t.address };
+    act.cell = t.cell;
+    // a transport queues calls to the direct id on the cell; a proxy on this host that
+    // resolves the id still gets the channel that checks the lease per call
+    if (t.cell !== null) act.served = { channel: act.direct.channel, address: act.direct.address, cell: t.cell };
     act.start = Date.now();
     act.state = ACTIVE;
     this.leaseRenewed(act, sentAt);
@@ -510,6 +547,7 @@ export class Activations {
     if (act.state === GONE || act.state === ACTIVATING) return;
     act.stopReason = 'lease-lost';
     this.finish(act);
+    this.takeBack(act);
     this.ctx.host.stopActor(act.identity).catch(() => undefined);
     this.report(act);
     this.redeliver(act);
@@ -519,12 +557,35 @@ export class Activations {
     if (act.state !== ACTIVE) return;
     act.state = DRAINING;
     act.stopReason = reason;
-    if (act.inflight === 0) void this.stop(act);
+    void this.stop(act);
   }
 
-  /** A drained activation: stopped, reported, its lease released, then its waiting calls re-routed. */
+  /**
+   * The calls queued on the actor's cell and not handled yet (received straight from a
+   * transport, or handed over by `send`) go back in front of the activation's waiting calls,
+   * to go where the identity goes next.
+   */
+  private takeBack(act: Activation): void {
+    if (act.cell === null) return;
+    const taken: PendingCall[] = [];
+    act.cell.takeQueued((method, args, reply) => {
+      // a call handed over by send() goes on with its caller's slot, not wrapped twice
+      if (reply instanceof ActivationReply) taken.push({ method, args, reply: reply.reply, hop: reply.hop });
+      else taken.push({ method, args, reply, hop: 0 });
+    });
+    if (taken.length > 0) act.pending = taken.concat(act.pending);
+  }
+
+  /**
+   * A passivating activation: once its actor has handled every call it was given (calls that
+   * come meanwhile wait), stopped, reported, its lease released, then its waiting calls re-routed.
+   */
   private async stop(act: Activation): Promise<void> {
-    if (act.state !== DRAINING) return;
+    if (act.state !== DRAINING || act.stopping) return;
+    act.stopping = true;
+    if (act.cell !== null) await act.cell.whenQuiet();
+    // its lease was lost meanwhile: lose() stopped it
+    if (stateOf(act) !== DRAINING) return;
     this.finish(act);
     try {
       await this.ctx.host.stopActor(act.identity);
@@ -586,7 +647,7 @@ export class Activations {
       if (act.used) {
         act.used = false;
         act.lastUsed = now;
-      } else if (act.state === ACTIVE && act.inflight === 0 && now - act.lastUsed >= this.ctx.idleMs) {
+      } else if (act.state === ACTIVE && (act.cell === null || act.cell.quiet) && now - act.lastUsed >= this.ctx.idleMs) {
         this.passivate(act, 'idle');
       }
     }

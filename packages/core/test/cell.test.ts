@@ -125,4 +125,57 @@ describe('ActorCell mailbox entries', () => {
     expect(reports.map(([, kind, method]) => `${kind} ${method}`)).toEqual(['tell one', 'tell two', 'callback done']);
     expect(reports.every(([m]) => m.includes('was stopped'))).toBe(true);
   });
+
+  it('takeQueued hands out the calls not handled yet, oldest first, and keeps future callbacks queued', async () => {
+    const { cell, actor } = subjectCell();
+    cell.tell1('hold', undefined, undefined);
+    await drain(); // hold() now holds the mailbox
+    const ask = new Future<number>(target.url, 'get', 10, null);
+    cell.tell1('one', 1, undefined);
+    cell.send(target, 'get', [], ask);
+    cell.send(target, 'two', [2, 3], null);
+    const cb = new Future<number>(target.url, 'get', 10, cell);
+    cell.callback('done', cb);
+    const taken: Array<[string, unknown[], unknown]> = [];
+    cell.takeQueued((method, args, reply) => taken.push([method, args, reply]));
+    expect(taken).toEqual([
+      ['one', [1], null],
+      ['get', [], ask],
+      ['two', [2, 3], null],
+    ]);
+    expect(cell.depth).toBe(1);
+    actor.free();
+    await drain();
+    expect(actor.calls).toEqual([['done', cb]]);
+    expect(ask.done()).toBe(false);
+  });
+
+  it('whenQuiet waits for the queued calls and the method holding the mailbox, and resolves at once when quiet', async () => {
+    const { cell, actor } = subjectCell();
+    expect(cell.quiet).toBe(true);
+    await cell.whenQuiet();
+    cell.tell1('hold', undefined, undefined);
+    cell.tell1('one', 1, undefined);
+    let quiet = false;
+    const waiting = cell.whenQuiet().then(() => (quiet = true));
+    await drain();
+    // hold() holds the mailbox, one() waits behind it
+    expect(quiet).toBe(false);
+    expect(cell.quiet).toBe(false);
+    actor.free();
+    await waiting;
+    expect(actor.calls).toEqual([['one', 1]]);
+    expect(cell.quiet).toBe(true);
+  });
+
+  it('whenQuiet resolves when the actor stops with calls still queued', async () => {
+    const { cell } = subjectCell();
+    cell.tell1('hold', undefined, undefined);
+    await drain();
+    cell.tell1('one', 1, undefined);
+    const waiting = cell.whenQuiet();
+    void cell.stop('stopped');
+    await waiting;
+    expect(cell.quiet).toBe(true);
+  });
 });

@@ -103,6 +103,8 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   queued = false;
   private state: CellState = IDLE;
   private idleWaiters: Array<() => void> | null = null;
+  /** told when the cell may have become quiet (see {@link whenQuiet}) */
+  private quietWaiters: Array<() => void> | null = null;
   /** made on the first message: an idle actor costs no mailbox */
   private mailbox: Mailbox<Slot, MessageKind> | null = null;
   /** asks whose async methods are still running (rejected if the host shuts down) */
@@ -266,7 +268,49 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     if (mailbox !== null) while (n < budget && this.state === QUEUED && mailbox.shift(handle, this)) n++;
     if (this.state === QUEUED && (mailbox === null || mailbox.size === 0)) this.state = IDLE;
     if (this.idleWaiters !== null && this.state !== QUEUED) this.notifyIdle();
+    if (this.quietWaiters !== null) this.notifyQuiet();
     return n;
+  }
+
+  /**
+   * @internal True when the actor has nothing to do: no message queued, no method holding
+   * the mailbox, no async ask under way (or it has stopped).
+   */
+  get quiet(): boolean {
+    if (this.state === STOPPED) return true;
+    return (
+      this.state === IDLE && (this.mailbox === null || this.mailbox.size === 0) && (this.inflight === null || this.inflight.size === 0)
+    );
+  }
+
+  /** @internal Resolves once {@link quiet} (at once when it is). */
+  whenQuiet(): Promise<void> {
+    if (this.quiet) return Promise.resolve();
+    return new Promise((resolve) => (this.quietWaiters ??= []).push(resolve));
+  }
+
+  private notifyQuiet(): void {
+    if (!this.quiet) return;
+    const waiters = this.quietWaiters;
+    this.quietWaiters = null;
+    if (waiters !== null) for (const w of waiters) w();
+  }
+
+  /**
+   * @internal Takes every queued call not handled yet out of the mailbox, oldest first, as
+   * (method, arguments, reply): for an owner that hands them elsewhere before stopping the
+   * actor. Future callbacks and watch notifications stay queued.
+   */
+  takeQueued(into: (method: string, args: unknown[], reply: Reply | null) => void): void {
+    const mailbox = this.mailbox;
+    if (mailbox === null || mailbox.size === 0) return;
+    const kept: Array<[string, unknown[], Slot | null, MessageKind]> = [];
+    mailbox.drainAll((method, args, slot, kind) => {
+      if (kind === CALLBACK || (kind === TELL && method === TERMINATED)) kept.push([method, args, slot, kind]);
+      else if (kind === TELL_ONE) into(method, [args], null);
+      else into(method, args, replyOf(slot, kind));
+    });
+    for (const [method, args, slot, kind] of kept) mailbox.push(method, args, slot, kind);
   }
 
   /**
@@ -300,6 +344,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     this.state = STOPPED;
     this.supervisor?.cancel();
     if (this.idleWaiters !== null) this.notifyIdle();
+    if (this.quietWaiters !== null) this.notifyQuiet();
     let droppedTells = 0;
     this.mailbox?.drainAll((method, _args, slot, kind) => {
       const reply = replyOf(slot, kind);
@@ -511,6 +556,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     if (reply === null) return;
     if (this.inflight !== null) this.inflight.delete(reply);
     reply.resolve(value);
+    if (this.quietWaiters !== null) this.notifyQuiet();
   }
 
   /** A method threw or its promise rejected: an ask rejects with the error; for the others it is reported. */
@@ -518,6 +564,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     if (kind === ASK && reply !== null) {
       if (this.inflight !== null) this.inflight.delete(reply);
       reply.reject(error);
+      if (this.quietWaiters !== null) this.notifyQuiet();
     } else {
       reportError(error, { actor: this.url, method, kind: kind === CALLBACK ? 'callback' : 'tell' });
     }
@@ -533,6 +580,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     } else {
       this.state = IDLE;
       if (this.idleWaiters !== null) this.notifyIdle();
+      if (this.quietWaiters !== null) this.notifyQuiet();
     }
   }
 }
