@@ -76,14 +76,14 @@ export const GOALS: readonly GoalSpec[] = [
   {
     name: 'virtual actor tells (counting) within 10% of a remote proxy',
     ours: 'tsactor-cluster',
-    peer: 'tsactor-grpc',
+    peer: 'tsactor-cluster-plain',
     workload: 'counting',
     goal: 0.9,
   },
   {
     name: 'virtual actor pipelined asks within 10% of a remote proxy',
     ours: 'tsactor-cluster',
-    peer: 'tsactor-grpc',
+    peer: 'tsactor-cluster-plain',
     workload: 'ask-throughput',
     goal: 0.9,
   },

@@ -492,8 +492,9 @@ export class Activations {
     act.target = { channel: t.channel, address: t.address };
     act.cell = t.cell;
     // a transport queues calls to the direct id on the cell; a proxy on this host that
-    // resolves the id still gets the channel that checks the lease per call
-    if (t.cell !== null) act.served = { channel: act.direct.channel, address: act.direct.address, cell: t.cell };
+    // resolves the id still gets the channel that checks the lease per call. The address is
+    // described by the actor's own definition, as the addresses of the host's actors are
+    if (t.cell !== null) act.served = { channel: act.direct.channel, address: { ...act.direct.address, desc: t.cell.def }, cell: t.cell };
     act.start = Date.now();
     act.state = ACTIVE;
     this.leaseRenewed(act, sentAt);

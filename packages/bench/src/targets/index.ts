@@ -131,6 +131,16 @@ export const TARGETS: readonly TargetInfo[] = [
     load: async () => new (await import('./tsactor-cluster')).ClusterTarget(),
   },
   {
+    id: 'tsactor-cluster-plain',
+    label: 'cluster remote proxy',
+    framework: 'tsactor',
+    family: 'network',
+    note: 'the same 3-member cluster, called through plain remote proxies (lookupUrl) to plain actors on the member that serves the virtual ones: the baseline of the virtual-actor goals',
+    execArgv: [],
+    unavailable: async () => (await import('./tsactor')).tsactorUnavailable('grpc'),
+    load: async () => new (await import('./tsactor-cluster')).ClusterTarget(true),
+  },
+  {
     id: 'baseline-grpc',
     label: 'grpc-js stream (bare)',
     framework: 'baseline',

@@ -1,15 +1,21 @@
 /**
  * A member process of the tsactor-cluster target: joins the cluster named on the command line
- * (seeds membership) and serves VCounter, VEcho and VWhere. Usage:
+ * (seeds membership) and serves VCounter, VEcho and VWhere; its host also runs a plain
+ * VCounter and VEcho ('plain-counter', 'plain-echo'), which the tsactor-cluster-plain target
+ * calls through remote proxies. Usage:
  *   node tsactor-cluster-member.js URL SEED_URL CLUSTER TTL IDLE
  * Says {type:'ready', url} over IPC once joined; leaves when the parent asks or goes away.
  */
-import { joinCluster, shutdown } from 'tsactor';
-import { VCounter, VEcho, VWhere } from './tsactor-cluster-actors';
+import { createHost, joinCluster, shutdown } from 'tsactor';
+import { PLAIN_COUNTER, PLAIN_ECHO, VCounter, VEcho, VWhere } from './tsactor-cluster-actors';
 import { onParentStop } from './child-process';
 
 async function main(): Promise<void> {
   const [url, seed, name, ttl, idle] = process.argv.slice(2);
+  // the host first, with the plain actors; joinCluster takes the host running at its url
+  const host = await createHost(url);
+  await host.spawn(PLAIN_COUNTER, VCounter);
+  await host.spawn(PLAIN_ECHO, VEcho);
   const cluster = await joinCluster({
     name: name!,
     url: url!,

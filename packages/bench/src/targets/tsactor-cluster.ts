@@ -2,7 +2,9 @@
  * The tsactor-cluster target: three member processes on loopback join a cluster (seeds
  * membership: the first member keeps the table) and serve virtual actors; the driver joins as
  * a member that only calls, and calls them through `cluster.get`. Its figures sit beside
- * tsactor grpc's (a plain remote proxy to an actor in one child process):
+ * tsactor-cluster-plain's: the same cluster called through plain remote proxies (lookupUrl)
+ * to plain actors on the member that serves the virtual ones, the baseline of the "within
+ * 10% of a remote proxy" goals (same processes, same member, same load on the 2 cores):
  * - counting: tells to one active virtual actor, then an ask for the count;
  * - ask latency / ask throughput: asks to one active virtual actor;
  * - spawn rate: activations/s, each the first call to a new key (activated on its owner among
@@ -13,8 +15,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import type { Cluster, Proxy } from 'tsactor';
-import { VCounter, VEcho, VWhere } from './tsactor-cluster-actors';
+import type { Cluster, HostProxy, Proxy } from 'tsactor';
+import { PLAIN_COUNTER, PLAIN_ECHO, VCounter, VEcho, VWhere } from './tsactor-cluster-actors';
 import { freePort } from './child-process';
 import {
   LostMessagesError,
@@ -105,12 +107,21 @@ class MemberChild {
 export class ClusterTarget implements TargetImpl {
   private tsactor!: typeof import('tsactor');
   private cluster!: Cluster;
+  private host!: HostProxy;
   private readonly members: MemberChild[] = [];
   private name = '';
   private seed = '';
   private seq = 0;
   private counter: Proxy<VCounter> | undefined;
   private echo: Proxy<VEcho> | undefined;
+
+  /** `plain`: counting and asks go to the plain actors instead (tsactor-cluster-plain). */
+  constructor(private readonly plain = false) {
+    if (plain) {
+      (this as { spawn?: unknown }).spawn = undefined;
+      (this as { failover?: unknown }).failover = undefined;
+    }
+  }
 
   async setup(): Promise<void> {
     this.tsactor = await import('tsactor');
@@ -121,9 +132,11 @@ export class ClusterTarget implements TargetImpl {
       const url = i === 0 ? this.seed : `grpc://127.0.0.1:${await freePort()}/`;
       this.members.push(await MemberChild.start(url, this.seed, this.name));
     }
+    const url = `grpc://127.0.0.1:${await freePort()}/`;
+    this.host = await this.tsactor.createHost(url, { timeout: 60 });
     this.cluster = await this.tsactor.joinCluster({
       name: this.name,
-      url: `grpc://127.0.0.1:${await freePort()}/`,
+      url,
       membership: { seeds: [this.seed] },
       kinds: [],
       ttl: TTL,
@@ -136,6 +149,17 @@ export class ClusterTarget implements TargetImpl {
     expectEqual('count', await this.counter.take(), 0);
     this.echo = this.cluster.get(VEcho, 'echo');
     expectEqual('echo', await this.echo.echo(1), 1);
+    if (this.plain) {
+      this.counter = await this.host.lookupUrl<VCounter>((await this.servedBy('Counter/counting')) + PLAIN_COUNTER, VCounter);
+      this.echo = await this.host.lookupUrl<VEcho>((await this.servedBy('Echo/echo')) + PLAIN_ECHO, VEcho);
+      expectEqual('plain count', await this.counter.take(), 0);
+    }
+  }
+
+  /** The URL of the member whose host runs the activation of `identity`. */
+  private async servedBy(identity: string): Promise<string> {
+    for (const m of this.members) if (await (await this.host.lookupUrl<never>(m.url)).hasActor(identity)) return m.url;
+    throw new Error(`no member runs ${identity}`);
   }
 
   async teardown(): Promise<void> {
