@@ -9,6 +9,7 @@ import {
   Ask,
   Future,
   NotFoundError,
+  Parallel,
   Tell,
   getActorDefinition,
   setErrorHandler,
@@ -37,6 +38,17 @@ class Subject {
   }
   free(): void {
     this.release();
+  }
+}
+
+@Actor
+class Slow {
+  release: () => void = () => undefined;
+  @Ask
+  @Parallel
+  async slow(): Promise<number> {
+    await new Promise<void>((resolve) => (this.release = resolve));
+    return 1;
   }
 }
 
@@ -177,5 +189,22 @@ describe('ActorCell mailbox entries', () => {
     void cell.stop('stopped');
     await waiting;
     expect(cell.quiet).toBe(true);
+  });
+
+  it('whenQuiet waits for an async @Parallel ask still running after the mailbox is empty', async () => {
+    const cell = new ActorCell('p', 'local://t:2/p', getActorDefinition(Slow), 'local://t:2/');
+    const actor = new Slow();
+    cell.instance = actor;
+    const ask = new Future<number>('local://t:2/p', 'slow', 10, null);
+    cell.send({ ...target, url: 'local://t:2/p', id: 'p', desc: getActorDefinition(Slow) }, 'slow', [], ask);
+    await drain();
+    expect(cell.depth).toBe(0);
+    let quiet = false;
+    const waiting = cell.whenQuiet().then(() => (quiet = true));
+    await drain();
+    expect(quiet).toBe(false);
+    actor.release();
+    await waiting;
+    expect(await ask).toBe(1);
   });
 });

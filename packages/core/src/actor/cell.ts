@@ -103,8 +103,6 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   queued = false;
   private state: CellState = IDLE;
   private idleWaiters: Array<() => void> | null = null;
-  /** told when the cell may have become quiet (see {@link whenQuiet}) */
-  private quietWaiters: Array<() => void> | null = null;
   /** made on the first message: an idle actor costs no mailbox */
   private mailbox: Mailbox<Slot, MessageKind> | null = null;
   /** asks whose async methods are still running (rejected if the host shuts down) */
@@ -268,7 +266,6 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     if (mailbox !== null) while (n < budget && this.state === QUEUED && mailbox.shift(handle, this)) n++;
     if (this.state === QUEUED && (mailbox === null || mailbox.size === 0)) this.state = IDLE;
     if (this.idleWaiters !== null && this.state !== QUEUED) this.notifyIdle();
-    if (this.quietWaiters !== null) this.notifyQuiet();
     return n;
   }
 
@@ -285,15 +282,16 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
 
   /** @internal Resolves once {@link quiet} (at once when it is). */
   whenQuiet(): Promise<void> {
-    if (this.quiet) return Promise.resolve();
-    return new Promise((resolve) => (this.quietWaiters ??= []).push(resolve));
+    return new Promise((resolve) => this.onQuiet(resolve));
   }
 
-  private notifyQuiet(): void {
-    if (!this.quiet) return;
-    const waiters = this.quietWaiters;
-    this.quietWaiters = null;
-    if (waiters !== null) for (const w of waiters) w();
+  /**
+   * Calls `fn` once quiet: it waits with the {@link quiesce} waiters, which are told each time
+   * the mailbox stops being run (and when an async ask ends while idle), and looks again.
+   */
+  private onQuiet(fn: () => void): void {
+    if (this.quiet) fn();
+    else (this.idleWaiters ??= []).push(() => this.onQuiet(fn));
   }
 
   /**
@@ -344,7 +342,6 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     this.state = STOPPED;
     this.supervisor?.cancel();
     if (this.idleWaiters !== null) this.notifyIdle();
-    if (this.quietWaiters !== null) this.notifyQuiet();
     let droppedTells = 0;
     this.mailbox?.drainAll((method, _args, slot, kind) => {
       const reply = replyOf(slot, kind);
@@ -556,7 +553,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     if (reply === null) return;
     if (this.inflight !== null) this.inflight.delete(reply);
     reply.resolve(value);
-    if (this.quietWaiters !== null) this.notifyQuiet();
+    if (this.idleWaiters !== null && this.state === IDLE) this.notifyIdle();
   }
 
   /** A method threw or its promise rejected: an ask rejects with the error; for the others it is reported. */
@@ -564,7 +561,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     if (kind === ASK && reply !== null) {
       if (this.inflight !== null) this.inflight.delete(reply);
       reply.reject(error);
-      if (this.quietWaiters !== null) this.notifyQuiet();
+      if (this.idleWaiters !== null && this.state === IDLE) this.notifyIdle();
     } else {
       reportError(error, { actor: this.url, method, kind: kind === CALLBACK ? 'callback' : 'tell' });
     }
@@ -580,7 +577,6 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     } else {
       this.state = IDLE;
       if (this.idleWaiters !== null) this.notifyIdle();
-      if (this.quietWaiters !== null) this.notifyQuiet();
     }
   }
 }
