@@ -452,12 +452,12 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
     return replyTo !== undefined;
   }
 
-  answer(replyTo: string | undefined, id: number, kind: AnswerKind, value: PackedValue, where: string): void {
+  answer(replyTo: string | undefined, id: number, kind: AnswerKind, value: PackedValue, call: { readonly where: string }): void {
     if (replyTo === undefined) return;
     let env = encodeEnvelope({ kind, id, target: '', method: '', args: null, ctorArgs: null, value, sender: '' });
     if (env.byteLength > MAX_MESSAGE_SIZE) {
       const e = new ActorError(
-        `the result of ${where} takes ${env.byteLength} bytes, more than the ${MAX_MESSAGE_SIZE} bytes an amqp:// message may carry`,
+        `the result of ${call.where} takes ${env.byteLength} bytes, more than the ${MAX_MESSAGE_SIZE} bytes an amqp:// message may carry`,
         {
           code: 'TOO_LARGE',
         },
@@ -469,7 +469,7 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
         method: '',
         args: null,
         ctorArgs: null,
-        value: packError(e, where),
+        value: packError(e, call.where),
         sender: '',
       });
     }

@@ -16,9 +16,10 @@ import { ActorError, HostDownError, NotFoundError, toError } from '../errors';
 import { reportError, type Reply } from '../channel';
 import { REF } from '../actor/metadata';
 import type { ActorCell } from '../actor/cell';
+import type { ActorDescription } from '../actor/metadata';
 import { ClassRef } from '../wire/codec';
 import { EnvelopeKind, type Envelope, type PackedValue } from '../wire/frame';
-import { packError, packValueText, unpackValue } from '../wire/value';
+import { flatJson, packError, packValueText, unpackValue } from '../wire/value';
 import { limitsForSize, type WireLimits } from '../wire/limits';
 import { resolveRemoteSpawnClass } from './resolve-class';
 import { splitUrl } from '../wire/codec';
@@ -38,10 +39,11 @@ export interface InboundPort<C> {
   /** True when an ask received with `context` can be answered (else it is handled as a tell). */
   canAnswer(context: C): boolean;
   /**
-   * Sends the answer of the ask `id`: the packed result (RESULT) or error (ERROR). `where`
-   * names the method (e.g. 'Counter.add'), for an error about the answer itself.
+   * Sends the answer of the ask `id`: the packed result (RESULT) or error (ERROR).
+   * `call.where` names the method (e.g. 'Counter.add'), for an error about the answer
+   * itself; it is made when read.
    */
-  answer(context: C, id: number, kind: AnswerKind, value: PackedValue, where: string): void;
+  answer(context: C, id: number, kind: AnswerKind, value: PackedValue, call: { readonly where: string }): void;
   /** A call that cannot be answered was refused (a tell, a malformed envelope): report it (see {@link reportRefused}). */
   refused(context: C, env: Envelope, error: Error): void;
   /**
@@ -65,6 +67,26 @@ function stacksTo<C>(host: HostBinding, port: InboundPort<C>, context: C): boole
   return host.options.exposeStacks === true || (port.trusted?.(context) ?? false);
 }
 
+/**
+ * The decoding options of a received call's arguments. The name of the method ('Class.method')
+ * that refuses references is made only when a reference is found: a call pays for no string.
+ */
+class CallDecode {
+  constructor(
+    readonly owner: ActorCell | null,
+    readonly timeout: number,
+    readonly limits: Partial<WireLimits> | undefined,
+    private readonly desc: ActorDescription,
+    private readonly method: string,
+    private readonly refs: boolean,
+  ) {}
+
+  /** Set when the receiving method is not `@Ref` (see DecodeOptions). */
+  get refusesRefs(): string | undefined {
+    return this.refs ? undefined : `${this.desc.name}.${this.method}`;
+  }
+}
+
 /** The answer slot of an ask received from a peer: packs the result and hands it to the port. */
 class InboundReply<C> implements Reply {
   private done = false;
@@ -73,27 +95,34 @@ class InboundReply<C> implements Reply {
     private readonly context: C,
     private readonly id: number,
     private readonly refs: boolean,
-    private readonly where: string,
+    private readonly desc: ActorDescription,
+    private readonly method: string,
     private readonly stacks: boolean,
   ) {}
+
+  /** 'Class.method', made when an answer needs it (not per call) */
+  get where(): string {
+    return `${this.desc.name}.${this.method}`;
+  }
 
   resolve(value: unknown): void {
     if (this.done) return;
     this.done = true;
     let packed: PackedValue;
     try {
-      packed = packValueText(value, { refs: this.refs, where: `the result of ${this.where}` });
+      // a result that is plain JSON needs no encoding options
+      packed = flatJson(value) ?? packValueText(value, { refs: this.refs, where: `the result of ${this.where}` });
     } catch (e) {
-      this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(e, this.where, this.stacks), this.where);
+      this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(e, this.where, this.stacks), this);
       return;
     }
-    this.port.answer(this.context, this.id, EnvelopeKind.RESULT, packed, this.where);
+    this.port.answer(this.context, this.id, EnvelopeKind.RESULT, packed, this);
   }
 
   reject(error: unknown): void {
     if (this.done) return;
     this.done = true;
-    this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(error, this.where, this.stacks), this.where);
+    this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(error, this.where, this.stacks), this);
   }
 }
 
@@ -115,7 +144,7 @@ export function reportRefused(host: HostBinding, env: Envelope, error: Error): v
  */
 export function refuseInbound<C>(env: Envelope, port: InboundPort<C>, context: C, error: Error, stacks = false): void {
   if (env.kind === EnvelopeKind.ASK && env.id !== 0 && port.canAnswer(context)) {
-    port.answer(context, env.id, EnvelopeKind.ERROR, packError(error, env.method, stacks), env.method);
+    port.answer(context, env.id, EnvelopeKind.ERROR, packError(error, env.method, stacks), { where: env.method });
   } else {
     port.refused(context, env, error);
   }
@@ -165,9 +194,9 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
     );
     return;
   }
-  const where = `${desc.name}.${env.method}`;
   const size = (env.args?.byteLength ?? 0) + (env.ctorArgs?.byteLength ?? 0);
   if (size > port.maxMessageSize) {
+    const where = `${desc.name}.${env.method}`;
     refuseInbound(
       env,
       port,
@@ -181,13 +210,15 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
     );
     return;
   }
-  const decode = {
-    owner: t.cell,
-    timeout: host.options.timeout ?? 10,
-    limits: limitsForSize(port.maxMessageSize),
-    // the receiving side enforces `@Ref` too: a reference to a method without it is refused
-    refusesRefs: (flags & REF) === 0 ? where : undefined,
-  };
+  // the receiving side enforces `@Ref` too: a reference to a method without it is refused
+  const decode = new CallDecode(
+    t.cell,
+    host.options.timeout ?? 10,
+    limitsForSize(port.maxMessageSize),
+    desc,
+    env.method,
+    (flags & REF) !== 0,
+  );
   let args: unknown[];
   try {
     if (t.address === host.address && env.method === 'spawn') {
@@ -205,7 +236,9 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
         });
       }
       const a = unpackValue(env.args, decode);
-      if (!Array.isArray(a)) throw new ActorError(`malformed message to ${where}: the arguments are not a list`, { code: 'MALFORMED' });
+      if (!Array.isArray(a)) {
+        throw new ActorError(`malformed message to ${desc.name}.${env.method}: the arguments are not a list`, { code: 'MALFORMED' });
+      }
       args = a;
       if (t.address === host.address && env.method === 'lookupUrl' && port.trusted?.(context) !== true) checkPeerLookup(host, a[0]);
     }
@@ -215,7 +248,7 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
   }
   const reply =
     env.kind === EnvelopeKind.ASK && env.id !== 0 && port.canAnswer(context)
-      ? new InboundReply(port, context, env.id, (flags & REF) !== 0, where, stacksTo(host, port, context))
+      ? new InboundReply(port, context, env.id, (flags & REF) !== 0, desc, env.method, stacksTo(host, port, context))
       : port.tellReply !== undefined
         ? port.tellReply(context, env, t.address.url)
         : null;
@@ -249,11 +282,7 @@ function checkPeerLookup(host: HostBinding, url: unknown): void {
  * The arguments of a spawn to the host: [id, class] are read and the class checked (and
  * loaded) first; the constructor arguments are decoded only after that.
  */
-function spawnArgs(
-  host: HostBinding,
-  env: Envelope,
-  decode: { owner: ActorCell | null; timeout: number; limits: Partial<WireLimits> | undefined; refusesRefs: string | undefined },
-): unknown[] {
+function spawnArgs(host: HostBinding, env: Envelope, decode: CallDecode): unknown[] {
   // refused before anything of the message is decoded when the host takes no remote spawn
   if (host.options.remoteSpawn === false) resolveRemoteSpawnClass(null, host.options, host.base);
   const head = unpackValue(env.args, { owner: null, limits: decode.limits });

@@ -6,7 +6,7 @@ import { reportError, type ActorAddress, type Reply } from '../channel';
 import { toError } from '../errors';
 import { REF } from '../actor/metadata';
 import { EnvelopeKind, type OutgoingEnvelope, type PackedValue } from '../wire/frame';
-import { packValueText } from '../wire/value';
+import { flatJson, packValueText } from '../wire/value';
 import { isHostAddress } from './host-address';
 import { currentTraceparent, currentTracestate, observing, senderUrl } from '../observe/state';
 
@@ -22,17 +22,19 @@ const own = Object.prototype.hasOwnProperty;
  * Throws when a value cannot travel (a proxy to a method without `@Ref`, a function ...).
  */
 export function packCall(target: ActorAddress, method: string, args: unknown[], reply: Reply | null, sender = ''): OutgoingEnvelope {
-  const methods = target.desc.methods;
-  const flags = own.call(methods, method) ? methods[method]! : 0;
-  const where = `${target.desc.name}.${method}`;
-  const refs = (flags & REF) !== 0;
-  let packed: PackedValue;
+  let packed: PackedValue | null = flatJson(args);
   let ctorArgs: PackedValue | null = null;
-  if (method === 'spawn' && isHostAddress(target)) {
-    packed = packValueText(args.slice(0, 2), { refs, where });
-    ctorArgs = packValueText(args.slice(2), { refs: true, where: `the constructor arguments of ${where}` });
-  } else {
-    packed = packValueText(args, { refs, where });
+  // the arguments of most calls are plain JSON: no options, no name of the method for errors
+  if (packed === null || method === 'spawn') {
+    const methods = target.desc.methods;
+    const refs = ((own.call(methods, method) ? methods[method]! : 0) & REF) !== 0;
+    const where = `${target.desc.name}.${method}`;
+    if (method === 'spawn' && isHostAddress(target)) {
+      packed = packValueText(args.slice(0, 2), { refs, where });
+      ctorArgs = packValueText(args.slice(2), { refs: true, where: `the constructor arguments of ${where}` });
+    } else {
+      packed ??= packValueText(args, { refs, where });
+    }
   }
   return {
     kind: reply === null ? EnvelopeKind.TELL : EnvelopeKind.ASK,

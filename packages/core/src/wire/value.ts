@@ -214,7 +214,7 @@ function primitiveJson(x: unknown): string | null {
  * argument list) or one of them (a result). JSON.stringify costs ~100 ns even for [1]; the
  * text is the same. Null for anything else (the general path then runs).
  */
-function flatJson(v: unknown): string | null {
+export function flatJson(v: unknown): string | null {
   if (!Array.isArray(v)) return primitiveJson(v);
   const n = v.length;
   if (n > FLAT_ELEMENTS || getHandle(v) !== undefined) return null;
