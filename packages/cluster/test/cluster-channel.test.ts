@@ -117,7 +117,7 @@ describe('virtual actor calls on a known route', () => {
     channels.get(M1)![0]!.reply!.resolve(1);
     await first;
     const second = ask(ch, 2);
-    channels.get(M1)![1]!.reply!.reject(new HostDownError(`the connection to ${M1} was lost; add() of ${M1}$v/x not answered`));
+    channels.get(M1)![1]!.reply!.reject(new HostDownError(`the connection to ${M1} was lost; add() of ${M1}$0abcd/Counter/k not answered`));
     await expect(second).rejects.toBeInstanceOf(HostDownError);
     expect([...placement.down]).toEqual([M1]);
     const third = ask(ch, 3);

@@ -148,16 +148,17 @@ describe('virtual actors (seeds, in one process)', () => {
   });
 });
 
-/** Two cluster names whose 32-bit FNV-1a hashes are equal (found by the birthday paradox, in well under a second). */
+/** Two cluster names whose short tags (the low 24 bits of their FNV-1a hashes) are equal (found by the birthday paradox at once). */
 function namesWithOneTag(): [string, string] {
   const seen = new Map<number, string>();
   for (let i = 0; ; i++) {
     const name = `tag-${i}`;
     let h = 0x811c9dc5;
     for (let k = 0; k < name.length; k++) h = Math.imul(h ^ name.charCodeAt(k), 0x01000193);
-    const other = seen.get(h >>> 0);
+    const tag = (h >>> 0) & 0xffffff;
+    const other = seen.get(tag);
     if (other !== undefined) return [other, name];
-    seen.set(h >>> 0, name);
+    seen.set(tag, name);
   }
 }
 
