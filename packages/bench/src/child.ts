@@ -6,7 +6,7 @@
 import { targetInfo } from './targets';
 import { WORKLOADS } from './workloads';
 import type { CellResult } from './results';
-import { PLANS, measure, withTimeout, type ChildOptions } from './runner';
+import { PLANS, measure, measurePair, withTimeout, type ChildOptions } from './runner';
 
 export type { ChildOptions };
 
@@ -33,21 +33,25 @@ async function main(): Promise<void> {
   const supported = o.workloads.filter((w) => typeof impl[PLANS[w].method] === 'function');
   await send({ type: 'target', available: true, workloads: supported });
   await withTimeout(impl.setup(), 60_000, 'setup');
+  // a target measured with this one (interleaved), when it was asked for
+  const pair = impl.pair?.();
+  const paired = pair !== undefined && (o.pairs ?? []).includes(pair.target) ? pair : null;
   let spawnRate: number | undefined;
   for (const w of WORKLOADS.map((x) => x.id)) {
     if (!supported.includes(w)) continue;
     progress(w);
-    let result: CellResult;
     const started = Date.now();
+    let results: CellResult[];
+    const both = paired !== null && typeof paired.impl[PLANS[w].method] === 'function';
     try {
-      result = await measure(impl, targetId, w, o, spawnRate);
+      results = both ? await measurePair({ impl, target: targetId }, paired, w, o) : [await measure(impl, targetId, w, o, spawnRate)];
     } catch (e) {
       const err = e as Error;
-      result = { target: targetId, workload: w, status: 'failed', error: `${err.name}: ${err.message}` };
+      const failed = (target: string): CellResult => ({ target, workload: w, status: 'failed', error: `${err.name}: ${err.message}` });
+      results = both ? [failed(targetId), failed(paired.target)] : [failed(targetId)];
     }
-    if (w === 'spawn' && result.status === 'ok') spawnRate = result.value;
-    result = { ...result, seconds: (Date.now() - started) / 1000 };
-    await send({ type: 'result', result });
+    if (w === 'spawn' && results[0]!.status === 'ok') spawnRate = results[0]!.value;
+    for (const result of results) await send({ type: 'result', result: { ...result, seconds: (Date.now() - started) / 1000 } });
   }
   await withTimeout(impl.teardown(), 30_000, 'teardown').catch((e: unknown) => {
     process.stderr.write(`${targetId}: teardown: ${String(e)}\n`);

@@ -206,7 +206,9 @@ function runTarget(targetId: string, opts: ChildOptions, a: Args, budgetMs: numb
           case 'result':
             clearStatus();
             report.cells.push(m.result!);
-            line(`    ${m.result!.workload.padEnd(16)} ${describeCell(m.result!)}`);
+            line(
+              `    ${(m.result!.target === targetId ? m.result!.workload : `${m.result!.workload} (${m.result!.target})`).padEnd(16)} ${describeCell(m.result!)}`,
+            );
             current = '';
             break;
           case 'fatal':
@@ -292,31 +294,38 @@ async function main(): Promise<void> {
   const budgetMs = (a.quick ? 45 : 600) * 1000;
   const targets: TargetRecord[] = [];
   const cells: CellResult[] = [];
-  const chosen = TARGETS.filter((t) => a.targets.includes(t.id));
-  for (let i = 0; i < chosen.length; i++) {
-    const t = chosen[i]!;
-    line(`[${i + 1}/${chosen.length}] ${t.label}  (${t.note})`);
+  // a target measured by another runs in that one's process (which runs, then, too)
+  const chosen = TARGETS.filter((t) => a.targets.includes(t.id) || TARGETS.some((p) => p.measuredBy === t.id && a.targets.includes(p.id)));
+  const runs = chosen.filter((t) => t.measuredBy === undefined);
+  for (let i = 0; i < runs.length; i++) {
+    const t = runs[i]!;
+    const pairs = chosen.filter((p) => p.measuredBy === t.id);
+    line(`[${i + 1}/${runs.length}] ${[t, ...pairs].map((x) => x.label).join(' + ')}  (${t.note})`);
     const tt = Date.now();
-    const r = await runTarget(t.id, opts, a, budgetMs);
+    const r = await runTarget(t.id, { ...opts, pairs: pairs.map((p) => p.id) }, a, budgetMs);
     line(`    (${((Date.now() - tt) / 1000).toFixed(1)} s)`);
-    targets.push({
-      id: t.id,
-      label: t.label,
-      framework: t.framework,
-      family: t.family,
-      note: t.note,
-      available: r.available,
-      reason: r.reason,
-    });
     cells.push(...r.cells);
-    if (r.available) {
-      for (const w of a.workloads) {
-        if (!r.cells.some((c) => c.workload === w)) cells.push({ target: t.id, workload: w, status: 'unmapped' });
+    for (const x of [t, ...pairs]) {
+      targets.push({
+        id: x.id,
+        label: x.label,
+        framework: x.framework,
+        family: x.family,
+        note: x.note,
+        available: r.available,
+        reason: r.reason,
+      });
+      if (r.available) {
+        for (const w of a.workloads) {
+          if (!r.cells.some((c) => c.target === x.id && c.workload === w)) cells.push({ target: x.id, workload: w, status: 'unmapped' });
+        }
+      } else {
+        for (const w of a.workloads) cells.push({ target: x.id, workload: w, status: 'unavailable', error: r.reason });
       }
-    } else {
-      for (const w of a.workloads) cells.push({ target: t.id, workload: w, status: 'unavailable', error: r.reason });
     }
   }
+  // in the order of the target list (the columns of the tables)
+  targets.sort((x, y) => TARGETS.findIndex((t) => t.id === x.id) - TARGETS.findIndex((t) => t.id === y.id));
   const loadAfter = os.loadavg();
   const results: Results = {
     meta: {

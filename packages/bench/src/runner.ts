@@ -16,6 +16,8 @@ export interface ChildOptions {
   readonly workloads: readonly WorkloadId[];
   /** actors of the memory workload (at most; fewer where spawning is slow) */
   readonly memoryActors: number;
+  /** the targets measured with this one, interleaved (their `measuredBy` is this target) */
+  readonly pairs?: readonly string[];
 }
 
 interface Plan {
@@ -82,6 +84,13 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   ]).finally(() => clearTimeout(timer));
 }
 
+/** Runs one repetition of workload `w` of `impl` with size `n`, within the run timeout. */
+function runner(impl: TargetImpl, w: WorkloadId, o: ChildOptions): (n: number) => Promise<Timed> {
+  const plan = PLANS[w];
+  const runTimeout = o.quick ? 30_000 : 120_000;
+  return (n: number): Promise<Timed> => withTimeout(plan.run(impl, n), runTimeout, `${w} with n=${n}`);
+}
+
 export async function measure(
   impl: TargetImpl,
   target: string,
@@ -89,10 +98,49 @@ export async function measure(
   o: ChildOptions,
   spawnRate: number | undefined,
 ): Promise<CellResult> {
+  const run = runner(impl, w, o);
+  if (w === 'failover') return measureOnce(PLANS[w], await run(0), target, w);
+  const n = await calibrate(run, w, o, spawnRate);
+  const reps = new Repetitions(target, w);
+  const count = w === 'memory' ? Math.min(o.reps, 3) : o.reps;
+  for (let r = 0; r < count; r++) reps.add(n, await run(n));
+  return reps.result(n);
+}
+
+/**
+ * Measures workload `w` of two targets that share one setup (`a` the primary, `b` its
+ * pair: e.g. virtual actors and plain proxies in the same cluster) with the size calibrated
+ * on `a`, their repetitions interleaved (a, b, a, b ...): a figure of one is compared with
+ * the other's taken under the same conditions, not minutes apart.
+ */
+export async function measurePair(
+  a: { impl: TargetImpl; target: string },
+  b: { impl: TargetImpl; target: string },
+  w: WorkloadId,
+  o: ChildOptions,
+): Promise<[CellResult, CellResult]> {
+  const runA = runner(a.impl, w, o);
+  const runB = runner(b.impl, w, o);
+  const n = await calibrate(runA, w, o, undefined);
+  // the pair's code warms up at the same size
+  if (!o.quick) await runB(n);
+  const repsA = new Repetitions(a.target, w);
+  const repsB = new Repetitions(b.target, w);
+  for (let r = 0; r < o.reps; r++) {
+    repsA.add(n, await runA(n));
+    repsB.add(n, await runB(n));
+  }
+  return [repsA.result(n), repsB.result(n)];
+}
+
+/** The size of a repetition of `w` (see {@link measure}): grown until a run takes about `targetMs`, after a warm-up. */
+async function calibrate(
+  run: (n: number) => Promise<Timed>,
+  w: WorkloadId,
+  o: ChildOptions,
+  spawnRate: number | undefined,
+): Promise<number> {
   const plan = PLANS[w];
-  const runTimeout = o.quick ? 30_000 : 120_000;
-  const run = (n: number): Promise<Timed> => withTimeout(plan.run(impl, n), runTimeout, `${w} with n=${n}`);
-  if (w === 'failover') return measureOnce(plan, await run(0), target, w);
   let n: number;
   if (w === 'memory') {
     // enough actors for a clear heap delta, but no more than about 4 repetitions' worth of spawning
@@ -118,30 +166,43 @@ export async function measure(
       if (again > n * 1.25) n = Math.min(plan.nMax, again, n * 4);
     }
   }
-  const reps: number[] = [];
-  const p50s: number[] = [];
-  const p99s: number[] = [];
-  const count = w === 'memory' ? Math.min(o.reps, 3) : o.reps;
-  for (let r = 0; r < count; r++) {
-    const t = await run(n);
-    reps.push(plan.figure(n, t));
+  return n;
+}
+
+/** The figures of a workload's repetitions, and the cell they make (the median, the spread). */
+class Repetitions {
+  private readonly reps: number[] = [];
+  private readonly p50s: number[] = [];
+  private readonly p99s: number[] = [];
+
+  constructor(
+    private readonly target: string,
+    private readonly w: WorkloadId,
+  ) {}
+
+  add(n: number, t: Timed): void {
+    this.reps.push(PLANS[this.w].figure(n, t));
     if (t.latencies !== undefined) {
-      p50s.push(quantile(t.latencies, 0.5));
-      p99s.push(quantile(t.latencies, 0.99));
+      this.p50s.push(quantile(t.latencies, 0.5));
+      this.p99s.push(quantile(t.latencies, 0.99));
     }
   }
-  return {
-    target,
-    workload: w,
-    status: 'ok',
-    value: median(reps),
-    min: Math.min(...reps),
-    max: Math.max(...reps),
-    spreadPct: spreadPct(reps),
-    reps,
-    n,
-    ...(p50s.length > 0 ? { p50: median(p50s), p99: median(p99s) } : {}),
-  };
+
+  result(n: number): CellResult {
+    const reps = this.reps;
+    return {
+      target: this.target,
+      workload: this.w,
+      status: 'ok',
+      value: median(reps),
+      min: Math.min(...reps),
+      max: Math.max(...reps),
+      spreadPct: spreadPct(reps),
+      reps,
+      n,
+      ...(this.p50s.length > 0 ? { p50: median(this.p50s), p99: median(this.p99s) } : {}),
+    };
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { median, quantile, spreadPct, fmt } from '../src/stats';
 import { evaluateGoals, ratio, toMarkdown, toReadmeSection, toSvg } from '../src/report';
-import { measure, type ChildOptions } from '../src/runner';
+import { measure, measurePair, type ChildOptions } from '../src/runner';
 import { LostMessagesError, pipelinedAsks, sequentialAsks, type TargetImpl } from '../src/targets/types';
 import type { CellResult, Results, TargetRecord } from '../src/results';
 import { TsactorTarget } from '../src/targets/tsactor';
@@ -158,6 +158,26 @@ describe('runner', () => {
     expect(r).toMatchObject({ status: 'ok', value: 1, p50: 1, p99: 1 });
     expect(r.reps).toHaveLength(3);
     expect(call).toBeGreaterThan(3);
+  });
+
+  it('measures a pair of targets with one size, their repetitions interleaved', async () => {
+    const order: string[] = [];
+    const fake = (name: string, nsPerMsg: number): TargetImpl => ({
+      setup: async () => undefined,
+      teardown: async () => undefined,
+      counting: async (n) => {
+        order.push(`${name}:${n}`);
+        return { ms: (n * nsPerMsg) / 1e6 };
+      },
+    });
+    const [a, b] = await measurePair({ impl: fake('a', 100), target: 'a' }, { impl: fake('b', 200), target: 'b' }, 'counting', OPTS);
+    expect([a.target, b.target]).toEqual(['a', 'b']);
+    expect(a.n).toBe(b.n);
+    expect(a.value! / b.value!).toBeCloseTo(2);
+    // calibration on a alone, then a, b, a, b, a, b at the calibrated size
+    const n = a.n!;
+    expect(order.slice(-6)).toEqual([`a:${n}`, `b:${n}`, `a:${n}`, `b:${n}`, `a:${n}`, `b:${n}`]);
+    expect(order.slice(0, -6).every((x) => x.startsWith('a:'))).toBe(true);
   });
 
   it('keeps a window of asks in flight and checks every answer', async () => {

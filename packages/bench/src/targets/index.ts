@@ -20,6 +20,11 @@ export interface TargetInfo {
   readonly note: string;
   /** node flags of the target's process (default: --expose-gc, for the memory workload) */
   readonly execArgv?: readonly string[];
+  /**
+   * Set on a target measured in the process of another (the one named), its repetitions
+   * interleaved with that one's (TargetImpl.pair); such a target is never run by itself.
+   */
+  readonly measuredBy?: string;
   /** null when the target can run here, or why not */
   unavailable(): Promise<string | null>;
   load(): Promise<TargetImpl>;
@@ -135,10 +140,10 @@ export const TARGETS: readonly TargetInfo[] = [
     label: 'cluster remote proxy',
     framework: 'tsactor',
     family: 'network',
-    note: 'the same 3-member cluster, called through plain remote proxies (lookupUrl) to plain actors on the member that serves the virtual ones: the baseline of the virtual-actor goals',
-    execArgv: [],
+    note: 'the same 3-member cluster, called through plain remote proxies (lookupUrl) to plain actors on the member that serves the virtual ones, in the same process as tsactor cluster, repetitions interleaved with its: the baseline of the virtual-actor goals',
+    measuredBy: 'tsactor-cluster',
     unavailable: async () => (await import('./tsactor')).tsactorUnavailable('grpc'),
-    load: async () => new (await import('./tsactor-cluster')).ClusterTarget(true),
+    load: () => Promise.reject(new Error('tsactor-cluster-plain is measured by tsactor-cluster')),
   },
   {
     id: 'baseline-grpc',

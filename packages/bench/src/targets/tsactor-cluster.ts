@@ -2,9 +2,10 @@
  * The tsactor-cluster target: three member processes on loopback join a cluster (seeds
  * membership: the first member keeps the table) and serve virtual actors; the driver joins as
  * a member that only calls, and calls them through `cluster.get`. Its figures sit beside
- * tsactor-cluster-plain's: the same cluster called through plain remote proxies (lookupUrl)
- * to plain actors on the member that serves the virtual ones, the baseline of the "within
- * 10% of a remote proxy" goals (same processes, same member, same load on the 2 cores):
+ * tsactor-cluster-plain's, its pair (measured in the same process, repetitions interleaved):
+ * the same cluster called through plain remote proxies (lookupUrl) to plain actors on the
+ * member that serves the virtual ones, the baseline of the "within 10% of a remote proxy"
+ * goals (same processes, same member, same moment):
  * - counting: tells to one active virtual actor, then an ask for the count;
  * - ask latency / ask throughput: asks to one active virtual actor;
  * - spawn rate: activations/s, each the first call to a new key (activated on its owner among
@@ -115,13 +116,9 @@ export class ClusterTarget implements TargetImpl {
   private counter: Proxy<VCounter> | undefined;
   private echo: Proxy<VEcho> | undefined;
 
-  /** `plain`: counting and asks go to the plain actors instead (tsactor-cluster-plain). */
-  constructor(private readonly plain = false) {
-    if (plain) {
-      (this as { spawn?: unknown }).spawn = undefined;
-      (this as { failover?: unknown }).failover = undefined;
-    }
-  }
+  /** the plain actors beside the virtual ones (see the file comment) */
+  private plainCounter: Proxy<VCounter> | undefined;
+  private plainEcho: Proxy<VEcho> | undefined;
 
   async setup(): Promise<void> {
     this.tsactor = await import('tsactor');
@@ -149,11 +146,21 @@ export class ClusterTarget implements TargetImpl {
     expectEqual('count', await this.counter.take(), 0);
     this.echo = this.cluster.get(VEcho, 'echo');
     expectEqual('echo', await this.echo.echo(1), 1);
-    if (this.plain) {
-      this.counter = await this.host.lookupUrl<VCounter>((await this.servedBy('Counter/counting')) + PLAIN_COUNTER, VCounter);
-      this.echo = await this.host.lookupUrl<VEcho>((await this.servedBy('Echo/echo')) + PLAIN_ECHO, VEcho);
-      expectEqual('plain count', await this.counter.take(), 0);
-    }
+    this.plainCounter = await this.host.lookupUrl<VCounter>((await this.servedBy('Counter/counting')) + PLAIN_COUNTER, VCounter);
+    this.plainEcho = await this.host.lookupUrl<VEcho>((await this.servedBy('Echo/echo')) + PLAIN_ECHO, VEcho);
+    expectEqual('plain count', await this.plainCounter.take(), 0);
+  }
+
+  /** tsactor-cluster-plain: counting and asks to the plain actors, in this cluster. */
+  pair(): { target: string; impl: TargetImpl } {
+    const impl: TargetImpl = {
+      setup: () => Promise.resolve(),
+      teardown: () => Promise.resolve(),
+      counting: (n) => countingOn(this.plainCounter!, n),
+      askLatency: (n) => sequentialAsks(n, (i) => this.plainEcho!.echo(i)),
+      askThroughput: (n, window) => pipelinedAsks(n, window, (i) => this.plainEcho!.echo(i)),
+    };
+    return { target: 'tsactor-cluster-plain', impl };
   }
 
   /** The URL of the member whose host runs the activation of `identity`. */
@@ -168,19 +175,8 @@ export class ClusterTarget implements TargetImpl {
     await this.tsactor.shutdown();
   }
 
-  async counting(n: number): Promise<Timed> {
-    const counter = this.counter!;
-    const t0 = now();
-    const [got] = await tellInRounds(
-      n,
-      1,
-      TELL_ROUND,
-      () => counter.inc(),
-      () => counter.take(),
-    );
-    const ms = now() - t0;
-    expectEqual('count', got, n);
-    return { ms };
+  counting(n: number): Promise<Timed> {
+    return countingOn(this.counter!, n);
   }
 
   async askLatency(n: number): Promise<Timed> {
@@ -255,6 +251,21 @@ export class ClusterTarget implements TargetImpl {
     }
     return { ms: now() - t0, latencies: Float64Array.from(samples) };
   }
+}
+
+/** n tells to `counter` (in rounds), then its count, which must be n. */
+async function countingOn(counter: Proxy<VCounter>, n: number): Promise<Timed> {
+  const t0 = now();
+  const [got] = await tellInRounds(
+    n,
+    1,
+    TELL_ROUND,
+    () => counter.inc(),
+    () => counter.take(),
+  );
+  const ms = now() - t0;
+  expectEqual('count', got, n);
+  return { ms };
 }
 
 async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {

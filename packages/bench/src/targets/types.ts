@@ -27,6 +27,11 @@ export interface TargetImpl {
   memory?(n: number): Promise<Timed>;
   /** failover after kill -9 (clusters): one run of several kills, a latency per identity that moved */
   failover?(): Promise<Timed>;
+  /**
+   * A second target that shares this one's setup (after it), measured interleaved with it:
+   * see measurePair. Its id is a target whose `measuredBy` is this one's.
+   */
+  pair?(): { readonly target: string; readonly impl: TargetImpl };
 }
 
 /** A result check failed: messages were lost, duplicated or wrong. */
