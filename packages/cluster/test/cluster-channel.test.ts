@@ -1,7 +1,7 @@
 /**
- * The calling side of virtual actors on a known route (the steady state, where a call's
- * answer slot is the small DirectReply): an ask refused because the member left goes again
- * to the new owner, and a HostDownError naming the member marks it unreachable.
+ * The calling side of virtual actors on a known route (the steady state, where an ask's
+ * future is its answer slot): an ask refused because the member left goes again to the new
+ * owner, and a HostDownError naming the member marks it unreachable.
  */
 import 'tsactor';
 import {
@@ -80,33 +80,44 @@ function twoMembers(): [string, string] {
 
 const target: ActorAddress = { url: 'cluster://cc/Counter/k', base: 'cluster://cc/', id: 'Counter/k', desc: getActorDefinition(Counter) };
 
+/** An ask as a proxy makes it: its future from the channel (see ClusterFuture), then sent. */
 function ask(ch: ClusterChannel, k: number): Future<number> {
-  const f = new Future<number>(target.url, 'add', 10, null);
+  const f = ch.future(target, 'add', 10, null) as Future<number>;
   ch.send(target, 'add', [k], f);
   return f;
 }
 
 describe('virtual actor calls on a known route', () => {
-  it('an ask refused by a member that left (its direct id is gone) goes again to the new owner', async () => {
+  it('an ask to a member that left goes again to the new owner when it went by route; on a known route it fails, and the next goes there', async () => {
     const [M1, M2] = twoMembers();
     const placement = new FakePlacement([M1, M2]);
     const ch = channelOver(placement);
-    // the first call finds the route; the second goes on it
+    const gone = (host: string): NotFoundError =>
+      new NotFoundError(`no actor '${directId('cc', 'Counter/k')}' on host ${host} (add() not delivered)`);
+    // the first call finds the route (through route(), with an answer slot that can send it again)
     const first = ask(ch, 1);
-    channels.get(M1)![0]!.reply!.resolve(1);
-    expect(await first).toBe(1);
-    const second = ask(ch, 2);
     const onM1 = channels.get(M1)!;
+    expect(onM1[0]!.target.id).toBe(directId('cc', 'Counter/k'));
+    onM1[0]!.reply!.resolve(1);
+    expect(await first).toBe(1);
+    // the second goes on it: its future is its answer slot
+    const second = ask(ch, 2);
     expect(onM1).toHaveLength(2);
-    expect(onM1[1]!.target.id).toBe(directId('cc', 'Counter/k'));
     // m1 left: the new owner is m2, and m1 no longer knows the direct id
     placement.owners = [M2];
     placement.version++;
-    onM1[1]!.reply!.reject(new NotFoundError(`no actor '${directId('cc', 'Counter/k')}' on host ${M1} (add() not delivered)`));
+    onM1[1]!.reply!.reject(gone(M1));
+    await expect(second).rejects.toBeInstanceOf(NotFoundError);
+    // the next call takes the new route; refused there as by a member that left, it goes on to the owner then
+    const third = ask(ch, 3);
     const onM2 = channels.get(M2)!;
-    expect(onM2.map((s) => [s.target.id, s.method, s.args])).toEqual([[directId('cc', 'Counter/k'), 'add', [2]]]);
-    onM2[0]!.reply!.resolve(2);
-    expect(await second).toBe(2);
+    expect(onM2.map((s) => [s.target.id, s.method, s.args])).toEqual([[directId('cc', 'Counter/k'), 'add', [3]]]);
+    placement.owners = [M1];
+    placement.version++;
+    onM2[0]!.reply!.reject(gone(M2));
+    expect(onM1.map((s) => s.args)).toEqual([[1], [2], [3]]);
+    onM1[2]!.reply!.resolve(3);
+    expect(await third).toBe(3);
   });
 
   it('a HostDownError naming the member reaches the caller and marks the member unreachable: the next call goes elsewhere', async () => {

@@ -3,6 +3,8 @@
  * worker thread, a connection to a remote host.
  */
 import type { ActorDescription } from './actor/metadata';
+import type { ActorCell } from './actor/cell';
+import type { Future } from './future';
 import { observing } from './observe/state';
 import { observeDeadLetter } from './observe/record';
 
@@ -38,6 +40,12 @@ export interface ActorChannel {
    * as on a lost connection, instead of waiting out its own timeout. Optional.
    */
   declareDown?(error: Error): void;
+  /**
+   * Makes the future of an ask sent through this channel, for a channel that keeps what a
+   * call needs if it fails in the call's own future (the cluster's: no answer slot of its
+   * own per call). Optional: a plain Future otherwise.
+   */
+  future?(target: ActorAddress, method: string, timeout: number | null, owner: ActorCell | null): Future;
 }
 
 /** How tell failures and other asynchronous errors are reported. */
