@@ -120,7 +120,10 @@ export function sendTell1(h: ProxyHandle, method: string, arg: unknown, flags: n
 export function sendAsk<R>(h: ProxyHandle, method: string, args: unknown[], flags?: number): Future<R> {
   const sender = currentCell() ?? h.owner;
   const ch = channelOf(h, sender);
-  const f = ch.future === undefined ? new Future<R>(h.addr.url, method, h.timeout, sender) : (ch.future(h.addr, method, h.timeout, sender) as Future<R>);
+  const f =
+    ch.future === undefined
+      ? new Future<R>(h.addr.url, method, h.timeout, sender)
+      : (ch.future(h.addr, method, h.timeout, sender) as Future<R>);
   if (ch instanceof ActorCell) ch.deliver(method, args, f, h.addr.desc === ch.def ? flags : undefined);
   else ch.send(h.addr, method, args, f);
   return f;
