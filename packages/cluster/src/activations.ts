@@ -115,15 +115,12 @@ interface Activation {
   /** local instant until which the lease is certainly live, minus the margin */
   validUntil: number;
   target: { channel: ActorChannel; address: ActorAddress } | undefined;
-  /** the actor's cell, once it serves */
-  cell: ActorCell | null;
   /**
    * what calls received on the direct id go to while it serves with a live lease: the actor's
-   * cell itself (a transport queues them there, as for any actor); null until then
+   * cell itself (a transport queues them there, as for any actor); null until then, or when
+   * the runtime gave no cell
    */
-  served: HostTarget | null;
-  /** stop() is waiting for the actor to finish what it was given */
-  stopping: boolean;
+  served: (HostTarget & { readonly cell: ActorCell }) | null;
   renewTimer: NodeJS.Timeout | undefined;
   deadlineTimer: NodeJS.Timeout | undefined;
   stopReason: string;
@@ -273,9 +270,7 @@ export class Activations {
       lease: undefined,
       validUntil: 0,
       target: undefined,
-      cell: null,
       served: null,
-      stopping: false,
       renewTimer: undefined,
       deadlineTimer: undefined,
       stopReason: '',
@@ -490,7 +485,6 @@ export class Activations {
       return;
     }
     act.target = { channel: t.channel, address: t.address };
-    act.cell = t.cell;
     // a transport queues calls to the direct id on the cell; a proxy on this host that
     // resolves the id still gets the channel that checks the lease per call. The address is
     // described by the actor's own definition, as the addresses of the host's actors are
@@ -567,9 +561,9 @@ export class Activations {
    * to go where the identity goes next.
    */
   private takeBack(act: Activation): void {
-    if (act.cell === null) return;
+    if (act.served === null) return;
     const taken: PendingCall[] = [];
-    act.cell.takeQueued((method, args, reply) => {
+    act.served.cell.takeQueued((method, args, reply) => {
       // a call handed over by send() goes on with its caller's slot, not wrapped twice
       if (reply instanceof ActivationReply) taken.push({ method, args, reply: reply.reply, hop: reply.hop });
       else taken.push({ method, args, reply, hop: 0 });
@@ -582,9 +576,8 @@ export class Activations {
    * come meanwhile wait), stopped, reported, its lease released, then its waiting calls re-routed.
    */
   private async stop(act: Activation): Promise<void> {
-    if (act.state !== DRAINING || act.stopping) return;
-    act.stopping = true;
-    if (act.cell !== null) await act.cell.whenQuiet();
+    // called once per activation: passivate() turns it from ACTIVE to DRAINING
+    if (act.served !== null) await act.served.cell.whenQuiet();
     // its lease was lost meanwhile: lose() stopped it
     if (stateOf(act) !== DRAINING) return;
     this.finish(act);
@@ -648,7 +641,7 @@ export class Activations {
       if (act.used) {
         act.used = false;
         act.lastUsed = now;
-      } else if (act.state === ACTIVE && (act.cell === null || act.cell.quiet) && now - act.lastUsed >= this.ctx.idleMs) {
+      } else if (act.state === ACTIVE && (act.served === null || act.served.cell.quiet) && now - act.lastUsed >= this.ctx.idleMs) {
         this.passivate(act, 'idle');
       }
     }

@@ -17,6 +17,7 @@ import {
   type Reply,
 } from '@tsactor/core/internal';
 import type { Activations } from './activations';
+import { hashString } from './rendezvous';
 import type { SeedTable } from './seed-table';
 
 /** The id of a cluster's gateway on each member's host. */
@@ -45,14 +46,12 @@ function flat(s: string): string {
 }
 
 /**
- * A short tag of a cluster's name: the low 24 bits of its 32-bit FNV-1a hash, as five
- * base-36 characters (every call carries it: each byte of a direct id costs the caller and
- * the member a few nanoseconds).
+ * A short tag of a cluster's name: the low 24 bits of its hash (placement's), as five base-36
+ * characters (every call carries it: each byte of a direct id costs the caller and the member
+ * a few nanoseconds).
  */
-function nameTag(cluster: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < cluster.length; i++) h = Math.imul(h ^ cluster.charCodeAt(i), 0x01000193);
-  return ((h >>> 0) & 0xffffff).toString(36).padStart(5, '0');
+export function nameTag(cluster: string): string {
+  return (hashString(cluster, 0x811c9dc5) & 0xffffff).toString(36).padStart(5, '0');
 }
 
 /** The id of a cluster's seed table actor on the seed member's host. */

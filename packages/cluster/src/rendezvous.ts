@@ -33,7 +33,7 @@ function score(key: number, url: string): number {
 }
 
 /** A 32-bit hash of `s` (FNV-1a over UTF-16 code units, then MurmurHash3's finaliser). */
-function hashString(s: string, seed: number): number {
+export function hashString(s: string, seed: number): number {
   let h = seed >>> 0;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

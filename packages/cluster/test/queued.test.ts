@@ -11,6 +11,8 @@ import { REDIS_URL, describeWithService, uniqueName } from './services';
 
 /** bump() calls handled, by every activation of every test */
 let handled = 0;
+/** called when `handled` reaches CALLS */
+let allHandled: () => void = () => undefined;
 /** hold() keeps the actor's mailbox until release() */
 let release: () => void = () => undefined;
 
@@ -24,7 +26,7 @@ class Gated {
   @Tell
   bump(): void {
     this.n++;
-    handled++;
+    if (++handled === CALLS) allHandled();
   }
   @Ask
   count(): number {
@@ -104,15 +106,20 @@ describeWithService('Redis', 'calls queued on a virtual actor (Redis)', () => {
       await waitFor(() => a.members().length === 2 && b.members().length === 2);
       const records: Array<[string, ActivationRecord]> = [];
       b.on('activated', (r) => records.push(['activated', r]));
-      b.on('passivated', (r) => records.push(['passivated', r]));
+      const leaseLost = new Promise<ActivationRecord>((resolve) =>
+        b.on('passivated', (r) => {
+          records.push(['passivated', r]);
+          if (r.reason === 'lease-lost') resolve(r);
+        }),
+      );
+      const bumped = new Promise<void>((resolve) => (allHandled = resolve));
       await queueBehindHold(a, 'g');
       loseNext = true;
-      await waitFor(() => records.some(([what, r]) => what === 'passivated' && r.reason === 'lease-lost'));
+      const lost = await leaseLost;
       // the old actor never got past hold(); the next activation (after the old lease ends) handles every bump
-      await waitFor(() => handled === CALLS, 15_000);
+      await bumped;
       expect(await a.get(Gated, 'g').count()).toBe(CALLS);
       expect(handled).toBe(CALLS);
-      const lost = records.find(([what, r]) => what === 'passivated' && r.reason === 'lease-lost')![1];
       const next = records.find(([what, r]) => what === 'activated' && r.identity === lost.identity && r.epoch > lost.epoch);
       expect(lost.identity).toBe('Gated/g');
       expect(next).toBeDefined();

@@ -5,6 +5,7 @@
 import { Actor, ActorBase, AlreadyExistsError, Ask, Tell, shutdown } from 'tsactor';
 import { ClusterArgumentError, ClusterUnavailableError, joinCluster, owner, type ActivationRecord, type Cluster } from '@tsactor/cluster';
 import { freePort } from './members';
+import { nameTag } from '../src/gateway';
 
 @Actor
 class Counter extends ActorBase {
@@ -148,17 +149,14 @@ describe('virtual actors (seeds, in one process)', () => {
   });
 });
 
-/** Two cluster names whose short tags (the low 24 bits of their FNV-1a hashes) are equal (found by the birthday paradox at once). */
+/** Two cluster names with the same short tag (found by the birthday paradox at once). */
 function namesWithOneTag(): [string, string] {
-  const seen = new Map<number, string>();
+  const seen = new Map<string, string>();
   for (let i = 0; ; i++) {
     const name = `tag-${i}`;
-    let h = 0x811c9dc5;
-    for (let k = 0; k < name.length; k++) h = Math.imul(h ^ name.charCodeAt(k), 0x01000193);
-    const tag = (h >>> 0) & 0xffffff;
-    const other = seen.get(tag);
+    const other = seen.get(nameTag(name));
     if (other !== undefined) return [other, name];
-    seen.set(tag, name);
+    seen.set(nameTag(name), name);
   }
 }
 

@@ -23,8 +23,8 @@ import { EnvelopeKind, encodeBatch, encodeEnvelope, serializeValue } from '@tsac
 import { PREFETCH, amqpStats, queueOf, setAmqpLimits, stateQueueOf, DEFAULT_MAX_QUEUED_BYTES } from '@tsactor/transport-amqp';
 import { captureReports, errorOf, settle } from '@tsactor/testing';
 import type { Counter } from './fixtures/actors';
-import { LOCK_TIMEOUT, brokerLock, brokerUrl, describeWithBroker } from './broker';
-import { Child, killChildren, requireBuilt } from './processes';
+import { brokerUrl, describeWithBroker } from './broker';
+import { Child, holdBrokerForSuite } from './processes';
 
 let next = 0;
 /** host names of this file: amqp://127.0.0.1:18400/ and up */
@@ -75,20 +75,7 @@ async function heapAfterGc(): Promise<number> {
 }
 
 describeWithBroker('amqp delivery', () => {
-  let release: (() => void) | undefined;
-  beforeAll(async () => {
-    requireBuilt();
-    release = await brokerLock();
-  }, LOCK_TIMEOUT);
-  afterAll(async () => {
-    try {
-      await restoreWatermark();
-      await shutdown().catch(() => undefined);
-    } finally {
-      killChildren();
-      release?.();
-    }
-  }, 120_000);
+  holdBrokerForSuite(restoreWatermark);
 
   it('100,000 asks that time out are all forgotten: none pending, and the heap returns to where it was', async () => {
     const serverUrl = url();

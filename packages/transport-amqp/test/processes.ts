@@ -122,20 +122,24 @@ export function killChildren(): void {
 
 /**
  * For a suite on the broker: before it, checks the build (the child processes run it) and takes
- * the broker lock; after it, shuts this process's hosts down, kills its child processes and
- * releases the lock.
+ * the broker lock; after it, runs `cleanUp` (e.g. to put the broker back as it was), shuts this
+ * process's hosts down, kills its child processes and releases the lock, whatever failed.
  */
-export function holdBrokerForSuite(): void {
+export function holdBrokerForSuite(cleanUp?: () => Promise<unknown>): void {
   let release: (() => void) | undefined;
   beforeAll(async () => {
     requireBuilt();
     release = await brokerLock();
   }, LOCK_TIMEOUT);
   afterAll(async () => {
-    await shutdown().catch(() => undefined);
-    killChildren();
-    release?.();
-  });
+    try {
+      await cleanUp?.();
+      await shutdown().catch(() => undefined);
+    } finally {
+      killChildren();
+      release?.();
+    }
+  }, 120_000);
 }
 
 /** The bytes of a tell envelope as a peer would write it by hand (no sender). */

@@ -145,3 +145,15 @@ export async function tellInRounds(
   }
   return totals;
 }
+
+/**
+ * The counting workload on one counter: `n` tells (`tell`) in rounds of at most `round`, the
+ * count taken (`take`) after each, which must add up to `n`.
+ */
+export async function countTo(n: number, round: number, tell: () => void, take: () => PromiseLike<number>): Promise<Timed> {
+  const t0 = now();
+  const [got] = await tellInRounds(n, 1, round, tell, take);
+  const ms = now() - t0;
+  expectEqual('count', got, n);
+  return { ms };
+}

@@ -14,12 +14,11 @@
  */
 import { ActorError, HostDownError, NotFoundError, toError } from '../errors';
 import { reportError, type Reply } from '../channel';
-import { REF } from '../actor/metadata';
+import { REF, type ActorDescription } from '../actor/metadata';
 import type { ActorCell } from '../actor/cell';
-import type { ActorDescription } from '../actor/metadata';
 import { ClassRef } from '../wire/codec';
 import { EnvelopeKind, type Envelope, type PackedValue } from '../wire/frame';
-import { flatJson, packError, packValueText, unpackValue } from '../wire/value';
+import { encodeText, flatJson, packError, unpackValue } from '../wire/value';
 import { limitsForSize, type WireLimits } from '../wire/limits';
 import { resolveRemoteSpawnClass } from './resolve-class';
 import { splitUrl } from '../wire/codec';
@@ -111,7 +110,7 @@ class InboundReply<C> implements Reply {
     let packed: PackedValue;
     try {
       // a result that is plain JSON needs no encoding options
-      packed = flatJson(value) ?? packValueText(value, { refs: this.refs, where: `the result of ${this.where}` });
+      packed = flatJson(value) ?? encodeText(value, { refs: this.refs, where: `the result of ${this.where}` });
     } catch (e) {
       this.port.answer(this.context, this.id, EnvelopeKind.ERROR, packError(e, this.where, this.stacks), this);
       return;

@@ -6,7 +6,7 @@ import { reportError, type ActorAddress, type Reply } from '../channel';
 import { toError } from '../errors';
 import { REF } from '../actor/metadata';
 import { EnvelopeKind, type OutgoingEnvelope, type PackedValue } from '../wire/frame';
-import { flatJson, packValueText } from '../wire/value';
+import { encodeText, flatJson, packValueText } from '../wire/value';
 import { isHostAddress } from './host-address';
 import { currentTraceparent, currentTracestate, observing, senderUrl } from '../observe/state';
 
@@ -33,7 +33,7 @@ export function packCall(target: ActorAddress, method: string, args: unknown[], 
       packed = packValueText(args.slice(0, 2), { refs, where });
       ctorArgs = packValueText(args.slice(2), { refs: true, where: `the constructor arguments of ${where}` });
     } else {
-      packed ??= packValueText(args, { refs, where });
+      packed ??= encodeText(args, { refs, where });
     }
   }
   return {

@@ -233,8 +233,14 @@ export function flatJson(v: unknown): string | null {
  * puts it straight into the frame) or the tagged bytes for the rest.
  */
 export function packValueText(value: unknown, opts: EncodeOptions): PackedValue {
-  const flat = flatJson(value);
-  if (flat !== null) return flat;
+  return flatJson(value) ?? encodeText(value, opts);
+}
+
+/**
+ * {@link packValueText} of a value that {@link flatJson} did not take: for callers that try
+ * the flat path first, so that they make the options only when they are needed.
+ */
+export function encodeText(value: unknown, opts: EncodeOptions): PackedValue {
   const encoded = encodeValue(value, opts);
   if (jsonSafe(encoded, 0)) return JSON.stringify(encoded);
   return taggedBytes(encoded);
