@@ -2,7 +2,7 @@
  * Virtual actors in one process: three members (gRPC hosts) of a seeds cluster, calls through
  * `cluster.get`, activation on the owner, passivation, hand-over on leave.
  */
-import { Actor, ActorBase, AlreadyExistsError, Ask, Tell, shutdown } from 'tsactor';
+import { Actor, ActorBase, AlreadyExistsError, Ask, Tell, createHost, shutdown } from 'tsactor';
 import { ClusterArgumentError, ClusterUnavailableError, joinCluster, owner, type ActivationRecord, type Cluster } from '@tsactor/cluster';
 import { freePort } from './members';
 import { nameTag } from '../src/gateway';
@@ -100,6 +100,27 @@ describe('virtual actors (seeds, in one process)', () => {
     const again = new Promise<ActivationRecord>((resolve) => a.once('activated', resolve));
     expect((await p.add(1)).n).toBe(1);
     expect((await again).epoch).toBeGreaterThan(r.epoch);
+  });
+
+  it("serves a call to an activation's own actor id (its this.proxy, a proxy by URL) only under its lease", async () => {
+    const a = await join(0, { kinds: [] });
+    const b = await join(1);
+    await waitFor(() => a.members().length === 2 && b.members().length === 2);
+    const first = await a.get(Counter, 'own').add(1);
+    expect(first.url).toBe(`${urls[1]}Counter/own`);
+    // a proxy to the actor's own URL, from a host outside the cluster
+    const outside = await createHost(`grpc://127.0.0.1:${await freePort()}/`);
+    const byUrl = await outside.lookupUrl<Counter>(first.url, Counter);
+    expect((await byUrl.add(1)).n).toBe(2);
+    // the activation's lease reads as ended before its deadline timer has stopped it (a
+    // member whose timers run late): a call to the actor's id must not reach it any more
+    const lost = new Promise<ActivationRecord>((resolve) => b.on('passivated', (r) => r.reason === 'lease-lost' && resolve(r)));
+    const acts = (b as unknown as { activations: { acts: Map<string, { validUntil: number }> } }).activations.acts;
+    acts.get('Counter/own')!.validUntil = 0;
+    const after = await byUrl.add(1);
+    // served by the next activation (the state starts again), never by the one without a lease
+    expect(after.n).toBe(1);
+    expect((await lost).identity).toBe('Counter/own');
   });
 
   it('hands activations over on leave: callers see no error and the state moves', async () => {

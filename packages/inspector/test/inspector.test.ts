@@ -42,7 +42,7 @@ class Fragile extends ActorBase {
 let browser: Browser | undefined;
 let page: Page;
 let host: HostProxy;
-let previousHandler: ErrorHandler;
+let previousHandler: ErrorHandler | undefined;
 const reported: Error[] = [];
 
 /** The text of the cell `column` of the row of actor `id`. */
@@ -94,7 +94,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await shutdown();
-  setErrorHandler(previousHandler);
+  // undefined when beforeAll stopped before installing the test's handler
+  if (previousHandler !== undefined) setErrorHandler(previousHandler);
 });
 
 it('shows actors, growing counts, an error, a restart, a stop and the sender graph, live', async () => {

@@ -98,6 +98,8 @@ export type IdResolver = (id: string) => HostTarget | null;
 interface Entry {
   readonly actor: SpawnedActor;
   readonly address: ActorAddress;
+  /** set by {@link LocalHost.guard}: what calls to the actor's id go to instead of the actor */
+  route?: () => HostTarget | null;
 }
 
 let created = 0;
@@ -149,8 +151,21 @@ export class LocalHost implements HostBinding {
   target(id: string): HostTarget | null {
     if (id === '' || id === this.id) return { channel: this.cell, address: this.address, cell: this.cell };
     const e = this.actors.get(id);
-    if (e !== undefined) return { channel: e.actor.channel, address: e.address, cell: e.actor.cell };
+    if (e !== undefined) return e.route === undefined ? { channel: e.actor.channel, address: e.address, cell: e.actor.cell } : e.route();
     return this.prefixes === null ? null : this.targetByPrefix(id);
+  }
+
+  /**
+   * @internal From now on, calls to actor `id` (from proxies of any host, and from peers)
+   * reach `route()`'s target instead of the actor itself: for an owner that checks each call
+   * before the actor may handle it (a cluster serves an activation only under a live lease).
+   * Returns the actor's own target, which only the owner keeps.
+   */
+  guard(id: string, route: () => HostTarget | null): HostTarget {
+    const e = this.actors.get(id);
+    if (e === undefined) throw new NotFoundError(`no actor '${id}' on host ${this.url} to guard`);
+    e.route = route;
+    return { channel: e.actor.channel, address: e.address, cell: e.actor.cell };
   }
 
   /**
