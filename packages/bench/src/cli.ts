@@ -1,7 +1,9 @@
 /**
  * `pnpm bench`: runs every workload over every target, each target in a fresh child
- * process, one after the other, printing progress; then writes results.json, results.md,
- * performance.md (the README section) and results.svg.
+ * process, printing progress; then writes results.json, results.md, performance.md (the
+ * README section) and results.svg. The processes of one family (the targets compared with
+ * each other) run together: each workload in turn, its repetitions interleaved across them,
+ * so that a ratio compares figures taken under the same conditions.
  *
  * Options:
  *   --quick              a run of under a minute (3 short repetitions, no warm-up at full size)
@@ -11,6 +13,7 @@
  *   --workloads a,b      only these workloads
  *   --out DIR            where to write (default packages/bench/results, quick: results/quick)
  *   --profile            run each target (and its remote side) under node --cpu-prof (profiles in <out>/profiles/<target>)
+ *   --one-by-one         run every target's process alone, one after the other (no interleaving)
  *   --list               list targets and workloads
  *   --from FILE          write the reports again from a results.json (no run)
  *   --compare [FILE]     print the change of every figure from FILE (default: baseline.json, the
@@ -18,15 +21,17 @@
  *
  * A full run (not --quick, every target and workload) also writes packages/bench/baseline.json.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { TARGETS, FAMILIES } from './targets';
+import { TARGETS, FAMILIES, type TargetInfo } from './targets';
 import { WORKLOADS, WORKLOAD_IDS, workloadInfo, type WorkloadId } from './workloads';
 import type { CellResult, Results, TargetRecord } from './results';
-import type { ChildOptions } from './runner';
+import { Repetitions, interleavable, type ChildOptions } from './runner';
+import type { ServeCommand } from './child';
+import type { Timed } from './targets/types';
 import { evaluateGoals, toMarkdown, toReadmeSection, toSvg } from './report';
 import { fmt } from './stats';
 import { compareResults, compareText } from './compare';
@@ -47,6 +52,8 @@ interface Args {
   outGiven: boolean;
   /** the saved run to compare with ('' when not comparing) */
   compare: string;
+  /** every target's process alone, one after the other (no interleaving within a family) */
+  oneByOne: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -62,6 +69,7 @@ function parseArgs(argv: string[]): Args {
     from: '',
     outGiven: false,
     compare: '',
+    oneByOne: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -101,6 +109,9 @@ function parseArgs(argv: string[]): Args {
       case '--list':
         a.list = true;
         break;
+      case '--one-by-one':
+        a.oneByOne = true;
+        break;
       case '--from':
         a.from = value();
         break;
@@ -112,7 +123,7 @@ function parseArgs(argv: string[]): Args {
       }
       default:
         throw new Error(
-          `unknown option ${arg}; options: --quick --reps N --time MS --targets a,b --workloads a,b --out DIR --profile --list --from FILE --compare [FILE]`,
+          `unknown option ${arg}; options: --quick --reps N --time MS --targets a,b --workloads a,b --out DIR --profile --one-by-one --list --from FILE --compare [FILE]`,
         );
     }
   }
@@ -244,6 +255,217 @@ function runTarget(targetId: string, opts: ChildOptions, a: Args, budgetMs: numb
   });
 }
 
+/** What a served process answers (see child.ts). */
+interface ServeAnswer {
+  type: string;
+  available?: boolean;
+  reason?: string;
+  workloads?: WorkloadId[];
+  pairs?: Record<string, WorkloadId[]>;
+  n?: number;
+  timed?: Timed;
+  result?: CellResult;
+  error?: string;
+}
+
+/**
+ * A target's process in served mode (child.ts): set up once, then one step at a time (the
+ * size of a workload's repetitions, one repetition, a whole cell), so that the repetitions of
+ * the targets of a family can be interleaved across their processes.
+ */
+class Served {
+  available = true;
+  reason: string | undefined;
+  /** the workloads of each target of the process (its own, and its pair's) */
+  readonly workloads = new Map<string, WorkloadId[]>();
+  private ended: string | null = null;
+  private waiter: ((m: ServeAnswer) => void) | null = null;
+  private failer: ((e: Error) => void) | null = null;
+
+  private constructor(
+    readonly info: TargetInfo,
+    private readonly child: ChildProcess,
+  ) {
+    child.on('message', (m: ServeAnswer) => {
+      if (m.type === 'fatal') {
+        this.ended = `it crashed: ${m.error}`;
+        return;
+      }
+      const w = this.waiter;
+      this.waiter = this.failer = null;
+      w?.(m);
+    });
+    child.on('exit', (code, signal) => {
+      this.ended ??= `its process ended (${signal ?? `exit ${code}`})`;
+      const f = this.failer;
+      this.waiter = this.failer = null;
+      f?.(new Error(this.ended));
+    });
+  }
+
+  static async start(t: TargetInfo, opts: ChildOptions, a: Args, setupMs: number): Promise<Served> {
+    const execArgv = [...(t.execArgv ?? ['--expose-gc'])];
+    const env: NodeJS.ProcessEnv = { ...process.env, TSACTOR_CONTEXT: '' };
+    if (a.profile) {
+      const dir = path.join(a.out, 'profiles', t.id);
+      execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+      env.TSACTOR_BENCH_REMOTE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}/remote`;
+    }
+    // structured clone: latencies travel as Float64Arrays
+    const child = fork(path.join(__dirname, 'child.js'), [t.id, JSON.stringify({ ...opts, serve: true })], {
+      execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      env,
+      serialization: 'advanced',
+    });
+    const s = new Served(t, child);
+    try {
+      const first = await s.next(setupMs, 'report');
+      if (first.type !== 'target' || first.available !== true) {
+        s.available = false;
+        s.reason = first.reason ?? `it answered ${first.type} first`;
+        return s;
+      }
+      s.workloads.set(t.id, first.workloads ?? []);
+      for (const [id, ws] of Object.entries(first.pairs ?? {})) s.workloads.set(id, ws);
+      const ready = await s.next(setupMs, 'set up');
+      if (ready.type !== 'ready') throw new Error(`it answered ${ready.type} instead of ready`);
+    } catch (e) {
+      s.available = false;
+      s.reason = `${(e as Error).message} during setup`;
+    }
+    return s;
+  }
+
+  /** The next message, within `ms` (the process is killed when none comes). */
+  private next(ms: number, what: string): Promise<ServeAnswer> {
+    if (this.ended !== null) return Promise.reject(new Error(this.ended));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.ended = `no answer to '${what}' within ${Math.round(ms / 1000)} s; killed`;
+        this.child.kill('SIGKILL');
+      }, ms);
+      this.waiter = (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      this.failer = (e) => {
+        clearTimeout(timer);
+        reject(e);
+      };
+    });
+  }
+
+  /** Runs one step; rejects with the step's error. */
+  async step(cmd: ServeCommand & { cmd: 'size' | 'rep' | 'measure' }, ms: number): Promise<ServeAnswer> {
+    const answer = this.next(ms, `${cmd.cmd} ${cmd.w} of ${cmd.target}`);
+    this.child.send(cmd);
+    const m = await answer;
+    if (m.type === 'error') throw new Error(m.error);
+    return m;
+  }
+
+  /** Tears the targets down and waits for the process to end. */
+  async end(): Promise<void> {
+    if (this.ended !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 45_000);
+    this.child.send({ cmd: 'end' } satisfies ServeCommand);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs the targets of one family (several processes) with the repetitions of each workload
+ * interleaved across them (a, b, c, a, b, c ...): each target's figure is taken under the
+ * same conditions as the others', not minutes apart. Memory and failover run whole, one
+ * target after the other.
+ */
+async function runFamily(
+  group: readonly TargetInfo[],
+  chosen: readonly TargetInfo[],
+  opts: ChildOptions,
+  a: Args,
+  budgetMs: number,
+  order: { i: number; of: number },
+): Promise<Map<string, ChildReport>> {
+  const served: Served[] = [];
+  const reports = new Map<string, ChildReport>();
+  for (const t of group) {
+    const pairs = chosen.filter((p) => p.measuredBy === t.id);
+    line(`[${++order.i}/${order.of}] ${[t, ...pairs].map((x) => x.label).join(' + ')}  (${t.note})`);
+    const s = await Served.start(t, { ...opts, pairs: pairs.map((p) => p.id) }, a, 120_000);
+    if (!s.available) line(`    not available: ${s.reason}`);
+    served.push(s);
+    for (const x of [t, ...pairs]) reports.set(x.id, { available: s.available, reason: s.reason, cells: [] });
+  }
+  line(`    (the ${group.length} processes above run each workload in turn, their repetitions interleaved)`);
+  const stepMs = (opts.quick ? 30 : 150) * 1000;
+  const spawnRates = new Map<string, number>();
+  const done = (c: CellResult): void => {
+    reports.get(c.target)!.cells.push(c);
+    if (c.status === 'ok' && c.workload === 'spawn') spawnRates.set(c.target, c.value!);
+    line(`    ${c.workload.padEnd(16)} ${targetLabel(c.target).padEnd(24)} ${describeCell(c)}`);
+  };
+  for (const w of WORKLOAD_IDS) {
+    if (!opts.workloads.includes(w)) continue;
+    const runs = served.flatMap((s) => (s.available ? [...s.workloads].filter(([, ws]) => ws.includes(w)).map(([id]) => ({ s, id })) : []));
+    const started = Date.now();
+    const seconds = (): number => (Date.now() - started) / 1000;
+    if (!interleavable(w) || runs.length < 2) {
+      for (const r of runs) {
+        const t0 = Date.now();
+        status(`    ${w} … ${r.id}`);
+        const cell = await r.s
+          .step({ cmd: 'measure', target: r.id, w, spawnRate: spawnRates.get(r.id) }, budgetMs)
+          .then((m) => m.result!)
+          .catch((e: unknown): CellResult => ({ target: r.id, workload: w, status: 'failed', error: (e as Error).message }));
+        clearStatus();
+        done({ ...cell, seconds: (Date.now() - t0) / 1000 });
+      }
+      continue;
+    }
+    const sizes = new Map<string, number>();
+    const failed = new Map<string, string>();
+    for (const r of runs) {
+      status(`    ${w} … sizing ${r.id}`);
+      await r.s
+        .step({ cmd: 'size', target: r.id, w }, budgetMs)
+        .then((m) => sizes.set(r.id, m.n!))
+        .catch((e: unknown) => failed.set(r.id, (e as Error).message));
+    }
+    const reps = new Map(runs.map((r) => [r.id, new Repetitions(r.id, w)]));
+    for (let k = 0; k < opts.reps; k++) {
+      for (const r of runs) {
+        if (failed.has(r.id)) continue;
+        status(`    ${w} … repetition ${k + 1}/${opts.reps} of ${r.id}`);
+        const n = sizes.get(r.id)!;
+        await r.s
+          .step({ cmd: 'rep', target: r.id, w, n }, stepMs)
+          .then((m) => reps.get(r.id)!.add(n, m.timed!))
+          .catch((e: unknown) => failed.set(r.id, (e as Error).message));
+      }
+    }
+    clearStatus();
+    for (const r of runs) {
+      const why = failed.get(r.id);
+      const interleavedWith = runs.filter((x) => x.id !== r.id && !failed.has(x.id)).map((x) => x.id);
+      done(
+        why === undefined
+          ? { ...reps.get(r.id)!.result(sizes.get(r.id)!), interleavedWith, seconds: seconds() }
+          : { target: r.id, workload: w, status: 'failed', error: why, seconds: seconds() },
+      );
+    }
+  }
+  for (const s of served) await s.end();
+  return reports;
+}
+
+function targetLabel(id: string): string {
+  return TARGETS.find((t) => t.id === id)?.label ?? id;
+}
+
 function writeReports(results: Results, out: string): void {
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
@@ -297,15 +519,27 @@ async function main(): Promise<void> {
   // a target measured by another runs in that one's process (which runs, then, too)
   const chosen = TARGETS.filter((t) => a.targets.includes(t.id) || TARGETS.some((p) => p.measuredBy === t.id && a.targets.includes(p.id)));
   const runs = chosen.filter((t) => t.measuredBy === undefined);
-  for (let i = 0; i < runs.length; i++) {
-    const t = runs[i]!;
-    const pairs = chosen.filter((p) => p.measuredBy === t.id);
-    line(`[${i + 1}/${runs.length}] ${[t, ...pairs].map((x) => x.label).join(' + ')}  (${t.note})`);
+  // the processes of a family run together, their repetitions interleaved (--one-by-one: each alone)
+  const groups = FAMILIES.map((f) => runs.filter((t) => t.family === f.id)).filter((g) => g.length > 0);
+  const order = { i: 0, of: runs.length };
+  for (const group of groups) {
+    let reports: Map<string, ChildReport>;
     const tt = Date.now();
-    const r = await runTarget(t.id, { ...opts, pairs: pairs.map((p) => p.id) }, a, budgetMs);
+    if (group.length > 1 && !a.oneByOne) {
+      reports = await runFamily(group, chosen, opts, a, budgetMs, order);
+    } else {
+      reports = new Map();
+      for (const t of group) {
+        const pairs = chosen.filter((p) => p.measuredBy === t.id);
+        line(`[${++order.i}/${order.of}] ${[t, ...pairs].map((x) => x.label).join(' + ')}  (${t.note})`);
+        const r = await runTarget(t.id, { ...opts, pairs: pairs.map((p) => p.id) }, a, budgetMs);
+        for (const x of [t, ...pairs]) reports.set(x.id, { ...r, cells: r.cells.filter((c) => c.target === x.id) });
+      }
+    }
     line(`    (${((Date.now() - tt) / 1000).toFixed(1)} s)`);
-    cells.push(...r.cells);
-    for (const x of [t, ...pairs]) {
+    for (const x of chosen.filter((c) => group.includes(c) || group.some((g) => c.measuredBy === g.id))) {
+      const r = reports.get(x.id)!;
+      cells.push(...r.cells);
       targets.push({
         id: x.id,
         label: x.label,

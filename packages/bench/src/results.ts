@@ -24,6 +24,8 @@ export interface CellResult {
    */
   readonly p50?: number;
   readonly p99?: number;
+  /** the targets whose repetitions alternated with this one's (measured under the same conditions) */
+  readonly interleavedWith?: readonly string[];
   /** seconds the workload took in all (calibration, warm-up, repetitions, checks) */
   readonly seconds?: number;
   /** why it failed or is not available */

@@ -18,6 +18,11 @@ export interface ChildOptions {
   readonly memoryActors: number;
   /** the targets measured with this one, interleaved (their `measuredBy` is this target) */
   readonly pairs?: readonly string[];
+  /**
+   * Served: the process runs what the primary asks for, one step at a time (see child.ts),
+   * so that the primary can interleave the repetitions of several targets' processes.
+   */
+  readonly serve?: boolean;
 }
 
 interface Plan {
@@ -130,7 +135,28 @@ export async function measurePair(
     repsA.add(n, await runA(n));
     repsB.add(n, await runB(n));
   }
-  return [repsA.result(n), repsB.result(n)];
+  return [
+    { ...repsA.result(n), interleavedWith: [b.target] },
+    { ...repsB.result(n), interleavedWith: [a.target] },
+  ];
+}
+
+/**
+ * The workloads whose repetitions the primary may interleave across processes: every one but
+ * memory (its heap figure wants the process to itself) and failover (one run that kills members).
+ */
+export function interleavable(w: WorkloadId): boolean {
+  return w !== 'memory' && w !== 'failover';
+}
+
+/** The calibrated, warmed-up size of a repetition of `w` of `impl`, for a caller that runs the repetitions. */
+export function sizeOf(impl: TargetImpl, w: WorkloadId, o: ChildOptions): Promise<number> {
+  return calibrate(runner(impl, w, o), w, o, undefined);
+}
+
+/** One repetition of `w` of `impl` at size `n`. */
+export function repetition(impl: TargetImpl, w: WorkloadId, o: ChildOptions, n: number): Promise<Timed> {
+  return runner(impl, w, o)(n);
 }
 
 /** The size of a repetition of `w` (see {@link measure}): grown until a run takes about `targetMs`, after a warm-up. */
@@ -170,7 +196,7 @@ async function calibrate(
 }
 
 /** The figures of a workload's repetitions, and the cell they make (the median, the spread). */
-class Repetitions {
+export class Repetitions {
   private readonly reps: number[] = [];
   private readonly p50s: number[] = [];
   private readonly p99s: number[] = [];

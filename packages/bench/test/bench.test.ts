@@ -174,6 +174,7 @@ describe('runner', () => {
     expect([a.target, b.target]).toEqual(['a', 'b']);
     expect(a.n).toBe(b.n);
     expect(a.value! / b.value!).toBeCloseTo(2);
+    expect([a.interleavedWith, b.interleavedWith]).toEqual([['b'], ['a']]);
     // calibration on a alone, then a, b, a, b, a, b at the calibrated size
     const n = a.n!;
     expect(order.slice(-6)).toEqual([`a:${n}`, `b:${n}`, `a:${n}`, `b:${n}`, `a:${n}`, `b:${n}`]);

@@ -1,0 +1,88 @@
+/**
+ * The processes of a family run together: a served target process runs one step at a time
+ * (child.ts), and `pnpm bench` interleaves the repetitions of a family's targets across them.
+ */
+import { execFileSync, fork, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { ChildOptions } from '../src/runner';
+import type { Results } from '../src/results';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const DIST = path.join(ROOT, 'packages/bench/dist');
+
+beforeAll(() => {
+  // the runs fork compiled scripts: build them first (a no-op when up to date)
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-b', 'packages/bench'], { cwd: ROOT, stdio: 'inherit' });
+}, 120_000);
+
+describe('a served target process', () => {
+  it('sizes a workload, runs repetitions one at a time, refuses an unknown target, and ends when told', async () => {
+    const opts: ChildOptions = { quick: true, reps: 3, targetMs: 5, workloads: ['counting', 'pingpong'], memoryActors: 500, serve: true };
+    const child = fork(path.join(DIST, 'child.js'), ['baseline-loop', JSON.stringify(opts)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    const inbox: Array<Record<string, unknown>> = [];
+    let wake: (() => void) | null = null;
+    child.on('message', (m: Record<string, unknown>) => {
+      inbox.push(m);
+      wake?.();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const next = async (): Promise<Record<string, unknown>> => {
+      while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      return inbox.shift()!;
+    };
+    expect(await next()).toMatchObject({ type: 'target', available: true, workloads: ['counting', 'pingpong'], pairs: {} });
+    expect(await next()).toEqual({ type: 'ready' });
+    child.send({ cmd: 'size', target: 'baseline-loop', w: 'counting' });
+    const size = await next();
+    expect(size.type).toBe('size');
+    expect(size.n).toBeGreaterThanOrEqual(100);
+    for (let i = 0; i < 2; i++) {
+      child.send({ cmd: 'rep', target: 'baseline-loop', w: 'counting', n: size.n });
+      const rep = await next();
+      expect(rep.type).toBe('rep');
+      expect((rep.timed as { ms: number }).ms).toBeGreaterThan(0);
+    }
+    child.send({ cmd: 'rep', target: 'nope', w: 'counting', n: 10 });
+    expect(await next()).toEqual({ type: 'error', error: 'Error: no target nope in this process' });
+    child.send({ cmd: 'end' });
+    expect(await next()).toEqual({ type: 'done' });
+    expect(await exited).toBe(0);
+  }, 60_000);
+});
+
+describe('pnpm bench with two targets of one family', () => {
+  it('measures both in one pass, each figure interleaved with the other', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tsactor-bench-'));
+    try {
+      const args = ['--quick', '--reps', '3', '--targets', 'tsactor-async,baseline-loop', '--workloads', 'counting,pingpong', '--out', out];
+      const child = spawn(process.execPath, [path.join(DIST, 'cli.js'), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, TSACTOR_CONTEXT: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+      expect({ code, output }).toMatchObject({ code: 0 });
+      expect(output).toContain('the 2 processes above run each workload in turn, their repetitions interleaved');
+      const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;
+      const cells = results.cells.map((c) => [c.target, c.workload, c.status, c.reps?.length, c.interleavedWith]);
+      expect(cells.sort()).toEqual(
+        [
+          ['baseline-loop', 'counting', 'ok', 3, ['tsactor-async']],
+          ['baseline-loop', 'pingpong', 'ok', 3, ['tsactor-async']],
+          ['tsactor-async', 'counting', 'ok', 3, ['baseline-loop']],
+          ['tsactor-async', 'pingpong', 'ok', 3, ['baseline-loop']],
+        ].sort(),
+      );
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
