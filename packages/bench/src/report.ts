@@ -267,6 +267,9 @@ export function toReadmeSection(res: Results): string {
   out.push(
     'Measured by `pnpm bench` (packages/bench), a Savina-style suite that runs every workload over every runtime and transport of tsactor, ' +
       'beside comedy and nact and bare baselines of each medium, in one invocation. ' +
+      (res.cells.some((c) => c.interleavedWith !== undefined && c.interleavedWith.length > 0)
+        ? 'The targets compared in a table run together: each workload in turn, its repetitions interleaved across their processes, so that a ratio compares figures taken under the same conditions (memory and failover run one target at a time). '
+        : '') +
       'Every workload checks its own result; a run that loses messages is reported as a failure, not a figure.',
     '',
   );
