@@ -10,9 +10,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { freePort } from '@tsactor/testing';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const FIXTURE = path.join(__dirname, 'fixtures', 'install-app');
@@ -168,26 +168,6 @@ function expectLines(proc: Proc, expected: readonly string[]): void {
     throw new Error(`expected the lines\n${expected.join('\n')}\n${proc.report('printed something else')}`);
   }
   expect(got).toEqual(expected);
-}
-
-const handedOut = new Set<number>();
-
-/** A port free a moment ago on 127.0.0.1, never the same one twice in this file. */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as net.AddressInfo;
-        server.close(() => resolve(port));
-      });
-    });
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
 }
 
 let tmp = '';
