@@ -165,20 +165,33 @@ interface ChildReport {
   cells: CellResult[];
 }
 
-function runTarget(targetId: string, opts: ChildOptions, a: Args, budgetMs: number): Promise<ChildReport> {
+/** Forks the process of target `t` (child.ts), under the CPU profiler with --profile. */
+function forkTarget(t: TargetInfo, opts: ChildOptions, a: Args): ChildProcess {
+  const execArgv = [...(t.execArgv ?? ['--expose-gc'])];
+  const env: NodeJS.ProcessEnv = { ...process.env, TSACTOR_CONTEXT: '' };
+  if (a.profile) {
+    const dir = path.join(a.out, 'profiles', t.id);
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+    env.TSACTOR_BENCH_REMOTE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}/remote`;
+  }
+  return fork(path.join(__dirname, 'child.js'), [t.id, JSON.stringify(opts)], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env,
+    // a served process sends latencies as Float64Arrays: structured clone keeps them
+    serialization: opts.serve === true ? 'advanced' : 'json',
+  });
+}
+
+/** Prints the line that starts target `t` (and the targets measured in its process). */
+function announce(t: TargetInfo, pairs: readonly TargetInfo[], order: { i: number; of: number }): void {
+  line(`[${++order.i}/${order.of}] ${[t, ...pairs].map((x) => x.label).join(' + ')}  (${t.note})`);
+}
+
+function runTarget(t: TargetInfo, opts: ChildOptions, a: Args, budgetMs: number): Promise<ChildReport> {
+  const targetId = t.id;
   return new Promise((resolve) => {
-    const execArgv = [...(TARGETS.find((t) => t.id === targetId)!.execArgv ?? ['--expose-gc'])];
-    const env: NodeJS.ProcessEnv = { ...process.env, TSACTOR_CONTEXT: '' };
-    if (a.profile) {
-      const dir = path.join(a.out, 'profiles', targetId);
-      execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
-      env.TSACTOR_BENCH_REMOTE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}/remote`;
-    }
-    const child = fork(path.join(__dirname, 'child.js'), [targetId, JSON.stringify(opts)], {
-      execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env,
-    });
+    const child = forkTarget(t, opts, a);
     const report: ChildReport = { available: true, cells: [] };
     let expected: WorkloadId[] = [];
     let current = '';
@@ -282,10 +295,7 @@ class Served {
   private waiter: ((m: ServeAnswer) => void) | null = null;
   private failer: ((e: Error) => void) | null = null;
 
-  private constructor(
-    readonly info: TargetInfo,
-    private readonly child: ChildProcess,
-  ) {
+  private constructor(private readonly child: ChildProcess) {
     child.on('message', (m: ServeAnswer) => {
       if (m.type === 'fatal') {
         this.ended = `it crashed: ${m.error}`;
@@ -304,21 +314,7 @@ class Served {
   }
 
   static async start(t: TargetInfo, opts: ChildOptions, a: Args, setupMs: number): Promise<Served> {
-    const execArgv = [...(t.execArgv ?? ['--expose-gc'])];
-    const env: NodeJS.ProcessEnv = { ...process.env, TSACTOR_CONTEXT: '' };
-    if (a.profile) {
-      const dir = path.join(a.out, 'profiles', t.id);
-      execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
-      env.TSACTOR_BENCH_REMOTE_ARGS = `--cpu-prof --cpu-prof-dir=${dir}/remote`;
-    }
-    // structured clone: latencies travel as Float64Arrays
-    const child = fork(path.join(__dirname, 'child.js'), [t.id, JSON.stringify({ ...opts, serve: true })], {
-      execArgv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env,
-      serialization: 'advanced',
-    });
-    const s = new Served(t, child);
+    const s = new Served(forkTarget(t, { ...opts, serve: true }, a));
     try {
       const first = await s.next(setupMs, 'report');
       if (first.type !== 'target' || first.available !== true) {
@@ -394,7 +390,7 @@ async function runFamily(
   const reports = new Map<string, ChildReport>();
   for (const t of group) {
     const pairs = chosen.filter((p) => p.measuredBy === t.id);
-    line(`[${++order.i}/${order.of}] ${[t, ...pairs].map((x) => x.label).join(' + ')}  (${t.note})`);
+    announce(t, pairs, order);
     const s = await Served.start(t, { ...opts, pairs: pairs.map((p) => p.id) }, a, 120_000);
     if (!s.available) line(`    not available: ${s.reason}`);
     served.push(s);
@@ -531,8 +527,8 @@ async function main(): Promise<void> {
       reports = new Map();
       for (const t of group) {
         const pairs = chosen.filter((p) => p.measuredBy === t.id);
-        line(`[${++order.i}/${order.of}] ${[t, ...pairs].map((x) => x.label).join(' + ')}  (${t.note})`);
-        const r = await runTarget(t.id, { ...opts, pairs: pairs.map((p) => p.id) }, a, budgetMs);
+        announce(t, pairs, order);
+        const r = await runTarget(t, { ...opts, pairs: pairs.map((p) => p.id) }, a, budgetMs);
         for (const x of [t, ...pairs]) reports.set(x.id, { ...r, cells: r.cells.filter((c) => c.target === x.id) });
       }
     }

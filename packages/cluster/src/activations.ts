@@ -481,12 +481,7 @@ export class Activations {
     // calls to the actor's own id (its `this.proxy`, a proxy looked up by id) are checked as
     // calls to its direct id are: the actor never serves one outside its lease
     const did = act.direct.address.id;
-    let t: HostTarget | null;
-    try {
-      t = this.ctx.host.guard(act.identity, () => this.target(did));
-    } catch {
-      t = null;
-    }
+    const t = this.ctx.host.guard(act.identity, () => this.target(did));
     if (t === null) {
       await this.ctx.provider.release(lease).catch(() => false);
       this.failPending(act, new ActorError(`${act.identity} stopped while it was activated`, { code: 'ACTIVATION_FAILED' }));

@@ -159,11 +159,11 @@ export class LocalHost implements HostBinding {
    * @internal From now on, calls to actor `id` (from proxies of any host, and from peers)
    * reach `route()`'s target instead of the actor itself: for an owner that checks each call
    * before the actor may handle it (a cluster serves an activation only under a live lease).
-   * Returns the actor's own target, which only the owner keeps.
+   * Returns the actor's own target, which only the owner keeps; null when there is no such actor.
    */
-  guard(id: string, route: () => HostTarget | null): HostTarget {
+  guard(id: string, route: () => HostTarget | null): HostTarget | null {
     const e = this.actors.get(id);
-    if (e === undefined) throw new NotFoundError(`no actor '${id}' on host ${this.url} to guard`);
+    if (e === undefined) return null;
     e.route = route;
     return { channel: e.actor.channel, address: e.address, cell: e.actor.cell };
   }
