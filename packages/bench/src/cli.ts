@@ -30,8 +30,7 @@ import { TARGETS, FAMILIES, type TargetInfo } from './targets';
 import { WORKLOADS, WORKLOAD_IDS, workloadInfo, type WorkloadId } from './workloads';
 import type { CellResult, Results, TargetRecord } from './results';
 import { Repetitions, interleavable, type ChildOptions } from './runner';
-import type { ServeCommand } from './child';
-import type { Timed } from './targets/types';
+import { Served } from './served';
 import { evaluateGoals, toMarkdown, toReadmeSection, toSvg } from './report';
 import { fmt } from './stats';
 import { compareResults, compareText } from './compare';
@@ -268,110 +267,6 @@ function runTarget(t: TargetInfo, opts: ChildOptions, a: Args, budgetMs: number)
   });
 }
 
-/** What a served process answers (see child.ts). */
-interface ServeAnswer {
-  type: string;
-  available?: boolean;
-  reason?: string;
-  workloads?: WorkloadId[];
-  pairs?: Record<string, WorkloadId[]>;
-  n?: number;
-  timed?: Timed;
-  result?: CellResult;
-  error?: string;
-}
-
-/**
- * A target's process in served mode (child.ts): set up once, then one step at a time (the
- * size of a workload's repetitions, one repetition, a whole cell), so that the repetitions of
- * the targets of a family can be interleaved across their processes.
- */
-class Served {
-  available = true;
-  reason: string | undefined;
-  /** the workloads of each target of the process (its own, and its pair's) */
-  readonly workloads = new Map<string, WorkloadId[]>();
-  private ended: string | null = null;
-  private waiter: ((m: ServeAnswer) => void) | null = null;
-  private failer: ((e: Error) => void) | null = null;
-
-  private constructor(private readonly child: ChildProcess) {
-    child.on('message', (m: ServeAnswer) => {
-      if (m.type === 'fatal') {
-        this.ended = `it crashed: ${m.error}`;
-        return;
-      }
-      const w = this.waiter;
-      this.waiter = this.failer = null;
-      w?.(m);
-    });
-    child.on('exit', (code, signal) => {
-      this.ended ??= `its process ended (${signal ?? `exit ${code}`})`;
-      const f = this.failer;
-      this.waiter = this.failer = null;
-      f?.(new Error(this.ended));
-    });
-  }
-
-  static async start(t: TargetInfo, opts: ChildOptions, a: Args, setupMs: number): Promise<Served> {
-    const s = new Served(forkTarget(t, { ...opts, serve: true }, a));
-    try {
-      const first = await s.next(setupMs, 'report');
-      if (first.type !== 'target' || first.available !== true) {
-        s.available = false;
-        s.reason = first.reason ?? `it answered ${first.type} first`;
-        return s;
-      }
-      s.workloads.set(t.id, first.workloads ?? []);
-      for (const [id, ws] of Object.entries(first.pairs ?? {})) s.workloads.set(id, ws);
-      const ready = await s.next(setupMs, 'set up');
-      if (ready.type !== 'ready') throw new Error(`it answered ${ready.type} instead of ready`);
-    } catch (e) {
-      s.available = false;
-      s.reason = `${(e as Error).message} during setup`;
-    }
-    return s;
-  }
-
-  /** The next message, within `ms` (the process is killed when none comes). */
-  private next(ms: number, what: string): Promise<ServeAnswer> {
-    if (this.ended !== null) return Promise.reject(new Error(this.ended));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.ended = `no answer to '${what}' within ${Math.round(ms / 1000)} s; killed`;
-        this.child.kill('SIGKILL');
-      }, ms);
-      this.waiter = (m) => {
-        clearTimeout(timer);
-        resolve(m);
-      };
-      this.failer = (e) => {
-        clearTimeout(timer);
-        reject(e);
-      };
-    });
-  }
-
-  /** Runs one step; rejects with the step's error. */
-  async step(cmd: ServeCommand & { cmd: 'size' | 'rep' | 'measure' }, ms: number): Promise<ServeAnswer> {
-    const answer = this.next(ms, `${cmd.cmd} ${cmd.w} of ${cmd.target}`);
-    this.child.send(cmd);
-    const m = await answer;
-    if (m.type === 'error') throw new Error(m.error);
-    return m;
-  }
-
-  /** Tears the targets down and waits for the process to end. */
-  async end(): Promise<void> {
-    if (this.ended !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 45_000);
-    this.child.send({ cmd: 'end' } satisfies ServeCommand);
-    await exited;
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Runs the targets of one family (several processes) with the repetitions of each workload
  * interleaved across them (a, b, c, a, b, c ...): each target's figure is taken under the
@@ -391,7 +286,7 @@ async function runFamily(
   for (const t of group) {
     const pairs = chosen.filter((p) => p.measuredBy === t.id);
     announce(t, pairs, order);
-    const s = await Served.start(t, { ...opts, pairs: pairs.map((p) => p.id) }, a, 120_000);
+    const s = await Served.start(forkTarget(t, { ...opts, serve: true, pairs: pairs.map((p) => p.id) }, a), t.id, 120_000);
     if (!s.available) line(`    not available: ${s.reason}`);
     served.push(s);
     for (const x of [t, ...pairs]) reports.set(x.id, { available: s.available, reason: s.reason, cells: [] });

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChildOptions } from '../src/runner';
 import type { Results } from '../src/results';
+import { Served } from '../src/served';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const DIST = path.join(ROOT, 'packages/bench/dist');
@@ -85,4 +86,35 @@ describe('pnpm bench with two targets of one family', () => {
       fs.rmSync(out, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('the parent of a served process', () => {
+  it('keeps answers that arrive together (target and ready in one read) for the steps that wait for them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsactor-served-'));
+    try {
+      // both answers sent at once, before the parent waits for the second
+      const script = path.join(dir, 'child.js');
+      fs.writeFileSync(
+        script,
+        `process.send({ type: 'target', available: true, workloads: ['counting'], pairs: {} });
+         process.send({ type: 'ready' });
+         process.on('message', (m) => {
+           if (m.cmd === 'size') process.send({ type: 'size', n: 7 });
+           else if (m.cmd === 'end') process.send({ type: 'done' }, undefined, undefined, () => process.exit(0));
+         });`,
+      );
+      const child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+      const s = await Served.start(child, 'fake', 10_000);
+      expect({ available: s.available, reason: s.reason, workloads: [...s.workloads] }).toEqual({
+        available: true,
+        reason: undefined,
+        workloads: [['fake', ['counting']]],
+      });
+      expect(await s.step({ cmd: 'size', target: 'fake', w: 'counting' }, 10_000)).toEqual({ type: 'size', n: 7 });
+      await s.end();
+      expect(child.exitCode).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
