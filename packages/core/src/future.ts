@@ -47,6 +47,13 @@ class Waiter implements Deadline {
 }
 
 export class Future<R = unknown> implements PromiseLike<R>, Reply {
+  /** An answer made at once (a native promise, see answered()) is a Future too. */
+  static [Symbol.hasInstance](x: unknown): boolean {
+    return (
+      Function.prototype[Symbol.hasInstance].call(this, x) || (this === Future && typeof x === 'object' && x !== null && ANSWERED in x)
+    );
+  }
+
   private state: FutureState = PENDING;
   private value: unknown = undefined;
   /** the first waiter, and those after it (most futures have one: no array for it) */
@@ -124,20 +131,20 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
    * done (at once if it already is). Only inside an actor, naming one of its own methods.
    */
   addCallback(method: string): void {
-    const owner = this._owner ?? currentCell();
-    if (owner === null) {
-      throw new FutureError(
-        `addCallback('${method}') must be called inside an actor method: the callback is a method of the actor that made the ask`,
-      );
-    }
-    if (typeof (owner.instance as Record<string, unknown>)[method] !== 'function') {
-      throw new FutureError(`addCallback('${method}'): ${owner.def.name} (${owner.url}) has no method '${method}'`);
-    }
+    const owner = callbackOwner(this._owner, method);
     if (this.state !== PENDING) {
       owner.callback(method, this);
       return;
     }
     (this.callbacks ??= []).push([owner, method]);
+  }
+
+  /**
+   * @internal This future, or when it was answered with a value already (a spawn or lookup
+   * the host ran at once on the caller's stack) the same answer as a native promise (see answered()).
+   */
+  _asMade(): Future<R> {
+    return this.state === OK ? (answered(this, this.value) as unknown as Future<R>) : this;
   }
 
   /** @internal */
@@ -233,6 +240,67 @@ export class Future<R = unknown> implements PromiseLike<R>, Reply {
       for (const [cell, m] of callbacks) cell.callback(m, this);
     }
   }
+}
+
+/** The actor whose method addCallback(method) calls: the one that made the ask, or the calling one; checked. */
+function callbackOwner(made: ActorCell | null, method: string): ActorCell {
+  const owner = made ?? currentCell();
+  if (owner === null) {
+    throw new FutureError(
+      `addCallback('${method}') must be called inside an actor method: the callback is a method of the actor that made the ask`,
+    );
+  }
+  if (typeof (owner.instance as Record<string, unknown>)[method] !== 'function') {
+    throw new FutureError(`addCallback('${method}'): ${owner.def.name} (${owner.url}) has no method '${method}'`);
+  }
+  return owner;
+}
+
+/** The key under which an answered future (see {@link answered}) keeps the Future it answers for. */
+const ANSWERED = Symbol('tsactor.answered');
+
+/** An answered future: a native promise with the methods of a Future as its own properties. */
+type Answered = Promise<unknown> & { [ANSWERED]: Future } & Pick<
+    Future,
+    'done' | 'running' | 'result' | 'exception' | 'addCallback' | 'toString'
+  >;
+
+function answeredDone(): boolean {
+  return true;
+}
+function answeredRunning(): boolean {
+  return false;
+}
+function answeredResult(this: Answered): Promise<unknown> {
+  return this[ANSWERED].result();
+}
+function answeredException(): Promise<Error | null> {
+  return Promise.resolve(null);
+}
+function answeredAddCallback(this: Answered, method: string): void {
+  callbackOwner(this[ANSWERED]._owner, method).callback(method, this as unknown as Future);
+}
+function answeredToString(this: Answered): string {
+  return this[ANSWERED].toString();
+}
+
+/**
+ * The answer of `f`, answered with `value` before it was returned, as a native promise with
+ * the methods of a Future as its own properties: `await` and `Promise.all` take it as it is
+ * (one promise reaction), where a Future costs them a thenable job and two more promises.
+ * It is `instanceof Future` (see Future[Symbol.hasInstance]). `value` is never a thenable
+ * here: the answers made at once are proxies, which are not.
+ */
+function answered(f: Future, value: unknown): Answered {
+  const p = Promise.resolve(value) as Answered;
+  p[ANSWERED] = f;
+  p.done = answeredDone;
+  p.running = answeredRunning;
+  p.result = answeredResult;
+  p.exception = answeredException;
+  p.addCallback = answeredAddCallback;
+  p.toString = answeredToString;
+  return p;
 }
 
 /**

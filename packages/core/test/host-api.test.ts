@@ -1,7 +1,9 @@
 import {
   Actor,
   ActorError,
+  AlreadyExistsError,
   Ask,
+  Future,
   HostDownError,
   HostError,
   NotFoundError,
@@ -136,6 +138,60 @@ describe('createHost', () => {
     expect(await rejection(h.spawn('x', 42 as never))).toBeInstanceOf(TypeError);
     // the id of a failed spawn is free
     expect(await (await h.spawn('bad', Echo)).echo('ok')).toBe('ok');
+  });
+});
+
+@Actor
+class Spawner {
+  readonly got: Array<[boolean, boolean, boolean, string]> = [];
+  private child: Future | null = null;
+  @Ask spawnChild(): boolean {
+    this.child = getHost()!.spawn('child', Echo);
+    this.child.addCallback('spawned');
+    return this.child.done();
+  }
+  spawned(f: Future): void {
+    this.got.push([f === this.child, f instanceof Promise, f.done(), String(f)]);
+  }
+  @Ask calls(): Array<[boolean, boolean, boolean, string]> {
+    return this.got;
+  }
+}
+
+describe('spawn and lookup answered at once (the host idle, on this thread)', () => {
+  it('answer with a Future that is a native promise: await and Promise.all take it as it is', async () => {
+    const h = await createHost(freshUrl());
+    const f = h.spawn('e1', Echo);
+    expect(f).toBeInstanceOf(Future);
+    expect(f).toBeInstanceOf(Promise);
+    expect(Promise.resolve(f)).toBe(f);
+    expect([f.done(), f.running()]).toEqual([true, false]);
+    expect(String(f)).toBe(`Future(spawn() of ${h.getUrl()}, done)`);
+    expect(await f.exception()).toBeNull();
+    const [e1, e2] = await Promise.all([f, h.spawn('e2', Echo)]);
+    expect(await e1.echo(1)).toBe(1);
+    expect(await (await f.result()).echo(2)).toBe(2);
+    expect(await e2.echo(3)).toBe(3);
+    const found = h.lookup<Echo>('e2');
+    expect(Promise.resolve(found)).toBe(found);
+    expect((await found).equals(e2)).toBe(true);
+  });
+
+  it('still fail as a Future when the spawn or lookup fails (no unhandled rejection)', async () => {
+    const h = await createHost(freshUrl());
+    await h.spawn('e1', Echo);
+    const again = h.spawn('e1', Echo);
+    expect(again).not.toBeInstanceOf(Promise);
+    expect([again.done(), (await again.exception())?.name]).toEqual([true, 'AlreadyExistsError']);
+    expect(await rejection(again)).toBeInstanceOf(AlreadyExistsError);
+    expect(await rejection(h.lookup('none'))).toBeInstanceOf(NotFoundError);
+  });
+
+  it('call an actor back with that same future (addCallback)', async () => {
+    const h = await createHost(freshUrl());
+    const spawner = await h.spawn('spawner', Spawner);
+    expect(await spawner.spawnChild()).toBe(true);
+    await expect(spawner.calls()).resolves.toEqual([[true, true, true, `Future(spawn() of ${h.getUrl()}, done)`]]);
   });
 });
 

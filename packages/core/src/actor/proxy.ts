@@ -124,8 +124,12 @@ export function sendAsk<R>(h: ProxyHandle, method: string, args: unknown[], flag
     ch.future === undefined
       ? new Future<R>(h.addr.url, method, h.timeout, sender)
       : (ch.future(h.addr, method, h.timeout, sender) as Future<R>);
-  if (ch instanceof ActorCell) ch.deliver(method, args, f, h.addr.desc === ch.def ? flags : undefined);
-  else ch.send(h.addr, method, args, f);
+  if (ch instanceof ActorCell) {
+    ch.deliver(method, args, f, h.addr.desc === ch.def ? flags : undefined);
+    // answered on this stack (a spawn or lookup the host ran at once): cheaper to await
+    return f._asMade();
+  }
+  ch.send(h.addr, method, args, f);
   return f;
 }
 
