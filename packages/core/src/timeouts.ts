@@ -15,8 +15,10 @@ export interface Deadline {
 }
 
 class Bucket {
+  /** the waits from `head` to `tail` (slots before `head` are cleared; the array is reused once empty) */
   private items: Deadline[] = [];
   private head = 0;
+  private tail = 0;
   private timer: ClockTimer | null = null;
   /** the clock of this thread when the bucket was made (its timers stay on it) */
   private readonly clock = clock;
@@ -29,7 +31,7 @@ class Bucket {
 
   add(d: Deadline): void {
     d.at = this.clock.now() + this.ms;
-    this.items.push(d);
+    this.items[this.tail++] = d;
     this.pending++;
     if (this.timer === null) this.arm(d.at);
     else if (this.pending === 1) this.timer.ref();
@@ -40,13 +42,17 @@ class Bucket {
     // Waits mostly end in the order they began: drop the ended ones from the front now, so
     // that finished asks are not kept alive (and promoted by the GC) until the timer fires.
     const items = this.items;
+    const tail = this.tail;
     let h = this.head;
-    while (h < items.length && items[h]!.settled) items[h++] = undefined as never;
-    if (h === items.length) {
-      items.length = 0;
-      h = 0;
-    } else if (h > 1024 && h * 2 > items.length) {
-      this.items = items.slice(h);
+    while (h < tail && items[h]!.settled) items[h++] = undefined as never;
+    if (h === tail) {
+      // empty: the array is written from its start again (no truncation: setting an array's
+      // length is a runtime call), unless a burst left it large
+      h = this.tail = 0;
+      if (items.length > 1024) this.items = [];
+    } else if (h > 1024 && h * 2 > tail) {
+      this.items = items.slice(h, tail);
+      this.tail = tail - h;
       h = 0;
     }
     this.head = h;
@@ -60,7 +66,7 @@ class Bucket {
   private readonly fire = (): void => {
     this.timer = null;
     const now = this.clock.now();
-    while (this.head < this.items.length) {
+    while (this.head < this.tail) {
       const d = this.items[this.head]!;
       if (!d.settled && d.at > now) break;
       this.items[this.head++] = undefined as never;
@@ -70,14 +76,15 @@ class Bucket {
         d.expire();
       }
     }
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.tail) {
+      this.items = this.items.slice(this.head, this.tail);
+      this.tail -= this.head;
       this.head = 0;
     }
-    if (this.head < this.items.length) this.arm(this.items[this.head]!.at);
+    if (this.head < this.tail) this.arm(this.items[this.head]!.at);
     else {
       this.items = [];
-      this.head = 0;
+      this.head = this.tail = 0;
       this.owner.drop(this.ms);
     }
   };

@@ -71,6 +71,27 @@ describe('TimeoutQueue', () => {
     expect(log).toEqual(['again', 'again']);
   });
 
+  it('reuses its list of waits: after waits settled out of order or in a burst, later ones still expire in order, settled ones never', () => {
+    jest.useFakeTimers();
+    const q = new TimeoutQueue();
+    const log: string[] = [];
+    // settled out of order until none is left: the list starts over
+    const xs = ['x1', 'x2', 'x3'].map((n) => deadline(log, n));
+    for (const x of xs) q.add(1, x);
+    for (const i of [1, 0, 2]) q.settle(xs[i]!);
+    q.add(1, deadline(log, 'y'));
+    jest.advanceTimersByTime(1001);
+    expect(log).toEqual(['y']);
+    // a burst settled from the front but for its last ten: the settled part is dropped
+    const burst = Array.from({ length: 3000 }, (_, i) => deadline(log, `z${i}`));
+    for (const z of burst) q.add(1, z);
+    for (let i = 0; i < 2990; i++) q.settle(burst[i]!);
+    q.add(1, deadline(log, 'w'));
+    jest.advanceTimersByTime(1001);
+    expect(log).toEqual(['y', ...burst.slice(2990).map((_, i) => `z${2990 + i}`), 'w']);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('keeps the process alive only while a wait is pending', () => {
     const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     const q = new TimeoutQueue();
