@@ -64,7 +64,7 @@ export class Served {
         return s;
       }
       s.workloads.set(id, first.workloads ?? []);
-      for (const [id, ws] of Object.entries(first.pairs ?? {})) s.workloads.set(id, ws);
+      for (const [pair, ws] of Object.entries(first.pairs ?? {})) s.workloads.set(pair, ws);
       const ready = await s.next(setupMs, 'set up');
       if (ready.type !== 'ready') throw new Error(`it answered ${ready.type} instead of ready`);
     } catch (e) {

@@ -48,14 +48,21 @@ class Bucket {
     if (h === tail) {
       // empty: the array is written from its start again (no truncation: setting an array's
       // length is a runtime call), unless a burst left it large
-      h = this.tail = 0;
+      this.head = this.tail = 0;
       if (items.length > 1024) this.items = [];
-    } else if (h > 1024 && h * 2 > tail) {
-      this.items = items.slice(h, tail);
-      this.tail = tail - h;
-      h = 0;
+    } else {
+      this.head = h;
+      this.compact();
     }
-    this.head = h;
+  }
+
+  /** Drops the cleared slots before `head` when they are most of a long list. */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.tail) {
+      this.items = this.items.slice(this.head, this.tail);
+      this.tail -= this.head;
+      this.head = 0;
+    }
   }
 
   private arm(at: number): void {
@@ -76,11 +83,7 @@ class Bucket {
         d.expire();
       }
     }
-    if (this.head > 1024 && this.head * 2 > this.tail) {
-      this.items = this.items.slice(this.head, this.tail);
-      this.tail -= this.head;
-      this.head = 0;
-    }
+    this.compact();
     if (this.head < this.tail) this.arm(this.items[this.head]!.at);
     else {
       this.items = [];
