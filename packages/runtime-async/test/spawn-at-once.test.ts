@@ -238,17 +238,64 @@ const fullGc = async () => {
 })();
 `;
 
+/**
+ * Proxies from spawn and lookup (never used to send) outlive their actor, which is stopped;
+ * prints whether the actor's instance was collected, with what the proxies still tell.
+ */
+const HOLD_STOPPED_ACTOR = `
+const tsactor = require(${JSON.stringify(path.resolve(__dirname, '..', '..', 'tsactor'))});
+let ref = null;
+class Big {
+  constructor() {
+    this.data = new Array(100000).fill(7);
+    ref = new WeakRef(this);
+  }
+  ping() {
+    return 1;
+  }
+}
+tsactor.Ask(Big.prototype, 'ping', Object.getOwnPropertyDescriptor(Big.prototype, 'ping'));
+tsactor.Actor(Big);
+(async () => {
+  const h = await tsactor.createHost('local://local:7902/host');
+  const spawned = await h.spawn('big', Big);
+  const looked = await h.lookup('big');
+  await h.stopActor('big');
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+  }
+  const collected = ref.deref() === undefined;
+  const urls = [spawned.getUrl(), looked.getUrl()];
+  await tsactor.shutdown();
+  console.log(JSON.stringify({ collected, urls }));
+})();
+`;
+
+/** Runs `script` in a node process of its own with --expose-gc; returns what it printed, parsed. */
+async function runWithGc<T>(script: string): Promise<T> {
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--expose-gc', '-e', script],
+      { timeout: 60_000, env: { ...process.env, TSACTOR_CONTEXT: '' } },
+      (err, out, stderr) => (err ? reject(new Error(`the measuring process failed: ${err.message}\n${stderr}`)) : resolve(out)),
+    );
+  });
+  return JSON.parse(stdout) as T;
+}
+
+describe('a stopped actor', () => {
+  it('is not kept alive by the proxies to it from spawn and lookup', async () => {
+    const { collected, urls } = await runWithGc<{ collected: boolean; urls: string[] }>(HOLD_STOPPED_ACTOR);
+    expect(urls).toEqual(['local://local:7902/big', 'local://local:7902/big']);
+    expect(collected).toBe(true);
+  }, 90_000);
+});
+
 describe('an idle actor', () => {
   it('costs at most 400 bytes of heap, its host bookkeeping included', async () => {
-    const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        ['--expose-gc', '-e', MEASURE_IDLE_ACTORS],
-        { timeout: 60_000, env: { ...process.env, TSACTOR_CONTEXT: '' } },
-        (err, out, stderr) => (err ? reject(new Error(`the measuring process failed: ${err.message}\n${stderr}`)) : resolve(out)),
-      );
-    });
-    const { last, perActor } = JSON.parse(stdout) as { last: boolean; perActor: number };
+    const { last, perActor } = await runWithGc<{ last: boolean; perActor: number }>(MEASURE_IDLE_ACTORS);
     expect(last).toBe(true);
     expect(perActor).toBeGreaterThan(0);
     expect(perActor).toBeLessThanOrEqual(400);

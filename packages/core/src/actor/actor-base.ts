@@ -130,9 +130,14 @@ function cellOf(actor: object, what: string): ActorCell {
  */
 const reached = new WeakMap<Function, boolean>();
 
+/** the class asked about last (spawns come in runs of one class) */
+let lastReached: Function | null = null;
+
 function lazyFieldsReach(klass: Function): boolean {
+  if (klass === lastReached) return true;
   let r = reached.get(klass);
   if (r === undefined) reached.set(klass, (r = findLazyFields(klass)));
+  if (r) lastReached = klass;
   return r;
 }
 

@@ -82,6 +82,9 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
 }
 
+/** The instance of a cell until its runtime sets it (one shared object: nothing allocated per cell). */
+const NO_INSTANCE: object = Object.freeze({});
+
 /**
  * What the actors a runtime makes for one host on this thread share (one object for all of
  * them, not fields of each: an idle actor stays small).
@@ -125,7 +128,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   }
 
   /** the actor object; set once by the runtime right after construction */
-  instance: object = {};
+  instance: object = NO_INSTANCE;
 
   /** LazyActorFields: the actor's `proxy` field, made on its first read */
   selfProxy(): Proxy<unknown> {

@@ -62,6 +62,9 @@ const methodFlags = new WeakMap<Function, number>();
 const actorClasses = new WeakMap<Function, { source: string | undefined; options: ResolvedActorOptions }>();
 const actorClassesByName = new Map<string, Function>();
 const definitions = new WeakMap<Function, ActorDefinition>();
+/** the class of the last definition asked for (spawns come in runs of one class), and its definition */
+let lastClass: Function | null = null;
+let lastDefinition: ActorDefinition | null = null;
 
 /** @internal Records flag bits on a method function. */
 export function addMethodFlags(fn: Function, flags: number): void {
@@ -73,6 +76,7 @@ export function markActorClass(klass: Function, source: string | undefined, opti
   actorClasses.set(klass, { source, options });
   actorClassesByName.set(klass.name, klass);
   definitions.delete(klass);
+  if (lastClass === klass) lastClass = lastDefinition = null;
 }
 
 /** True when `klass` is decorated with `@Actor`. */
@@ -114,8 +118,12 @@ function checkFlags(className: string, method: string, flags: number): void {
  * their flags. Computed once per class.
  */
 export function getActorDefinition(klass: Function): ActorDefinition {
+  if (klass === lastClass) return lastDefinition!;
   let def = definitions.get(klass);
-  if (def !== undefined) return def;
+  if (def !== undefined) {
+    lastClass = klass;
+    return (lastDefinition = def);
+  }
   const methods = Object.create(null) as Record<string, number>;
   // a plain object, not a null-prototype one (which V8 keeps as a hash table): read on every
   // message, always after `methods` said the name is the class's own

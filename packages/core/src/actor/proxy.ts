@@ -192,9 +192,17 @@ export function isProxyMethodName(name: string): boolean {
   return IDENTIFIER.test(name) && !RESERVED_PROXY_NAMES.has(name) && !(name in Object.prototype) && name !== 'prototype';
 }
 
+/** the description of the last proxy made (proxies come in runs of one kind), and its prototype */
+let lastDesc: ActorDescription | null = null;
+let lastProto: object | null = null;
+
 function prototypeFor(desc: ActorDescription): object {
+  if (desc === lastDesc) return lastProto!;
   let proto = prototypes.get(desc);
-  if (proto !== undefined) return proto;
+  if (proto !== undefined) {
+    lastDesc = desc;
+    return (lastProto = proto);
+  }
   proto = Object.create(base) as object;
   for (const name of Object.keys(desc.methods)) {
     // a description that did not come from a decorated class may name anything: such names

@@ -95,11 +95,41 @@ export interface HostTarget {
 /** Gives the target of an id a host serves through `adoptPrefix`, or null when there is none. */
 export type IdResolver = (id: string) => HostTarget | null;
 
-interface Entry {
-  readonly actor: SpawnedActor;
-  readonly address: ActorAddress;
+/**
+ * One actor of the host: its address (what proxies to it hold), and the target calls to its
+ * id go to (one object per actor, which `target` returns as it is: nothing made per call).
+ */
+class Entry implements ActorAddress, HostTarget {
   /** set by {@link LocalHost.guard}: what calls to the actor's id go to instead of the actor */
-  route?: () => HostTarget | null;
+  route: (() => HostTarget | null) | null = null;
+
+  constructor(
+    readonly url: string,
+    readonly base: string,
+    readonly id: string,
+    readonly desc: ActorDescription,
+    /** null once the actor is no longer the host's (the proxies that hold the entry keep none of it) */
+    public actor: SpawnedActor | null,
+  ) {}
+
+  get channel(): ActorChannel {
+    return this.actor!.channel;
+  }
+
+  get cell(): ActorCell | null {
+    return this.actor!.cell;
+  }
+
+  get address(): ActorAddress {
+    return this;
+  }
+
+  /** The actor, which the host gives up: the entry no longer holds it. */
+  release(): SpawnedActor {
+    const a = this.actor!;
+    this.actor = null;
+    return a;
+  }
 }
 
 let created = 0;
@@ -113,6 +143,8 @@ export class LocalHost implements HostBinding {
   readonly id: string;
   readonly address: ActorAddress;
   readonly cell: ActorCell;
+  /** the target of calls to the host itself */
+  private readonly self: HostTarget;
   readonly seq = ++created;
   closed = false;
   private closing = false;
@@ -138,6 +170,7 @@ export class LocalHost implements HostBinding {
     this.address = { url: this.url, base, id, desc: HOST_DESCRIPTION };
     this.cell = new ActorCell(id, this.url, getActorDefinition(Host), base);
     this.cell.instance = new Host(this);
+    this.self = { channel: this.cell, address: this.address, cell: this.cell };
   }
 
   get timeout(): number {
@@ -149,9 +182,9 @@ export class LocalHost implements HostBinding {
   }
 
   target(id: string): HostTarget | null {
-    if (id === '' || id === this.id) return { channel: this.cell, address: this.address, cell: this.cell };
+    if (id === '' || id === this.id) return this.self;
     const e = this.actors.get(id);
-    if (e !== undefined) return e.route === undefined ? { channel: e.actor.channel, address: e.address, cell: e.actor.cell } : e.route();
+    if (e !== undefined) return e.route === null ? e : e.route();
     return this.prefixes === null ? null : this.targetByPrefix(id);
   }
 
@@ -165,7 +198,7 @@ export class LocalHost implements HostBinding {
     const e = this.actors.get(id);
     if (e === undefined) return null;
     e.route = route;
-    return { channel: e.actor.channel, address: e.address, cell: e.actor.cell };
+    return { channel: e.channel, address: e, cell: e.cell };
   }
 
   /**
@@ -223,7 +256,7 @@ export class LocalHost implements HostBinding {
     if (typeof id !== 'string' || id === '') {
       throw new TypeError(`spawn(id, klass): the id must be a non-empty string, got ${JSON.stringify(id)}`);
     }
-    if (this.actors.has(id) || this.reserved.has(id) || id === this.id || this.underPrefix(id)) {
+    if (this.actors.has(id) || (this.reserved.size !== 0 && this.reserved.has(id)) || id === this.id || this.underPrefix(id)) {
       throw new AlreadyExistsError(`an actor with id '${id}' already exists on host ${this.url}; stop it first or choose another id`);
     }
     let cls: Function;
@@ -270,9 +303,9 @@ export class LocalHost implements HostBinding {
     if (this.actors.has(id) || this.reserved.has(id) || id === this.id || this.underPrefix(id)) {
       throw new AlreadyExistsError(`an actor with id '${id}' already exists on host ${this.url}; stop it first or choose another id`);
     }
-    const address: ActorAddress = { url: this.base + id, base: this.base, id, desc: actor.desc };
-    this.actors.set(id, { actor, address });
-    return this.proxyTo(address);
+    const e = new Entry(this.base + id, this.base, id, actor.desc, actor);
+    this.actors.set(id, e);
+    return this.proxyTo(e);
   }
 
   private register(id: string, url: string, def: ActorDescription, actor: SpawnedActor): Proxy<unknown> | Promise<never> {
@@ -282,9 +315,9 @@ export class LocalHost implements HostBinding {
       });
     }
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a runtime plugin written in JavaScript may leave desc out
-    const address: ActorAddress = { url, base: this.base, id, desc: actor.desc ?? describe(def) };
-    this.actors.set(id, { actor, address });
-    return this.proxyTo(address);
+    const e = new Entry(url, this.base, id, actor.desc ?? describe(def), actor);
+    this.actors.set(id, e);
+    return this.proxyTo(e);
   }
 
   lookup(id: string): Proxy<unknown> {
@@ -328,20 +361,22 @@ export class LocalHost implements HostBinding {
     const e = this.actors.get(id);
     if (e === undefined) throw new NotFoundError(`no actor '${id}' on host ${this.url} to stop`);
     this.actors.delete(id);
-    cancelTimersOf(e.address.url);
+    const actor = e.release();
+    cancelTimersOf(e.url);
     try {
-      await e.actor.stop('stopped');
+      await actor.stop('stopped');
     } finally {
-      deathWatch.ended(e.address.url, 'stopped');
+      deathWatch.ended(e.url, 'stopped');
     }
   }
 
   lost(id: string, channel: ActorChannel, reason: StopReason = 'host-down'): void {
     const e = this.actors.get(id);
-    if (e === undefined || e.actor.channel !== channel) return;
+    if (e === undefined || e.channel !== channel) return;
     this.actors.delete(id);
-    cancelTimersOf(e.address.url);
-    deathWatch.ended(e.address.url, reason);
+    e.release();
+    cancelTimersOf(e.url);
+    deathWatch.ended(e.url, reason);
   }
 
   /** SpawnRequest.ended: an actor stopped by itself (one function per host, not per actor). */
@@ -370,7 +405,7 @@ export class LocalHost implements HostBinding {
 
   /** @internal the host's actors, for observation (the inspector, the mailbox depth gauge) */
   *inspectActors(): Iterable<{ readonly id: string; readonly address: ActorAddress; readonly cell: ActorCell | null }> {
-    for (const [id, e] of this.actors) yield { id, address: e.address, cell: e.actor.cell };
+    for (const [id, e] of this.actors) yield { id, address: e, cell: e.cell };
   }
 
   describe(id: string): ActorDescription {
@@ -394,14 +429,14 @@ export class LocalHost implements HostBinding {
     const stops: Array<void | Promise<void>> = [];
     const ended = [...this.actors.values()];
     for (const e of ended) {
-      cancelTimersOf(e.address.url);
-      stops.push(e.actor.stop('shutdown'));
+      cancelTimersOf(e.url);
+      stops.push(e.release().stop('shutdown'));
     }
     this.actors.clear();
     void this.cell.stop('shutdown');
     const errors: unknown[] = [];
     for (const r of await Promise.allSettled(stops.map((s) => Promise.resolve(s)))) if (r.status === 'rejected') errors.push(r.reason);
-    for (const e of ended) deathWatch.ended(e.address.url, 'shutdown');
+    for (const e of ended) deathWatch.ended(e.url, 'shutdown');
     deathWatch.ended(this.url, 'shutdown');
     if (this.base !== this.url) deathWatch.ended(this.base, 'shutdown');
     try {
@@ -429,7 +464,10 @@ export class LocalHost implements HostBinding {
     try {
       for (;;) {
         const waits: Promise<boolean>[] = [];
-        for (const e of this.actors.values()) if (e.actor.quiesce !== undefined) waits.push(e.actor.quiesce());
+        for (const e of this.actors.values()) {
+          const a = e.actor!;
+          if (a.quiesce !== undefined) waits.push(a.quiesce());
+        }
         const waited = await Promise.race([Promise.all(waits).then((r) => r.some(Boolean)), deadline]);
         if (!waited) return;
       }
