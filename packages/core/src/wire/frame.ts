@@ -167,7 +167,7 @@ function putUint(buf: Buffer, pos: number, field: number, n: number): number {
 
 function packedLength(p: PackedValue | null): number {
   if (p === null) return 0;
-  if (typeof p === 'string') return Buffer.byteLength(p, 'utf8') + 1;
+  if (typeof p === 'string') return strLength(p) + 1;
   return p.byteLength;
 }
 
@@ -175,8 +175,15 @@ function lenField(len: number): number {
   return len > 0 ? 1 + varintSize(len) + len : 0;
 }
 
+/** The UTF-8 length of `s`: short ASCII text (names, small values) is measured by a loop, not by a call into Buffer's native code. */
 function strLength(s: string): number {
-  return s.length === 0 ? 0 : Buffer.byteLength(s, 'utf8');
+  const n = s.length;
+  if (n <= SHORT_TEXT) {
+    let i = 0;
+    while (i < n && s.charCodeAt(i) < 0x80) i++;
+    if (i === n) return n;
+  }
+  return Buffer.byteLength(s, 'utf8');
 }
 
 /**

@@ -321,7 +321,84 @@ function jsonText(b: Buffer, start: number, end: number): string {
   return text;
 }
 
+/** What {@link readSimple} answers for text it does not read itself (JSON.parse then does). */
+const NOT_SIMPLE = Symbol('not simple');
+
+/** JSON text up to this many bytes is first tried by {@link readSimple}. */
+const SIMPLE_MAX = 64;
+
+/** Where the value {@link readSimpleValue} read ends. */
+let simpleEnd = 0;
+
+/**
+ * Reads, at b[i], an integer of 1 to 15 digits (exact as a double) or a string of printable
+ * ASCII without escapes; NOT_SIMPLE for anything else, whatever JSON.parse would make of it.
+ */
+function readSimpleValue(b: Buffer, i: number, end: number): unknown {
+  const c = b[i];
+  if (c === 0x22) {
+    let text = '';
+    for (let j = i + 1; j < end; j++) {
+      const ch = b[j]!;
+      if (ch === 0x22) {
+        simpleEnd = j + 1;
+        return text;
+      }
+      if (ch < 0x20 || ch > 0x7e || ch === 0x5c) return NOT_SIMPLE;
+      text += String.fromCharCode(ch);
+    }
+    return NOT_SIMPLE;
+  }
+  const neg = c === 0x2d;
+  const first = neg ? i + 1 : i;
+  let j = first;
+  let n = 0;
+  while (j < end) {
+    const d = b[j]! - 0x30;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+    j++;
+  }
+  const digits = j - first;
+  // no digits, too many to be exact, or a leading zero (not JSON)
+  if (digits === 0 || digits > 15 || (digits > 1 && b[first] === 0x30)) return NOT_SIMPLE;
+  simpleEnd = j;
+  return neg ? -n : n;
+}
+
+/**
+ * The value of the JSON text b[start, end) when it is one of the values of
+ * {@link readSimpleValue} or a flat array of them, without whitespace (what this codec
+ * writes for the argument lists and results of most messages): read here, where JSON.parse
+ * of the same text, with the string made for it, costs several times more. NOT_SIMPLE for
+ * any other text; a number followed by a fraction or an exponent is such text.
+ */
+function readSimple(b: Buffer, start: number, end: number): unknown {
+  if (b[start] !== 0x5b) {
+    const v = readSimpleValue(b, start, end);
+    return simpleEnd === end ? v : NOT_SIMPLE;
+  }
+  const out: unknown[] = [];
+  if (end - start === 2 && b[start + 1] === 0x5d) return out;
+  let i = start + 1;
+  while (i < end) {
+    const v = readSimpleValue(b, i, end);
+    if (v === NOT_SIMPLE) return NOT_SIMPLE;
+    out.push(v);
+    i = simpleEnd;
+    const c = b[i];
+    if (c === 0x5d) return i + 1 === end ? out : NOT_SIMPLE;
+    if (c !== 0x2c) return NOT_SIMPLE;
+    i++;
+  }
+  return NOT_SIMPLE;
+}
+
 function parseJson(b: Buffer, start: number, end: number, limits: WireLimits): unknown {
+  if (end - start <= SIMPLE_MAX) {
+    const v = readSimple(b, start, end);
+    if (v !== NOT_SIMPLE) return v;
+  }
   if (end - start > SCAN_ABOVE) scanJson(b, start, end, limits);
   try {
     return JSON.parse(jsonText(b, start, end));

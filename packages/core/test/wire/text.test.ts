@@ -3,6 +3,7 @@
  * loop, and names read lately come from a small table (wire/frame.ts). Whatever a frame
  * holds, what is read back is what was written.
  */
+import fc from 'fast-check';
 import { EnvelopeKind, decodeFrame, encodeEnvelope, encodeFrame, packValueText, unpackValue } from '@tsactor/core/internal';
 
 function roundTrip(target: string, method: string, sender: string): { target: string; method: string; sender: string } {
@@ -94,4 +95,78 @@ test('argument lists and results of plain primitives are written as JSON.stringi
   }
   expect(Object.is(back(-0), -0)).toBe(true);
   expect(Object.is((back([-0]) as number[])[0], -0)).toBe(true);
+});
+
+/** What unpackValue reads from JSON text `text` (the 'J' format), or the error it throws. */
+function readJson(text: string): { value: unknown } | { error: true } {
+  try {
+    return { value: unpackValue(Buffer.concat([Buffer.from('J'), Buffer.from(text)]), { owner: null }) };
+  } catch {
+    return { error: true };
+  }
+}
+
+/** What JSON.parse makes of `text`, in the same form. */
+function parsed(text: string): { value: unknown } | { error: true } {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return { error: true };
+  }
+}
+
+test('short JSON values read by the codec itself are exactly what JSON.parse reads, and what it refuses is refused', () => {
+  for (const text of [
+    '0',
+    '-0',
+    '7',
+    '-42',
+    '123456789012345',
+    '1234567890123456',
+    '99999999999999999999',
+    '01',
+    '-',
+    '1.5',
+    '1e3',
+    '2E-2',
+    '12x',
+    '""',
+    '"a b~"',
+    '"a\\"b"',
+    '"\u0041"',
+    '"tab\t"',
+    '"unterminated',
+    '[]',
+    '[ ]',
+    '[1]',
+    '[1,2,-3]',
+    '[1, 2]',
+    '[1,]',
+    '[,1]',
+    '[1',
+    '[[1]]',
+    '["a",1,"b"]',
+    '[1]x',
+    'true',
+    '[true,null]',
+    '',
+  ]) {
+    expect({ text, read: readJson(text) }).toEqual({ text, read: parsed(text) });
+  }
+});
+
+test('any short text of JSON tokens is read as JSON.parse reads it', () => {
+  const token = fc.constantFrom('[', ']', ',', '-', '0', '1', '7', '9', '"', 'a', ' ', '.', 'e', '\\', 'x', 'null', 'true');
+  const soup = fc.array(token, { maxLength: 24 }).map((t) => t.join(''));
+  const lists = fc
+    .array(fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ maxLength: 8 }), fc.constant(null)), {
+      maxLength: 6,
+    })
+    .map((v) => JSON.stringify(v));
+  fc.assert(
+    fc.property(fc.oneof(soup, lists), (text) => {
+      expect(readJson(text)).toEqual(parsed(text));
+    }),
+    { numRuns: 3000 },
+  );
 });
