@@ -1,5 +1,5 @@
 /**
- * A frame with many asks is delivered in slices (ASKS_PER_TURN, 64, asks per event-loop turn):
+ * A frame with many asks is delivered in slices (ASKS_PER_TURN, 32, asks per event-loop turn):
  * the first answers leave before the rest of the frame is handled, the order of tells and
  * asks is kept across slices, and what was received is still delivered when the peer ends
  * the stream in the middle of a frame.
