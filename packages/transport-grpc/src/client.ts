@@ -43,6 +43,7 @@ import { settings, grpcOptions, queueBound } from './config';
 import { Hearing } from './hearing';
 import { Outbox, heartbeat, type Beating } from './outbox';
 import { Ledger, readAck } from './ledger';
+import { PendingAsks } from './pending';
 
 /*
  * The lifecycle of a channel: IDLE -> CONNECTING -> READY, back to DOWN when the connection
@@ -100,13 +101,13 @@ export class GrpcChannel implements ActorChannel, Beating {
   /** the frames written in this session, to learn which tells the peer never received */
   private readonly ledger = new Ledger();
   private readonly outbox = new Outbox(null, this.ledger);
-  private readonly pending = new Map<number, Reply>();
+  private readonly pending = new PendingAsks();
   private session = newSession();
   /** a reconnection that only learns the fate of tells written before a lost connection */
   private resolveTimer: NodeJS.Timeout | null = null;
   /** an ask whose waits all timed out: its entry goes (no answer is expected any more) */
   private readonly abandon = (id: number): void => {
-    this.pending.delete(id);
+    this.pending.take(id);
   };
   private nextId = 1;
   /** when the peer was last heard from */
@@ -398,13 +399,12 @@ export class GrpcChannel implements ActorChannel, Beating {
       reportError(unpackError(env.value, { owner: null }), { actor: this.base, method: 'receive', kind: 'internal' });
       return;
     }
-    const reply = this.pending.get(env.id);
+    const reply = this.pending.take(env.id);
     if (reply === undefined) {
       // the ask timed out (or the id is unknown): nobody waits for this answer
       reportDeadLetter({ target: this.base, method: '', kind: 'answer', reason: 'timed-out', count: 1 });
       return;
     }
-    this.pending.delete(env.id);
     const owner = askOwner(reply);
     const opts = owner === null ? this.decodeOpts : { owner, timeout: this.decodeOpts.timeout, limits: this.decodeOpts.limits };
     if (env.kind === EnvelopeKind.ERROR) {
@@ -509,8 +509,7 @@ export class GrpcChannel implements ActorChannel, Beating {
 
   private rejectAll(error: Error): void {
     const dropped = this.outbox.clear();
-    const pending = [...this.pending.values()];
-    this.pending.clear();
+    const pending = this.pending.drain();
     for (const reply of pending) {
       const e =
         error instanceof HostDownError
