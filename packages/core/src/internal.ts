@@ -74,6 +74,7 @@ export { Future, askOwner, askTimeout, askMethod, onAskAbandoned } from './futur
 export { Mailbox } from './mailbox';
 export { Dispatcher, dispatcher, type Runnable } from './dispatcher';
 export { TimeoutQueue, timeouts, type Deadline } from './timeouts';
+export { PendingAsks } from './pending';
 export {
   setErrorHandler,
   setDeadLetterHandler,

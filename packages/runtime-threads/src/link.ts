@@ -40,7 +40,16 @@ import {
   type ErrorHandler,
   type Reply,
 } from '@tsactor/core/internal';
-import { adopt, isForeign, observing, clearIncoming, currentTraceparent, senderUrl, setIncoming } from '@tsactor/core/internal';
+import {
+  adopt,
+  isForeign,
+  observing,
+  PendingAsks,
+  clearIncoming,
+  currentTraceparent,
+  senderUrl,
+  setIncoming,
+} from '@tsactor/core/internal';
 
 /**
  * The observation switch, read once per message: held here rather than read through the
@@ -136,7 +145,7 @@ export class Link {
   private out: unknown[] = [];
   private transfer: Transferable[] | null = null;
   private scheduled = false;
-  private readonly pending = new Map<number, Reply>();
+  private readonly pending = new PendingAsks<Reply>();
   private nextRid = 0;
   private foreign = false;
   private checked = false;
@@ -282,8 +291,7 @@ export class Link {
     this.down = error;
     this.out = [];
     this.transfer = null;
-    const pending = [...this.pending.values()];
-    this.pending.clear();
+    const pending = this.pending.drain();
     if (pending.length > 0) this.onBusy?.(false);
     for (const r of pending) r.reject(error);
   }
@@ -337,8 +345,8 @@ export class Link {
             // nothing more can be done for this answer
           }
         } else if (typeof rid === 'number' && rid !== 0) {
-          const r = this.pending.get(rid);
-          this.pending.delete(rid);
+          const r = this.pending.take(rid);
+          if (r !== undefined && this.pending.size === 0) this.onBusy?.(false);
           r?.reject(e);
         } else {
           reportError(e, { actor: this.peer, method: 'postMessage', kind: 'internal' });
@@ -439,9 +447,8 @@ export class Link {
   }
 
   private settle(rid: number, value: unknown, ok: boolean): void {
-    const reply = this.pending.get(rid);
+    const reply = this.pending.take(rid);
     if (reply === undefined) return;
-    this.pending.delete(rid);
     if (this.pending.size === 0) this.onBusy?.(false);
     // the actor that asked: proxies in the answer belong to it
     const owner = askOwner(reply);

@@ -119,6 +119,9 @@ describe('Link', () => {
     port2.on('message', (batch: unknown[]) => receiver.receive(batch));
     const sender = new Link(port1, noop, 10, 'the receiver');
     port1.on('message', (batch: unknown[]) => sender.receive(batch));
+    // what keeps a worker referenced: busy while an ask of the link waits for its answer
+    const busy: boolean[] = [];
+    sender.onBusy = (b) => busy.push(b);
     try {
       const ch = new LinkChannel(sender, 7);
       ch.send(target, 'add', ['before'], null);
@@ -130,9 +133,13 @@ describe('Link', () => {
       expect(e).toBeInstanceOf(ActorError);
       expect((e as ActorError).code).toBe('NOT_SERIALIZABLE');
       expect(e.message).toContain('echo()');
+      // the refused ask no longer keeps the link busy
+      expect(sender.waiting).toBe(0);
+      expect(busy).toEqual([true, false]);
       const last = new Future(target.url, 'count', 10, null);
       ch.send(target, 'count', [], last);
       expect(await last).toBe(3);
+      expect(busy).toEqual([true, false, true, false]);
       expect(got.map((d) => d.method + ':' + String((d.args as unknown[])[0]))).toEqual(['add:before', 'add:after', 'count:undefined']);
     } finally {
       port1.close();

@@ -23,6 +23,7 @@ import {
   recordPeer,
   failCall,
   onAskAbandoned,
+  PendingAsks,
   reportDeadLetter,
   reportError,
   router,
@@ -43,7 +44,6 @@ import { settings, grpcOptions, queueBound } from './config';
 import { Hearing } from './hearing';
 import { Outbox, heartbeat, type Beating } from './outbox';
 import { Ledger, readAck } from './ledger';
-import { PendingAsks } from './pending';
 
 /*
  * The lifecycle of a channel: IDLE -> CONNECTING -> READY, back to DOWN when the connection
@@ -101,7 +101,7 @@ export class GrpcChannel implements ActorChannel, Beating {
   /** the frames written in this session, to learn which tells the peer never received */
   private readonly ledger = new Ledger();
   private readonly outbox = new Outbox(null, this.ledger);
-  private readonly pending = new PendingAsks();
+  private readonly pending = new PendingAsks<Reply>();
   private session = newSession();
   /** a reconnection that only learns the fate of tells written before a lost connection */
   private resolveTimer: NodeJS.Timeout | null = null;

@@ -3,15 +3,14 @@
  * many asks wait at once (more than its ring holds, or ids that share a slot), each answer
  * finds its own ask, once, and a failed connection gets every waiting ask back.
  */
-import type { Reply } from '@tsactor/core/internal';
-import { PendingAsks } from '../src/pending';
+import { PendingAsks, type Reply } from '@tsactor/core/internal';
 
 function reply(id: number): Reply & { id: number } {
   return { id, resolve: () => undefined, reject: () => undefined };
 }
 
 test('asks answered in order, out of order, and never: each answer finds its own ask once', () => {
-  const t = new PendingAsks();
+  const t = new PendingAsks<Reply>();
   const made = new Map<number, Reply>();
   for (let id = 1; id <= 3000; id++) {
     const r = reply(id);
@@ -33,7 +32,7 @@ test('asks answered in order, out of order, and never: each answer finds its own
 });
 
 test('ids that share a slot are kept apart, and an unknown id (0 included) finds nothing', () => {
-  const t = new PendingAsks();
+  const t = new PendingAsks<Reply>();
   const ids = [5, 5 + 512, 5 + 1024, 5 + 2 ** 40, 2 ** 52 + 5];
   const rs = ids.map(reply);
   ids.forEach((id, k) => t.set(id, rs[k]!));
@@ -53,7 +52,7 @@ test('ids that share a slot are kept apart, and an unknown id (0 included) finds
 });
 
 test('drain gives back every waiting ask, in the ring or spilled, and leaves the table empty', () => {
-  const t = new PendingAsks();
+  const t = new PendingAsks<Reply>();
   const rs = new Set<Reply>();
   for (let id = 1; id <= 1500; id++) {
     const r = reply(id);

@@ -1,25 +1,25 @@
 /**
- * The asks of a channel that wait for their answers, by id. Ids are given in increasing
+ * The asks of a link or channel that wait for their answers, by id (transports and the
+ * threads runtime). Ids are given in increasing
  * order and most asks are answered before many later ones are made, so they are kept in a
  * ring indexed by their id (no hashing, no table to grow and shrink); an ask whose slot is
  * still taken by an older one that waits goes to a Map instead.
  */
-import type { Reply } from '@tsactor/core/internal';
 
 /** Slots of the ring: more asks than this in flight at once spill into the Map. */
 const SLOTS = 512;
 
-export class PendingAsks {
+export class PendingAsks<T> {
   /** the id of the ask in each slot (0: free) */
   private readonly ids = new Array<number>(SLOTS).fill(0);
-  private readonly replies = new Array<Reply | undefined>(SLOTS).fill(undefined);
+  private readonly replies = new Array<T | undefined>(SLOTS).fill(undefined);
   /** asks whose slot was taken */
-  private readonly spilled = new Map<number, Reply>();
+  private readonly spilled = new Map<number, T>();
   /** asks waiting, in the ring and the Map */
   size = 0;
 
   /** Keeps `reply` for ask `id` (a positive integer not waiting already). */
-  set(id: number, reply: Reply): void {
+  set(id: number, reply: T): void {
     // the low bits of the id (exact for every id below 2^53)
     const i = id & (SLOTS - 1);
     if (this.ids[i] === 0) {
@@ -32,7 +32,7 @@ export class PendingAsks {
   }
 
   /** Removes and returns the reply of ask `id`, or undefined when no such ask waits. */
-  take(id: number): Reply | undefined {
+  take(id: number): T | undefined {
     const i = id & (SLOTS - 1);
     if (this.ids[i] === id && id !== 0) {
       const r = this.replies[i];
@@ -50,8 +50,8 @@ export class PendingAsks {
   }
 
   /** Removes every ask and returns their replies. */
-  drain(): Reply[] {
-    const out: Reply[] = [];
+  drain(): T[] {
+    const out: T[] = [];
     if (this.size === 0) return out;
     for (let i = 0; i < SLOTS; i++) {
       if (this.ids[i] !== 0) {
