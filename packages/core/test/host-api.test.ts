@@ -47,6 +47,33 @@ class Hanger {
   }
 }
 
+/** Its `onStop` waits for {@link stopGate} to open. */
+@Actor
+class SlowStop {
+  static log: string[] = [];
+  async onStop(): Promise<void> {
+    SlowStop.log.push('onStop begins');
+    await stopGate.promise;
+    SlowStop.log.push('onStop ends');
+  }
+  @Ask ping(): number {
+    return 1;
+  }
+}
+
+let stopGate: { promise: Promise<void>; open: () => void };
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+/** A few turns of the event loop (for what must not have happened by then). */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
 class BadDefinition {
   @Ref notAMessage(): void {}
 }
@@ -192,6 +219,49 @@ describe('spawn and lookup answered at once (the host idle, on this thread)', ()
     const spawner = await h.spawn('spawner', Spawner);
     expect(await spawner.spawnChild()).toBe(true);
     await expect(spawner.calls()).resolves.toEqual([[true, true, true, `Future(spawn() of ${h.getUrl()}, done)`]]);
+  });
+});
+
+describe('stopActor', () => {
+  it('answers once an async onStop has ended, and the host takes its next call only then', async () => {
+    const h = await createHost(freshUrl());
+    await h.spawn('slow', SlowStop);
+    await h.spawn('quick', Echo);
+    SlowStop.log = [];
+    stopGate = gate();
+    const order: string[] = [];
+    const stopped = h.stopActor('slow');
+    const has = h.hasActor('quick');
+    void stopped.then(() => order.push('stopped'));
+    void has.then((v) => order.push(`has ${String(v)}`));
+    await turns(5);
+    expect(SlowStop.log).toEqual(['onStop begins']);
+    expect([stopped.done(), has.done()]).toEqual([false, false]);
+    stopGate.open();
+    await stopped;
+    expect(await has).toBe(true);
+    expect(SlowStop.log).toEqual(['onStop begins', 'onStop ends']);
+    expect(order).toEqual(['stopped', 'has true']);
+    expect(await h.hasActor('slow')).toBe(false);
+  });
+
+  it('answers a stop without an async onStop before the calls queued after it, and frees the id at once', async () => {
+    const h = await createHost(freshUrl());
+    await h.spawn('e1', Echo);
+    const e1 = await h.lookup<Echo>('e1');
+    const order: string[] = [];
+    const stopped = h.stopActor('e1');
+    const has = h.hasActor('e1');
+    const again = h.spawn('e1', Echo);
+    void stopped.then(() => order.push('stopped'));
+    void has.then((v) => order.push(`has ${String(v)}`));
+    await stopped;
+    expect(await has).toBe(false);
+    expect(order).toEqual(['stopped', 'has false']);
+    expect(await (await again).echo(7)).toBe(7);
+    // the proxy of the stopped actor reaches the new one with that id
+    expect(await e1.echo(8)).toBe(8);
+    expect(await rejection(h.stopActor('none'))).toBeInstanceOf(NotFoundError);
   });
 });
 
