@@ -146,7 +146,12 @@ function partitionSuite(label: string, storeUrl: string): void {
         for (const k of moved) failovers.push(lastOk.get(k)! - cutAt);
         // the store dropped it: the others see it down
         await waitFor(() => client!.members().every((m) => m.url !== cut.url), 15_000);
-        // it stopped every activation it had, on its own (its lease lost), in time
+        // it stopped every activation it had, on its own (its lease lost), in time; its reports
+        // of that come over IPC from its process, which a loaded machine may deliver late
+        await waitFor(
+          () => moved.every((k) => cut.events.some((e) => e.ev === 'pas' && e.end! >= cutAt && e.identity === `Counter/${k}`)),
+          10_000,
+        );
         const stopped = cut.events.filter((e) => e.ev === 'pas' && e.end! >= cutAt);
         expect(stopped.map((e) => e.identity).sort()).toEqual(moved.map((k) => `Counter/${k}`).sort());
         for (const e of stopped) {
