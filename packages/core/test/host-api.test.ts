@@ -15,6 +15,7 @@ import {
   getContext,
   getActorDefinition,
   getHost,
+  getLocalHost,
   hasRuntime,
   makeProxy,
   registerRuntime,
@@ -262,6 +263,25 @@ describe('stopActor', () => {
     // the proxy of the stopped actor reaches the new one with that id
     expect(await e1.echo(8)).toBe(8);
     expect(await rejection(h.stopActor('none'))).toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('the target of an actor id', () => {
+  it('taken before the actor stopped, keeps nothing of it and fails calls with NotFoundError', async () => {
+    const url = freshUrl();
+    const h = await createHost(url);
+    await h.spawn('e1', Echo);
+    const local = getLocalHost(url)!;
+    const t = local.target('e1')!;
+    expect(t.cell).not.toBeNull();
+    await h.stopActor('e1');
+    expect(t.cell).toBeNull();
+    expect(t.address.url).toBe(`${url.slice(0, -'host'.length)}e1`);
+    const f = new Future<unknown>(t.address.url, 'echo', 10, null);
+    t.channel.send(t.address, 'echo', [1], f);
+    const e = await rejection(f);
+    expect(e).toBeInstanceOf(NotFoundError);
+    expect(e.message).toContain('was stopped; echo() was not handled');
   });
 });
 

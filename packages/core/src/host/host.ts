@@ -24,7 +24,7 @@ import { splitUrl, internDescription } from '../wire/codec';
 import { resolveSpawnClass } from './resolve-class';
 import type { HostOptions } from './types';
 import type { HostBinding, Runtime, SpawnedActor, TransportServer } from './registry';
-import { router } from './router';
+import { router, FailingChannel } from './router';
 import { cancelTimersOf } from '../interval';
 
 /** The Host actor: what a HostProxy calls. */
@@ -95,6 +95,9 @@ export interface HostTarget {
 /** Gives the target of an id a host serves through `adoptPrefix`, or null when there is none. */
 export type IdResolver = (id: string) => HostTarget | null;
 
+/** Where calls go through an entry whose actor the host gave up (a target taken before the stop and kept). */
+const RELEASED = new FailingChannel((t, m) => new NotFoundError(`actor ${t.url} was stopped; ${m}() was not handled`));
+
 /**
  * One actor of the host: its address (what proxies to it hold), and the target calls to its
  * id go to (one object per actor, which `target` returns as it is: nothing made per call).
@@ -113,11 +116,11 @@ class Entry implements ActorAddress, HostTarget {
   ) {}
 
   get channel(): ActorChannel {
-    return this.actor!.channel;
+    return this.actor === null ? RELEASED : this.actor.channel;
   }
 
   get cell(): ActorCell | null {
-    return this.actor!.cell;
+    return this.actor === null ? null : this.actor.cell;
   }
 
   get address(): ActorAddress {
