@@ -49,20 +49,21 @@ export class PendingAsks<T> {
     return r;
   }
 
-  /** Removes every ask and returns their replies. */
+  /** Removes every ask and returns their replies, oldest ask first (the order they were made in). */
   drain(): T[] {
-    const out: T[] = [];
-    if (this.size === 0) return out;
+    if (this.size === 0) return [];
+    const all: Array<[number, T]> = [];
     for (let i = 0; i < SLOTS; i++) {
       if (this.ids[i] !== 0) {
-        out.push(this.replies[i]!);
+        all.push([this.ids[i]!, this.replies[i]!]);
         this.ids[i] = 0;
         this.replies[i] = undefined;
       }
     }
-    for (const r of this.spilled.values()) out.push(r);
+    for (const entry of this.spilled) all.push(entry);
     this.spilled.clear();
     this.size = 0;
-    return out;
+    all.sort((a, b) => a[0] - b[0]);
+    return all.map((e) => e[1]);
   }
 }
