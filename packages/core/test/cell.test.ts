@@ -8,6 +8,7 @@ import {
   Actor,
   Ask,
   Future,
+  HostDownError,
   NotFoundError,
   Parallel,
   Tell,
@@ -49,6 +50,26 @@ class Slow {
   async slow(): Promise<number> {
     await new Promise<void>((resolve) => (this.release = resolve));
     return 1;
+  }
+}
+
+/** Async asks that end when the test says: `slow` side by side (@Parallel), `held` holding the mailbox. */
+@Actor
+class Many {
+  readonly waiting = new Map<number, () => void>();
+  @Ask
+  @Parallel
+  async slow(i: number): Promise<number> {
+    await new Promise<void>((resolve) => this.waiting.set(i, resolve));
+    return i;
+  }
+  @Ask async held(i: number): Promise<number> {
+    await new Promise<void>((resolve) => this.waiting.set(i, resolve));
+    return i;
+  }
+  release(i: number): void {
+    this.waiting.get(i)!();
+    this.waiting.delete(i);
   }
 }
 
@@ -188,6 +209,42 @@ describe('ActorCell mailbox entries', () => {
     const waiting = cell.whenQuiet();
     void cell.stop('stopped');
     await waiting;
+    expect(cell.quiet).toBe(true);
+  });
+
+  it('tracks the asks of async methods until each is answered, one or several at once; a shutdown rejects those left', async () => {
+    const url = 'local://t:2/m';
+    const cell = new ActorCell('m', url, getActorDefinition(Many), 'local://t:2/');
+    const actor = new Many();
+    cell.instance = actor;
+    const addr = { ...target, url, id: 'm', desc: getActorDefinition(Many) };
+    const ask = (method: string, i: number): Future<number> => {
+      const f = new Future<number>(url, method, 10, null);
+      cell.send(addr, method, [i], f);
+      return f;
+    };
+    // one ask holding the mailbox
+    const held = ask('held', 0);
+    await drain();
+    expect(cell.quiet).toBe(false);
+    actor.release(0);
+    expect(await held).toBe(0);
+    expect(cell.quiet).toBe(true);
+    // several side by side, answered out of order
+    const asks = [1, 2, 3].map((i) => ask('slow', i));
+    await drain();
+    actor.release(2);
+    expect(await asks[1]).toBe(2);
+    expect(cell.quiet).toBe(false);
+    actor.release(1);
+    expect(await asks[0]).toBe(1);
+    expect(cell.quiet).toBe(false);
+    // the one left (and a new one held) fail when the host shuts down
+    const last = ask('held', 4);
+    await drain();
+    void cell.stop('shutdown');
+    expect(await asks[2]!.exception()).toBeInstanceOf(HostDownError);
+    expect(await last.exception()).toBeInstanceOf(HostDownError);
     expect(cell.quiet).toBe(true);
   });
 
