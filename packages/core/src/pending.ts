@@ -1,9 +1,9 @@
 /**
  * The asks of a link or channel that wait for their answers, by id (transports and the
- * threads runtime). Ids are given in increasing
- * order and most asks are answered before many later ones are made, so they are kept in a
- * ring indexed by their id (no hashing, no table to grow and shrink); an ask whose slot is
- * still taken by an older one that waits goes to a Map instead.
+ * threads runtime). Ids are given in increasing order and most asks are answered before
+ * many later ones are made, so they are kept in a ring indexed by their id (no hashing, no
+ * table to grow and shrink); an ask whose slot is still taken by an older one that waits
+ * goes to a Map instead. It holds what the caller put in: as many asks as are in flight.
  */
 
 /** Slots of the ring: more asks than this in flight at once spill into the Map. */

@@ -281,7 +281,8 @@ describe('the target of an actor id', () => {
     t.channel.send(t.address, 'echo', [1], f);
     const e = await rejection(f);
     expect(e).toBeInstanceOf(NotFoundError);
-    expect(e.message).toContain('was stopped; echo() was not handled');
+    expect(e.message).toContain("no actor 'e1' on host");
+    expect(e.message).toContain('echo() not delivered');
   });
 });
 

@@ -301,6 +301,13 @@ export class Link {
     return this.pending.size;
   }
 
+  /** Removes and returns the waiting ask `rid` (undefined: none); the link is no longer busy once none waits. */
+  private takeAsk(rid: number): Reply | undefined {
+    const r = this.pending.take(rid);
+    if (r !== undefined && this.pending.size === 0) this.onBusy?.(false);
+    return r;
+  }
+
   private track(reply: Reply): number {
     const rid = ++this.nextRid;
     this.pending.set(rid, reply);
@@ -345,9 +352,7 @@ export class Link {
             // nothing more can be done for this answer
           }
         } else if (typeof rid === 'number' && rid !== 0) {
-          const r = this.pending.take(rid);
-          if (r !== undefined && this.pending.size === 0) this.onBusy?.(false);
-          r?.reject(e);
+          this.takeAsk(rid)?.reject(e);
         } else {
           reportError(e, { actor: this.peer, method: 'postMessage', kind: 'internal' });
         }
@@ -447,9 +452,8 @@ export class Link {
   }
 
   private settle(rid: number, value: unknown, ok: boolean): void {
-    const reply = this.pending.take(rid);
+    const reply = this.takeAsk(rid);
     if (reply === undefined) return;
-    if (this.pending.size === 0) this.onBusy?.(false);
     // the actor that asked: proxies in the answer belong to it
     const owner = askOwner(reply);
     let v: unknown;

@@ -24,7 +24,7 @@ import { splitUrl, internDescription } from '../wire/codec';
 import { resolveSpawnClass } from './resolve-class';
 import type { HostOptions } from './types';
 import type { HostBinding, Runtime, SpawnedActor, TransportServer } from './registry';
-import { router, FailingChannel } from './router';
+import { router, notFound } from './router';
 import { cancelTimersOf } from '../interval';
 
 /** The Host actor: what a HostProxy calls. */
@@ -95,9 +95,6 @@ export interface HostTarget {
 /** Gives the target of an id a host serves through `adoptPrefix`, or null when there is none. */
 export type IdResolver = (id: string) => HostTarget | null;
 
-/** Where calls go through an entry whose actor the host gave up (a target taken before the stop and kept). */
-const RELEASED = new FailingChannel((t, m) => new NotFoundError(`actor ${t.url} was stopped; ${m}() was not handled`));
-
 /**
  * One actor of the host: its address (what proxies to it hold), and the target calls to its
  * id go to (one object per actor, which `target` returns as it is: nothing made per call).
@@ -115,8 +112,9 @@ class Entry implements ActorAddress, HostTarget {
     public actor: SpawnedActor | null,
   ) {}
 
+  /** the actor's channel; once the host gave the actor up (a target taken before and kept), that of an unknown id */
   get channel(): ActorChannel {
-    return this.actor === null ? RELEASED : this.actor.channel;
+    return this.actor === null ? notFound : this.actor.channel;
   }
 
   get cell(): ActorCell | null {
@@ -363,9 +361,7 @@ export class LocalHost implements HostBinding {
     this.checkOpen();
     const e = this.actors.get(id);
     if (e === undefined) throw new NotFoundError(`no actor '${id}' on host ${this.url} to stop`);
-    this.actors.delete(id);
-    const actor = e.release();
-    cancelTimersOf(e.url);
+    const actor = this.drop(id, e);
     try {
       await actor.stop('stopped');
     } finally {
@@ -376,10 +372,15 @@ export class LocalHost implements HostBinding {
   lost(id: string, channel: ActorChannel, reason: StopReason = 'host-down'): void {
     const e = this.actors.get(id);
     if (e === undefined || e.channel !== channel) return;
-    this.actors.delete(id);
-    e.release();
-    cancelTimersOf(e.url);
+    this.drop(id, e);
     deathWatch.ended(e.url, reason);
+  }
+
+  /** Takes actor `id` (its entry `e`) out of the host and cancels its timers; returns the actor. */
+  private drop(id: string, e: Entry): SpawnedActor {
+    this.actors.delete(id);
+    cancelTimersOf(e.url);
+    return e.release();
   }
 
   /** SpawnRequest.ended: an actor stopped by itself (one function per host, not per actor). */

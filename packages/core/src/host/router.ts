@@ -112,7 +112,8 @@ export class Router {
   }
 }
 
-const notFound = new FailingChannel(
+/** The channel of an id that no actor of its host has. */
+export const notFound = new FailingChannel(
   (t, m) => new NotFoundError(`no actor '${t.id}' on host ${t.base} (${m}() not delivered); spawn it first or check the id`),
 );
 const hostDown = new FailingChannel((t, m) => new HostDownError(`the host ${t.base} of ${t.url} is down (${m}() not delivered)`));

@@ -337,15 +337,13 @@ let simpleEnd = 0;
 function readSimpleValue(b: Buffer, i: number, end: number): unknown {
   const c = b[i];
   if (c === 0x22) {
-    let text = '';
     for (let j = i + 1; j < end; j++) {
       const ch = b[j]!;
       if (ch === 0x22) {
         simpleEnd = j + 1;
-        return text;
+        return jsonText(b, i + 1, j);
       }
       if (ch < 0x20 || ch > 0x7e || ch === 0x5c) return NOT_SIMPLE;
-      text += String.fromCharCode(ch);
     }
     return NOT_SIMPLE;
   }
@@ -376,7 +374,7 @@ function readSimpleValue(b: Buffer, i: number, end: number): unknown {
 function readSimple(b: Buffer, start: number, end: number): unknown {
   if (b[start] !== 0x5b) {
     const v = readSimpleValue(b, start, end);
-    return simpleEnd === end ? v : NOT_SIMPLE;
+    return v === NOT_SIMPLE || simpleEnd !== end ? NOT_SIMPLE : v;
   }
   const out: unknown[] = [];
   if (end - start === 2 && b[start + 1] === 0x5d) return out;
