@@ -35,7 +35,24 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Runs the queued cells now, up to a turn's worth of messages, instead of waiting for the
+   * run already queued for them: for a runtime that has just delivered a batch of messages
+   * from another thread, so that their answers leave in the same turn, one microtask hop
+   * sooner. It never yields by itself: the queued run still comes (and finds nothing, or
+   * goes on with what is left), so the event loop keeps its turns as before.
+   */
+  runNow(): void {
+    if (this.scheduled) this.handle();
+  }
+
   private readonly run = (): void => {
+    if (this.handle()) setImmediate(this.run);
+    else this.scheduled = false;
+  };
+
+  /** Runs the ready cells until none is left (false) or a turn's worth of messages was handled (true). */
+  private handle(): boolean {
     let handled = 0;
     while (this.readyCount > 0) {
       const batch = this.ready;
@@ -54,13 +71,10 @@ export class Dispatcher {
         }
       }
       this.next = batch;
-      if (handled >= PER_TICK && this.readyCount > 0) {
-        setImmediate(this.run);
-        return;
-      }
+      if (handled >= PER_TICK && this.readyCount > 0) return true;
     }
-    this.scheduled = false;
-  };
+    return false;
+  }
 }
 
 /** The dispatcher of this thread. */

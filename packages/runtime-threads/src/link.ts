@@ -3,6 +3,8 @@
  * port carrying batches. Messages are appended to a flat array (a few slots per message, no
  * object per message) and the array is posted once per microtask, or as soon as it holds
  * MAX_BATCH slots, so a burst of tells costs one postMessage per few thousand messages.
+ * A received batch is handled at once: its messages are delivered, this thread's actors
+ * run them, and what that sends back on the link is posted before `receive` returns.
  * Asks get a numeric reply id; their answers come back on the same link, in order.
  *
  * Messages carry no strings of their own: an actor is named by its handle (a number the
@@ -42,6 +44,7 @@ import {
 } from '@tsactor/core/internal';
 import {
   adopt,
+  dispatcher,
   isForeign,
   observing,
   PendingAsks,
@@ -79,6 +82,9 @@ function batchLimit(env: string | undefined): number {
   const n = env === undefined || env === '' ? NaN : Number(env);
   return Number.isInteger(n) && n >= 1 ? n * 4 : 16_384;
 }
+
+/** a reaction on a settled promise is a microtask without queueMicrotask's per-call AsyncResource */
+const SETTLED = Promise.resolve();
 
 export type ReportInfo = Parameters<ErrorHandler>[1];
 
@@ -325,7 +331,7 @@ export class Link {
       this.flush();
     } else if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(this.flush);
+      void SETTLED.then(this.flush);
     }
   }
 
@@ -437,6 +443,9 @@ export class Link {
       }
       if (observe.on) clearIncoming();
     }
+    // the actors of this thread handle what came now, and their answers leave in this turn
+    dispatcher.runNow();
+    if (this.out.length > 0) this.flush();
   }
 
   private adopted(v: unknown): unknown {

@@ -5,8 +5,8 @@
 import * as vm from 'node:vm';
 import { MessageChannel } from 'node:worker_threads';
 import { ActorError, Future, HostDownError } from 'tsactor';
-import { getActorDefinition } from '@tsactor/core/internal';
-import { Link, LinkChannel, encodeOptions, type LinkHandler, type LinkPort } from '../src/link';
+import { Actor, ActorCell, Ask, getActorDefinition } from '@tsactor/core/internal';
+import { ASK, Link, LinkChannel, LinkReply, NAME, OK, encodeOptions, type LinkHandler, type LinkPort } from '../src/link';
 import { adopt, isForeign } from '@tsactor/core/internal';
 import { Counter } from './fixtures/actors';
 
@@ -50,6 +50,14 @@ function pair(): { a: Link; b: Link; posts: unknown[][]; delivered: Delivered[] 
   a = new Link(toB, handler, 10, 'b');
   b = new Link(toA, handler, 10, 'a');
   return { a, b, posts, delivered };
+}
+
+/** An actor of the receiving thread, run by its dispatcher. */
+@Actor
+class Doubler {
+  @Ask double(x: number): number {
+    return 2 * x;
+  }
 }
 
 const def = getActorDefinition(Counter);
@@ -166,5 +174,28 @@ describe('values from another realm', () => {
     expect(Array.from(v.t as Uint16Array)).toEqual([7]);
     expect(v.a).toEqual([1, { b: 2 }]);
     expect(Object.getPrototypeOf(v.n)).toBeNull();
+  });
+
+  it('answers the asks of a batch before receive returns: the actors they are for run, and the answers leave in one post', () => {
+    const posted: unknown[][] = [];
+    const cell = new ActorCell('d', 'local://link-test:1/d', getActorDefinition(Doubler), 'local://link-test:1/');
+    cell.instance = new Doubler();
+    const link = new Link(
+      { postMessage: (v) => posted.push(v as unknown[]) },
+      {
+        // as a worker delivers: into the actor's mailbox, handled by the dispatcher
+        deliver(l, _handle, method, args, rid) {
+          cell.enqueue(method, args, rid === 0 ? null : new LinkReply(l, rid, encodeOptions(cell.def, method)));
+        },
+        route() {},
+        call() {},
+        report() {},
+      },
+      10,
+      'the test',
+    );
+    link.receive([NAME, 0, 'double', ASK, 1, 0, 5, 1, 21, ASK, 1, 0, 6, 1, 4]);
+    // no microtask has run yet
+    expect(posted).toEqual([[OK, 5, 42, OK, 6, 8]]);
   });
 });
