@@ -7,6 +7,7 @@ import type { TargetImpl, Timed } from './targets/types';
 import { ASK_WINDOW, FORKJOIN_ACTORS, RING_SIZE, type WorkloadId } from './workloads';
 import type { CellResult } from './results';
 import { median, quantile, spreadPct } from './stats';
+import { minorGc } from './gc';
 
 export interface ChildOptions {
   readonly quick: boolean;
@@ -89,11 +90,17 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   ]).finally(() => clearTimeout(timer));
 }
 
-/** Runs one repetition of workload `w` of `impl` with size `n`, within the run timeout. */
+/**
+ * Runs one repetition of workload `w` of `impl` with size `n`, within the run timeout,
+ * starting with an empty young generation (see minorGc).
+ */
 function runner(impl: TargetImpl, w: WorkloadId, o: ChildOptions): (n: number) => Promise<Timed> {
   const plan = PLANS[w];
   const runTimeout = o.quick ? 30_000 : 120_000;
-  return (n: number): Promise<Timed> => withTimeout(plan.run(impl, n), runTimeout, `${w} with n=${n}`);
+  return (n: number): Promise<Timed> => {
+    minorGc();
+    return withTimeout(plan.run(impl, n), runTimeout, `${w} with n=${n}`);
+  };
 }
 
 export async function measure(

@@ -2,25 +2,11 @@
  * Memory sampling for the soak run: a full GC (obtained at run time, so that no process
  * needs --expose-gc, which worker threads refuse) followed by process.memoryUsage().
  */
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
-
-let gc: (() => void) | null | undefined;
+import { gcFunction } from '../gc';
 
 /** Runs a full garbage collection (and returns false where none can be had). */
 export function forceGc(): boolean {
-  if (gc === undefined) {
-    const exposed = (globalThis as { gc?: () => void }).gc;
-    if (exposed !== undefined) gc = exposed;
-    else {
-      try {
-        v8.setFlagsFromString('--expose-gc');
-        gc = vm.runInNewContext('gc') as () => void;
-      } catch {
-        gc = null;
-      }
-    }
-  }
+  const gc = gcFunction();
   if (gc === null) return false;
   gc();
   return true;
