@@ -63,6 +63,11 @@ export type MessageKind = typeof TELL | typeof ASK | typeof TELL_ONE | typeof CA
 /** The third slot of a mailbox entry: an ask's reply, or a tell's method function (see the kinds). */
 type Slot = Reply | Function;
 
+/** How many asks {@link ActorCell}'s `inflight` holds. */
+function inflightCount(f: Reply | Set<Reply>): number {
+  return f instanceof Set ? f.size : 1;
+}
+
 /** The reply of a mailbox entry: its slot for an ASK, else none. */
 function replyOf(slot: Slot | null, kind: MessageKind): Reply | null {
   return kind === ASK ? (slot as Reply | null) : null;
@@ -108,8 +113,12 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   private idleWaiters: Array<() => void> | null = null;
   /** made on the first message: an idle actor costs no mailbox */
   private mailbox: Mailbox<Slot, MessageKind> | null = null;
-  /** asks whose async methods are still running (rejected if the host shuts down) */
-  private inflight: Set<Reply> | null = null;
+  /**
+   * asks whose async methods are still running (rejected if the host shuts down): the one ask
+   * itself while it is the only one (the usual case: a method that holds the mailbox), a Set
+   * of them while there are more (@Parallel methods)
+   */
+  private inflight: Reply | Set<Reply> | null = null;
   /** the mailbox bound (0: unbounded, the default) */
   private readonly capacity: number;
   /** @internal restart bookkeeping with the constructor arguments (actors of a class that restarts on failure) */
@@ -279,7 +288,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   get quiet(): boolean {
     if (this.state === STOPPED) return true;
     return (
-      this.state === IDLE && (this.mailbox === null || this.mailbox.size === 0) && (this.inflight === null || this.inflight.size === 0)
+      this.state === IDLE &&
+      (this.mailbox === null || this.mailbox.size === 0) &&
+      (this.inflight === null || inflightCount(this.inflight) === 0)
     );
   }
 
@@ -352,8 +363,9 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
       else droppedTells++;
     });
     if (reason !== 'stopped' && reason !== 'failed' && this.inflight !== null) {
-      for (const r of this.inflight) r.reject(this.stoppedError('?', reason));
+      const running = this.inflight instanceof Set ? [...this.inflight] : [this.inflight];
       this.inflight = null;
+      for (const r of running) r.reject(this.stoppedError('?', reason));
     }
     if (droppedTells > 0) {
       reportError(new ActorError(`${droppedTells} queued tell(s) to ${this.url} were not handled: ${stopWhy(reason)}`), {
@@ -531,7 +543,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    * invoke itself makes no closures and allocates no context per message).
    */
   private later(result: PromiseLike<unknown>, method: string, reply: Reply | null, kind: MessageKind, flags: number | undefined): void {
-    if (reply !== null) (this.inflight ??= new Set()).add(reply);
+    if (reply !== null) this.running(reply);
     if (flags !== undefined && flags & PARALLEL) {
       result.then(
         (v) => this.finish(reply, v),
@@ -552,9 +564,24 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     }
   }
 
+  /** Records an ask whose async method runs (see {@link inflight}). */
+  private running(reply: Reply): void {
+    const f = this.inflight;
+    if (f === null) this.inflight = reply;
+    else if (f instanceof Set) f.add(reply);
+    else this.inflight = new Set([f, reply]);
+  }
+
+  /** An ask whose async method ran is answered: it is no longer in flight. */
+  private ended(reply: Reply): void {
+    const f = this.inflight;
+    if (f === reply) this.inflight = null;
+    else if (f instanceof Set) f.delete(reply);
+  }
+
   private finish(reply: Reply | null, value: unknown): void {
     if (reply === null) return;
-    if (this.inflight !== null) this.inflight.delete(reply);
+    this.ended(reply);
     reply.resolve(value);
     if (this.idleWaiters !== null && this.state === IDLE) this.notifyIdle();
   }
@@ -562,7 +589,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   /** A method threw or its promise rejected: an ask rejects with the error; for the others it is reported. */
   private fail(method: string, reply: Reply | null, kind: MessageKind, error: unknown): void {
     if (kind === ASK && reply !== null) {
-      if (this.inflight !== null) this.inflight.delete(reply);
+      this.ended(reply);
       reply.reject(error);
       if (this.idleWaiters !== null && this.state === IDLE) this.notifyIdle();
     } else {
