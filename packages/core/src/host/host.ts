@@ -43,8 +43,8 @@ export class Host {
   hasActor(id: string): boolean {
     return this.local.hasActor(id);
   }
-  async stopActor(id: string): Promise<void> {
-    return this.local.stopActor(id);
+  stopActor(id: string): void | Promise<void> {
+    return this.local.stopNow(id);
   }
   /** The description of one of this host's actors (used by lookupUrl from other hosts). */
   describe(id: string): ActorDescription {
@@ -358,15 +358,31 @@ export class LocalHost implements HostBinding {
   }
 
   async stopActor(id: string): Promise<void> {
+    return this.stopNow(id);
+  }
+
+  /**
+   * {@link stopActor}, synchronous when the actor stops synchronously (an actor on this
+   * thread without an async `onStop`): the Host actor's mailbox is not held by a promise per
+   * stop. Throws NotFoundError (and HostDownError) at once.
+   */
+  stopNow(id: string): void | Promise<void> {
     this.checkOpen();
     const e = this.actors.get(id);
     if (e === undefined) throw new NotFoundError(`no actor '${id}' on host ${this.url} to stop`);
     const actor = this.drop(id, e);
+    let stopping: void | Promise<void>;
     try {
-      await actor.stop('stopped');
-    } finally {
+      stopping = actor.stop('stopped');
+    } catch (err) {
       deathWatch.ended(e.url, 'stopped');
+      throw err;
     }
+    if (stopping === undefined) {
+      deathWatch.ended(e.url, 'stopped');
+      return;
+    }
+    return Promise.resolve(stopping).finally(() => deathWatch.ended(e.url, 'stopped'));
   }
 
   lost(id: string, channel: ActorChannel, reason: StopReason = 'host-down'): void {
