@@ -34,7 +34,10 @@ export function isStopReason(v: unknown): v is StopReason {
 
 /** The most watchers one actor may have (a bound on what peers can make this registry hold). */
 const MAX_WATCHERS = 4096;
-/** How many recent ends are remembered (so that a watch arriving late gets the right reason). */
+/**
+ * How many recent ends are remembered at least (so that a watch arriving late gets the right
+ * reason): the last RECENT to 2 * RECENT of them, in two generations.
+ */
 const RECENT = 4096;
 
 interface ActorWatcher {
@@ -61,13 +64,13 @@ export class DeathWatch {
   private readonly entries = new Map<string, Entry>();
   /** watcher URL -> URLs it watches (to drop its watches when it ends) */
   private readonly byWatcher = new Map<string, Set<string>>();
-  private readonly recent = new Map<string, StopReason>();
   /**
-   * The URLs in `recent`, oldest first, as a ring: the oldest is found without iterating
-   * the map (whose iteration walks over the holes its deletions leave).
+   * Recent ends by URL: the current generation, and the one before it. A full generation
+   * becomes the old one and the one before is let go whole, so no end is ever deleted from
+   * a map (a map with constant deletions rehashes over and over).
    */
-  private readonly recentOrder: string[] = [];
-  private recentNext = 0;
+  private recent = new Map<string, StopReason>();
+  private older = new Map<string, StopReason>();
 
   /** How many actors are watched (for tests and diagnostics). */
   get size(): number {
@@ -90,7 +93,7 @@ export class DeathWatch {
 
   /** The reason the actor at `url` ended, if it ended recently. */
   recentEnd(url: string): StopReason | undefined {
-    return this.recent.get(url);
+    return this.recent.get(url) ?? this.older.get(url);
   }
 
   /** `watcher` (an actor, or a function with the proxy it watched) is told when `watched` ends. */
@@ -147,20 +150,13 @@ export class DeathWatch {
     for (const f of e.fns) this.tell(url, f, reason);
   }
 
-  /** Keeps the reason `url` ended among the last {@link RECENT} ends. */
+  /** Keeps the reason `url` ended among the recent ends (see {@link RECENT}). */
   private remember(url: string, reason: StopReason): void {
-    const recent = this.recent;
-    const had = recent.has(url);
-    recent.set(url, reason);
-    if (had) return;
-    const order = this.recentOrder;
-    if (order.length < RECENT) {
-      order.push(url);
-      return;
+    if (this.recent.size >= RECENT) {
+      this.older = this.recent;
+      this.recent = new Map();
     }
-    recent.delete(order[this.recentNext]!);
-    order[this.recentNext] = url;
-    this.recentNext = (this.recentNext + 1) % RECENT;
+    this.recent.set(url, reason);
   }
 
   /**
@@ -194,9 +190,9 @@ export class DeathWatch {
     const host = router.hosts.get(watched.base);
     if (host !== undefined) {
       if (host.target(watched.id) !== null) return null;
-      return this.recent.get(watched.url) ?? 'stopped';
+      return this.recentEnd(watched.url) ?? 'stopped';
     }
-    if (router.closed.has(watched.base)) return this.recent.get(watched.url) ?? 'shutdown';
+    if (router.closed.has(watched.base)) return this.recentEnd(watched.url) ?? 'shutdown';
     if (watched.base.startsWith('local:')) return 'host-down';
     return null;
   }
