@@ -187,6 +187,16 @@ function strLength(s: string): number {
 }
 
 /**
+ * The target and method measured last, with their lengths: a run of envelopes mostly goes to
+ * one actor's one method, whose names are then measured once (the same string objects,
+ * compared by identity first).
+ */
+let lastTarget = '';
+let lastTargetLength = 0;
+let lastMethod = '';
+let lastMethodLength = 0;
+
+/**
  * What {@link measureEnvelope} measured: the encoded lengths of an envelope's fields and
  * its total size. A writer keeps one and reuses it for every envelope (no allocation per
  * message).
@@ -211,8 +221,8 @@ export class EnvelopeSizes {
  * {@link writeEnvelope} (which then does not measure again); without it nothing is kept.
  */
 export function measureEnvelope(e: OutgoingEnvelope, into?: EnvelopeSizes): number {
-  const target = strLength(e.target);
-  const method = strLength(e.method);
+  const target = e.target === lastTarget ? lastTargetLength : (lastTargetLength = strLength((lastTarget = e.target)));
+  const method = e.method === lastMethod ? lastMethodLength : (lastMethodLength = strLength((lastMethod = e.method)));
   const sender = strLength(e.sender);
   const args = packedLength(e.args);
   const ctorArgs = packedLength(e.ctorArgs);

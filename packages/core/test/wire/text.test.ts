@@ -170,3 +170,12 @@ test('any short text of JSON tokens is read as JSON.parse reads it', () => {
     { numRuns: 3000 },
   );
 });
+
+test('an envelope is measured anew when its target or method differs from the last one, even at the same length', () => {
+  // same numbers of UTF-16 units, different numbers of UTF-8 bytes
+  const targets = ['abc', 'abc', 'éxé', 'éxé', 'abc', 'a🎉', 'abc'];
+  const methods = ['run', 'ünd', 'run', 'run', 'ünd', 'ünd', 'run'];
+  for (let i = 0; i < targets.length; i++) {
+    expect(roundTrip(targets[i]!, methods[i]!, '')).toEqual({ target: targets[i], method: methods[i], sender: '' });
+  }
+});
