@@ -24,6 +24,18 @@ const FAILED = 2;
 /** The state of a future. */
 type FutureState = typeof PENDING | typeof OK | typeof FAILED;
 
+/** `instanceof` as the language does it, without a class's own Symbol.hasInstance */
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+
+/**
+ * @internal True when `x` is a Future object (or one of a subclass), not an answered promise:
+ * for the replies of asks, which never are those. Cheaper than `instanceof Future`, which
+ * calls Future[Symbol.hasInstance].
+ */
+export function isFuture(x: unknown): x is Future {
+  return ordinaryHasInstance.call(Future, x);
+}
+
 class Waiter implements Deadline {
   settled = false;
   at = 0;
@@ -49,9 +61,7 @@ class Waiter implements Deadline {
 export class Future<R = unknown> implements PromiseLike<R>, Reply {
   /** An answer made at once (a native promise, see answered()) is a Future too. */
   static [Symbol.hasInstance](x: unknown): boolean {
-    return (
-      Function.prototype[Symbol.hasInstance].call(this, x) || (this === Future && typeof x === 'object' && x !== null && ANSWERED in x)
-    );
+    return ordinaryHasInstance.call(this, x) || (this === Future && typeof x === 'object' && x !== null && ANSWERED in x);
   }
 
   private state: FutureState = PENDING;
@@ -313,7 +323,7 @@ function answered(f: Future, value: unknown): Answered {
  * its connection fails. Does nothing when `reply` is not a Future.
  */
 export function onAskAbandoned(reply: Reply, askId: number, hook: (askId: number) => void): void {
-  if (reply instanceof Future) {
+  if (isFuture(reply)) {
     reply._askId = askId;
     reply._onAbandon = hook;
   }
@@ -325,7 +335,7 @@ export function onAskAbandoned(reply: Reply, askId: number, hook: (askId: number
  * not a Future.
  */
 export function askOwner(reply: Reply): ActorCell | null {
-  return reply instanceof Future ? reply._owner : null;
+  return isFuture(reply) ? reply._owner : null;
 }
 
 /**
@@ -333,7 +343,7 @@ export function askOwner(reply: Reply): ActorCell | null {
  * `reply` (null: none, or `reply` is not a Future).
  */
 export function askTimeout(reply: Reply): number | null {
-  return reply instanceof Future ? reply._timeout : null;
+  return isFuture(reply) ? reply._timeout : null;
 }
 
 /**
@@ -341,5 +351,5 @@ export function askTimeout(reply: Reply): number | null {
  * `fallback` when `reply` is not a Future.
  */
 export function askMethod(reply: Reply, fallback: string): string {
-  return reply instanceof Future ? reply._method : fallback;
+  return isFuture(reply) ? reply._method : fallback;
 }

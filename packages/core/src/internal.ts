@@ -70,7 +70,7 @@ export {
 export { ActorCell } from './actor/cell';
 export { spawnCell } from './actor/spawn-cell';
 export { currentCell, enterCell } from './actor/current';
-export { Future, askOwner, askTimeout, askMethod, onAskAbandoned } from './future';
+export { Future, askOwner, askTimeout, askMethod, isFuture, onAskAbandoned } from './future';
 export { Mailbox } from './mailbox';
 export { Dispatcher, dispatcher, type Runnable } from './dispatcher';
 export { TimeoutQueue, timeouts, type Deadline } from './timeouts';

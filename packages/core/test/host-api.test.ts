@@ -4,6 +4,7 @@ import {
   AlreadyExistsError,
   Ask,
   Future,
+  isFuture,
   HostDownError,
   HostError,
   NotFoundError,
@@ -192,6 +193,9 @@ describe('spawn and lookup answered at once (the host idle, on this thread)', ()
     const f = h.spawn('e1', Echo);
     expect(f).toBeInstanceOf(Future);
     expect(f).toBeInstanceOf(Promise);
+    // the internal check for the reply slots of asks, which answered promises never are
+    expect(isFuture(f)).toBe(false);
+    expect(isFuture(new Future('local://t:1/a', 'get', 10, null))).toBe(true);
     expect(Promise.resolve(f)).toBe(f);
     expect([f.done(), f.running()]).toEqual([true, false]);
     expect(String(f)).toBe(`Future(spawn() of ${h.getUrl()}, done)`);

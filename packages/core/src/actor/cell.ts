@@ -11,7 +11,7 @@ import { dispatcher, type Runnable } from '../dispatcher';
 import { enterCell } from './current';
 import { AT_ONCE, PARALLEL, REF, type ActorDefinition, type ActorDescription } from './metadata';
 import type { SpawnedActor } from '../host/registry';
-import { Future } from '../future';
+import { Future, isFuture } from '../future';
 import { makeProxy, remakeRefs, type Proxy } from './proxy';
 import type { LazyActorFields } from './actor-base';
 import type { HostProxy } from '../host/types';
@@ -196,7 +196,7 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     if (flags !== undefined && flags & (REF | AT_ONCE)) {
       if (flags & REF) {
         args = remakeRefs(args, this) as unknown[];
-        if (reply instanceof Future) remakeResultRefs(reply);
+        if (isFuture(reply)) remakeResultRefs(reply);
       }
       if (flags & AT_ONCE && reply !== null && this.state === IDLE) {
         this.runNow(method, args, reply);
