@@ -8,6 +8,9 @@
  * goals (same processes, same member, same moment):
  * - counting: tells to one active virtual actor, then an ask for the count;
  * - ask latency / ask throughput: asks to one active virtual actor;
+ *   (each repetition first makes one untimed call: activations idle for IDLE seconds
+ *   passivate, as while the other targets' repetitions run, and calls that arrive during an
+ *   activation wait in a bounded queue)
  * - spawn rate: activations/s, each the first call to a new key (activated on its owner among
  *   the three, under an activation lease from the seed).
  * - failover: after kill -9, three rounds: the member serving the most of 24 identities (never
@@ -175,17 +178,23 @@ export class ClusterTarget implements TargetImpl {
     await this.tsactor.shutdown();
   }
 
-  counting(n: number): Promise<Timed> {
+  async counting(n: number): Promise<Timed> {
+    // the counter is active when the repetition starts (it passivates when idle for IDLE
+    // seconds, as while the other targets' repetitions run): the tells go to an active
+    // actor, not into the bounded queue of calls that wait for its activation
+    expectEqual('count before the repetition', await this.counter!.take(), 0);
     return countingOn(this.counter!, n);
   }
 
   async askLatency(n: number): Promise<Timed> {
     const echo = this.echo!;
+    expectEqual('echo before the repetition', await echo.echo(0), 0);
     return sequentialAsks(n, (i) => echo.echo(i));
   }
 
   async askThroughput(n: number, window: number): Promise<Timed> {
     const echo = this.echo!;
+    expectEqual('echo before the repetition', await echo.echo(0), 0);
     return pipelinedAsks(n, window, (i) => echo.echo(i));
   }
 
