@@ -371,18 +371,14 @@ export class LocalHost implements HostBinding {
     const e = this.actors.get(id);
     if (e === undefined) throw new NotFoundError(`no actor '${id}' on host ${this.url} to stop`);
     const actor = this.drop(id, e);
-    let stopping: void | Promise<void>;
+    let stopping: void | Promise<void> = undefined;
     try {
       stopping = actor.stop('stopped');
-    } catch (err) {
-      deathWatch.ended(e.url, 'stopped');
-      throw err;
+    } finally {
+      // the end is told once the stop is over: now, unless an async onStop still runs
+      if (stopping === undefined) deathWatch.ended(e.url, 'stopped');
     }
-    if (stopping === undefined) {
-      deathWatch.ended(e.url, 'stopped');
-      return;
-    }
-    return Promise.resolve(stopping).finally(() => deathWatch.ended(e.url, 'stopped'));
+    if (stopping !== undefined) return Promise.resolve(stopping).finally(() => deathWatch.ended(e.url, 'stopped'));
   }
 
   lost(id: string, channel: ActorChannel, reason: StopReason = 'host-down'): void {
