@@ -71,7 +71,7 @@ export { ActorCell } from './actor/cell';
 export { spawnCell } from './actor/spawn-cell';
 export { currentCell, enterCell } from './actor/current';
 export { Future, askOwner, askTimeout, askMethod, isFuture, onAskAbandoned } from './future';
-export { Mailbox } from './mailbox';
+export { CHUNK, Mailbox, pooledArrays, POOL_IDLE_MS } from './mailbox';
 export { Dispatcher, dispatcher, type Runnable } from './dispatcher';
 export { TimeoutQueue, timeouts, type Deadline } from './timeouts';
 export { PendingAsks } from './pending';

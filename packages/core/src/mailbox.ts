@@ -1,29 +1,100 @@
 /**
- * A FIFO queue of messages stored as (method, args, reply, kind) entries in one growable
- * ring buffer: push and shift are O(1) and a message costs no allocation of its own. The
- * kind is a small number that says what the entry is (its owner defines the kinds), so
- * that no slot needs a marker value.
+ * A FIFO queue of messages stored as (method, args, reply, kind) entries: push and shift are
+ * O(1) and a message costs no allocation of its own. The kind is a small number that says
+ * what the entry is (its owner defines the kinds), so that no slot needs a marker value.
+ *
+ * Entries live in a ring buffer that doubles as it fills, up to {@link CHUNK} entries. A
+ * backlog beyond that goes into further arrays of as many entries, in order, each of which
+ * becomes the ring once the ring before it is empty. So no array grows past a fixed size
+ * (`new Array(n)` beyond 2^25 elements makes a slow dictionary-mode array, and the copy of a
+ * huge one stalls its sender), and the memory a burst took is given back: an idle mailbox
+ * keeps at most a ring of CHUNK entries, and the arrays of a backlog, once handled, go to
+ * this thread's pool of free arrays, which later bursts of any mailbox take from, and which
+ * is let go once a whole {@link POOL_IDLE_MS} passes with none taken.
  */
+const SLOTS = 4;
+/** entries per array of a backlog, and of the largest ring: 262,144 slots (2 MiB) */
+export const CHUNK = 65536;
+/** the pool of free arrays is let go once this long passes with none taken from it */
+export const POOL_IDLE_MS = 5000;
+
+/** free arrays of CHUNK entries */
+const pool: unknown[][] = [];
+let takenSinceCheck = 0;
+let poolTimer: ReturnType<typeof setInterval> | null = null;
+
+function takeArray(): unknown[] {
+  if (pool.length > 0) {
+    takenSinceCheck++;
+    return pool.pop()!;
+  }
+  return new Array<unknown>(CHUNK * SLOTS);
+}
+
+function giveArray(a: unknown[]): void {
+  pool.push(a);
+  if (poolTimer === null) {
+    takenSinceCheck = 0;
+    poolTimer = setInterval(checkPool, POOL_IDLE_MS);
+    poolTimer.unref();
+  }
+}
+
+function checkPool(): void {
+  if (takenSinceCheck === 0) {
+    pool.length = 0;
+    clearInterval(poolTimer!);
+    poolTimer = null;
+  }
+  takenSinceCheck = 0;
+}
+
+/** @internal the number of free arrays in this thread's pool (for tests) */
+export function pooledArrays(): number {
+  return pool.length;
+}
+
+/** The arrays of a backlog behind a full ring, oldest first; the last one is filled up to `tail`. */
+interface Backlog {
+  readonly arrays: unknown[][];
+  tail: number;
+  /** entries in all of them */
+  count: number;
+}
+
 export class Mailbox<TReply, TKind extends number = number> {
   private buf: unknown[];
   private head = 0;
   private tail = 0;
   private mask: number;
+  /** entries in the ring */
   private count = 0;
+  /** a push goes to the ring while `count <= limit`: `mask`, or -1 while a backlog is queued behind the ring */
+  private limit: number;
+  private backlog: Backlog | null = null;
 
+  /** @param initialCapacity entries the ring starts with (rounded up to a power of two, at least 4) */
   constructor(initialCapacity = 16) {
     let cap = 4;
-    while (cap < initialCapacity) cap <<= 1;
-    this.buf = new Array<unknown>(cap * 4);
-    this.mask = cap - 1;
+    while (cap < initialCapacity && cap < CHUNK) cap <<= 1;
+    this.buf = new Array<unknown>(cap * SLOTS);
+    this.mask = this.limit = cap - 1;
   }
 
   get size(): number {
-    return this.count;
+    return this.backlog === null ? this.count : this.count + this.backlog.count;
+  }
+
+  /** the ring's capacity in entries: at most {@link CHUNK}, however long the queue grew */
+  get ringCapacity(): number {
+    return this.mask + 1;
   }
 
   push(method: string, args: unknown[], reply: TReply | null, kind: TKind): void {
-    if (this.count > this.mask) this.grow();
+    if (this.count > this.limit) {
+      this.pushSlow(method, args, reply, kind);
+      return;
+    }
     const i = this.tail << 2;
     this.buf[i] = method;
     this.buf[i + 1] = args;
@@ -35,6 +106,15 @@ export class Mailbox<TReply, TKind extends number = number> {
 
   /** Removes the oldest message and hands it to `fn` (called on `self`); false when empty. */
   shift<S = undefined>(fn: (this: S, method: string, args: unknown[], reply: TReply | null, kind: TKind) => void, self?: S): boolean {
+    return this.shiftRing(fn, self) || (this.refill() && this.shiftRing(fn, self));
+  }
+
+  /**
+   * {@link shift} from the ring alone: false when the ring is empty, though a backlog may wait
+   * behind it ({@link refill} brings it in). For the loop that runs an actor's messages, where
+   * the check for a backlog is made once per run instead of once per message.
+   */
+  shiftRing<S = undefined>(fn: (this: S, method: string, args: unknown[], reply: TReply | null, kind: TKind) => void, self?: S): boolean {
     if (this.count === 0) return false;
     const i = this.head << 2;
     const method = this.buf[i] as string;
@@ -49,14 +129,67 @@ export class Mailbox<TReply, TKind extends number = number> {
     return true;
   }
 
+  /**
+   * When the ring is empty and a backlog waits behind it, its oldest array becomes the ring
+   * (the ring goes to the pool): true when there is something to shift now.
+   */
+  refill(): boolean {
+    if (this.count !== 0) return true;
+    return this.backlog !== null && this.takeBacklog(this.backlog);
+  }
+
+  private takeBacklog(b: Backlog): boolean {
+    const next = b.arrays.shift()!;
+    const n = b.arrays.length === 0 ? b.tail : CHUNK;
+    b.count -= n;
+    if (b.arrays.length === 0) {
+      this.backlog = null;
+      this.limit = CHUNK - 1;
+    }
+    giveArray(this.buf);
+    this.buf = next;
+    this.mask = CHUNK - 1;
+    this.head = 0;
+    this.tail = n & this.mask;
+    this.count = n;
+    return true;
+  }
+
   /** Removes every message, oldest first, handing each to `fn`. */
   drainAll(fn: (method: string, args: unknown[], reply: TReply | null, kind: TKind) => void): void {
     while (this.shift(fn));
   }
 
+  /** A push to a full ring, or behind a backlog: the ring grows, or the entry joins the backlog. */
+  private pushSlow(method: string, args: unknown[], reply: TReply | null, kind: TKind): void {
+    let b = this.backlog;
+    if (b === null) {
+      if (this.mask + 1 < CHUNK) {
+        this.grow();
+        this.push(method, args, reply, kind);
+        return;
+      }
+      b = this.backlog = { arrays: [], tail: CHUNK, count: 0 };
+      this.limit = -1;
+    }
+    if (b.tail === CHUNK) {
+      b.arrays.push(takeArray());
+      b.tail = 0;
+    }
+    const last = b.arrays[b.arrays.length - 1]!;
+    const i = b.tail << 2;
+    last[i] = method;
+    last[i + 1] = args;
+    last[i + 2] = reply;
+    last[i + 3] = kind;
+    b.tail++;
+    b.count++;
+  }
+
+  /** Doubles the ring (below {@link CHUNK} entries), its entries moved to the start. */
   private grow(): void {
     const cap = this.mask + 1;
-    const next = new Array<unknown>(cap * 8);
+    const next = cap * 2 === CHUNK ? takeArray() : new Array<unknown>(cap * 2 * SLOTS);
     for (let k = 0; k < this.count; k++) {
       const from = ((this.head + k) & this.mask) << 2;
       const to = k << 2;
@@ -68,6 +201,6 @@ export class Mailbox<TReply, TKind extends number = number> {
     this.buf = next;
     this.head = 0;
     this.tail = this.count;
-    this.mask = cap * 2 - 1;
+    this.mask = this.limit = cap * 2 - 1;
   }
 }

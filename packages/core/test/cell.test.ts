@@ -5,6 +5,7 @@
 import {
   ActorCell,
   ActorError,
+  CHUNK,
   Actor,
   Ask,
   Future,
@@ -29,6 +30,9 @@ class Subject {
   }
   @Tell two(x: unknown, y: unknown): void {
     this.calls.push(['two', x, y]);
+  }
+  @Tell many(...xs: unknown[]): void {
+    this.calls.push(['many', xs.length, ...xs]);
   }
   @Ask get(): number {
     return this.calls.length;
@@ -112,6 +116,40 @@ describe('ActorCell mailbox entries', () => {
       ['done', cb],
     ]);
     expect(reports).toEqual([]);
+  });
+
+  it('calls a method with exactly the arguments sent, however many', async () => {
+    const { cell, actor } = subjectCell();
+    for (let k = 0; k <= 5; k++) cell.send(target, 'many', Array.from({ length: k }, (_, i) => i * 10 + k), null);
+    cell.send(target, 'many', [undefined], null);
+    const ask = new Future<number>(target.url, 'get', 10, null);
+    cell.send(target, 'get', [], ask);
+    expect(await ask).toBe(7);
+    expect(actor.calls).toEqual([
+      ['many', 0],
+      ['many', 1, 1],
+      ['many', 2, 2, 12],
+      ['many', 3, 3, 13, 23],
+      ['many', 4, 4, 14, 24, 34],
+      ['many', 5, 5, 15, 25, 35, 45],
+      ['many', 1, undefined],
+    ]);
+  });
+
+  it('handles a backlog of several times the largest ring, every kind in order, then an ask behind it', async () => {
+    const { cell, actor } = subjectCell();
+    const n = 3 * CHUNK + 5;
+    for (let i = 0; i < n; i++) {
+      if (i % 2 === 0) cell.tell1('one', i, undefined);
+      else cell.send(target, 'two', [i, -i], null);
+    }
+    expect(cell.depth).toBe(n);
+    const ask = new Future<number>(target.url, 'get', 10, null);
+    cell.send(target, 'get', [], ask);
+    expect(await ask).toBe(n);
+    const wrong = actor.calls.filter((c, i) => (i % 2 === 0 ? c[0] !== 'one' || c[1] !== i : c[0] !== 'two' || c[1] !== i || c[2] !== -i));
+    expect(wrong).toEqual([]);
+    expect(cell.depth).toBe(0);
   });
 
   it('refuses a tell or an ask of an undecorated method: the ask rejects, the tell is reported', async () => {

@@ -275,8 +275,20 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     const mailbox = this.mailbox;
     // observation hook: while observing, messages go through invokeObserving (checked once per run)
     const handle = observing.on ? invokeObserving : this.invoke;
-    if (mailbox !== null) while (n < budget && this.state === QUEUED && mailbox.shift(handle, this)) n++;
-    if (this.state === QUEUED && (mailbox === null || mailbox.size === 0)) this.state = IDLE;
+    if (mailbox === null) {
+      if (this.state === QUEUED) this.state = IDLE;
+    } else {
+      for (;;) {
+        while (n < budget && this.state === QUEUED && mailbox.shiftRing(handle, this)) n++;
+        if (this.state !== QUEUED) break;
+        // the ring is empty or the budget spent: a backlog behind the ring comes in (looked for once per run, not per message)
+        if (!mailbox.refill()) {
+          this.state = IDLE;
+          break;
+        }
+        if (n >= budget) break;
+      }
+    }
     if (this.idleWaiters !== null && this.state !== QUEUED) this.notifyIdle();
     return n;
   }
