@@ -115,6 +115,8 @@ export {
   encodeBatch,
   batchEntrySize,
   decodeFrame,
+  payloadLength,
+  ReadEnvelope,
   type Envelope,
   type OutgoingEnvelope,
   type PackedValue,
@@ -125,7 +127,7 @@ export {
   type Welcome,
   type Close,
 } from './wire/frame';
-export { serializeValue, packValue, packValueText, unpackValue, packError, unpackError } from './wire/value';
+export { serializeValue, packValue, packValueText, unpackValue, unpackArgs, unpackResult, packError, unpackError } from './wire/value';
 export { DEFAULT_WIRE_LIMITS, wireLimits, limitsForSize, malformed, type WireLimits } from './wire/limits';
 export {
   registerRuntime,

@@ -120,7 +120,10 @@ describe('ActorCell mailbox entries', () => {
 
   it('calls a method with exactly the arguments sent, however many', async () => {
     const { cell, actor } = subjectCell();
-    for (let k = 0; k <= 5; k++) cell.send(target, 'many', Array.from({ length: k }, (_, i) => i * 10 + k), null);
+    for (let k = 0; k <= 5; k++) {
+      const args = Array.from({ length: k }, (_, i) => i * 10 + k);
+      cell.send(target, 'many', args, null);
+    }
     cell.send(target, 'many', [undefined], null);
     const ask = new Future<number>(target.url, 'get', 10, null);
     cell.send(target, 'get', [], ask);

@@ -22,7 +22,7 @@ import {
   reportError,
   toError,
   unpackError,
-  unpackValue,
+  unpackResult,
   limitsForSize,
   router,
   deathWatch,
@@ -132,7 +132,7 @@ export class PendingAsks {
       if (env.kind === EnvelopeKind.RESULT) {
         let value: unknown;
         try {
-          value = unpackValue(env.value, opts);
+          value = unpackResult(env, opts);
         } catch (e) {
           a.reply.reject(e);
           continue;

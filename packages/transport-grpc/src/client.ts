@@ -28,7 +28,7 @@ import {
   reportError,
   router,
   unpackError,
-  unpackValue,
+  unpackResult,
   limitsForSize,
   type WireLimits,
   toError,
@@ -413,7 +413,7 @@ export class GrpcChannel implements ActorChannel, Beating {
     }
     let value: unknown;
     try {
-      value = unpackValue(env.value, opts);
+      value = unpackResult(env, opts);
     } catch (e) {
       reply.reject(e);
       return;

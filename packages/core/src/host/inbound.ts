@@ -17,8 +17,8 @@ import { reportError, type Reply } from '../channel';
 import { REF, type ActorDescription } from '../actor/metadata';
 import type { ActorCell } from '../actor/cell';
 import { ClassRef } from '../wire/codec';
-import { EnvelopeKind, type Envelope, type PackedValue } from '../wire/frame';
-import { encodeText, flatJson, packError, unpackValue } from '../wire/value';
+import { EnvelopeKind, payloadLength, type Envelope, type PackedValue } from '../wire/frame';
+import { encodeText, flatJson, packError, unpackArgs, unpackValue } from '../wire/value';
 import { limitsForSize, type WireLimits } from '../wire/limits';
 import { resolveRemoteSpawnClass } from './resolve-class';
 import { splitUrl } from '../wire/codec';
@@ -193,7 +193,7 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
     );
     return;
   }
-  const size = (env.args?.byteLength ?? 0) + (env.ctorArgs?.byteLength ?? 0);
+  const size = payloadLength(env);
   if (size > port.maxMessageSize) {
     const where = `${desc.name}.${env.method}`;
     refuseInbound(
@@ -234,7 +234,7 @@ export function deliverInbound<C>(host: HostBinding, env: Envelope, port: Inboun
           code: 'STOP_REFUSED',
         });
       }
-      const a = unpackValue(env.args, decode);
+      const a = unpackArgs(env, decode);
       if (!Array.isArray(a)) {
         throw new ActorError(`malformed message to ${desc.name}.${env.method}: the arguments are not a list`, { code: 'MALFORMED' });
       }

@@ -430,10 +430,6 @@ class Reader {
     const start = this.field();
     return readText(this.buf, start, this.pos);
   }
-  bytes(): Uint8Array {
-    const start = this.field();
-    return this.buf.subarray(start, this.pos);
-  }
   skip(wire: number): void {
     switch (wire) {
       case 0:
@@ -466,22 +462,86 @@ function peekLength(r: Reader): number {
   return len;
 }
 
+/**
+ * An envelope read from a frame. Its payloads (`args`, `ctorArgs`, `value`) stay where they
+ * lie in the frame's buffer until they are read: a Buffer view of each would cost an object
+ * of its own per envelope (about 85 ns, a tenth of what a received tell costs its host), and
+ * delivery unpacks them in place instead ({@link payloadLength}, unpackArgs and unpackResult
+ * of the value codec). Reading a payload property makes its view then, once; setting one
+ * replaces it.
+ */
+export class ReadEnvelope implements Envelope {
+  kind = 0;
+  id = 0;
+  target = '';
+  method = '';
+  sender = '';
+  traceparent = '';
+  tracestate = '';
+  /** where each payload lies in `src`: [at, end); at -1: absent or replaced (see `views`) */
+  argsAt = -1;
+  argsEnd = 0;
+  ctorAt = -1;
+  ctorEnd = 0;
+  valueAt = -1;
+  valueEnd = 0;
+  private argsView: Uint8Array | null = null;
+  private ctorView: Uint8Array | null = null;
+  private valueView: Uint8Array | null = null;
+
+  constructor(readonly src: Buffer) {}
+
+  get args(): Uint8Array | null {
+    if (this.argsAt >= 0) {
+      this.argsView = this.src.subarray(this.argsAt, this.argsEnd);
+      this.argsAt = -1;
+    }
+    return this.argsView;
+  }
+  set args(v: Uint8Array | null) {
+    this.argsView = v;
+    this.argsAt = -1;
+  }
+
+  get ctorArgs(): Uint8Array | null {
+    if (this.ctorAt >= 0) {
+      this.ctorView = this.src.subarray(this.ctorAt, this.ctorEnd);
+      this.ctorAt = -1;
+    }
+    return this.ctorView;
+  }
+  set ctorArgs(v: Uint8Array | null) {
+    this.ctorView = v;
+    this.ctorAt = -1;
+  }
+
+  get value(): Uint8Array | null {
+    if (this.valueAt >= 0) {
+      this.valueView = this.src.subarray(this.valueAt, this.valueEnd);
+      this.valueAt = -1;
+    }
+    return this.valueView;
+  }
+  set value(v: Uint8Array | null) {
+    this.valueView = v;
+    this.valueAt = -1;
+  }
+}
+
+/** The byte length of an envelope's args and constructor args together, without reading them out of a frame. */
+export function payloadLength(e: Envelope): number {
+  if (e instanceof ReadEnvelope) {
+    const args = e.argsAt >= 0 ? e.argsEnd - e.argsAt : (e.args?.byteLength ?? 0);
+    return args + (e.ctorAt >= 0 ? e.ctorEnd - e.ctorAt : (e.ctorArgs?.byteLength ?? 0));
+  }
+  return (e.args?.byteLength ?? 0) + (e.ctorArgs?.byteLength ?? 0);
+}
+
 /** Decodes the envelope in [start, end) of the reader's buffer (the reader is moved there). */
 function decodeEnvelopeAt(r: Reader, start: number, end: number): Envelope {
   r.pos = start;
   r.end = end;
-  const e: Envelope = {
-    kind: 0,
-    id: 0,
-    target: '',
-    method: '',
-    args: null,
-    ctorArgs: null,
-    value: null,
-    sender: '',
-    traceparent: '',
-    tracestate: '',
-  };
+  const e = new ReadEnvelope(r.buf);
   while (r.pos < end) {
     const key = r.varint();
     const field = Math.floor(key / 8);
@@ -505,15 +565,18 @@ function decodeEnvelopeAt(r: Reader, start: number, end: number): Envelope {
         break;
       case 5:
         if (wire !== 2) throw malformed('Envelope.args has the wrong wire type');
-        e.args = r.bytes();
+        e.argsAt = r.field();
+        e.argsEnd = r.pos;
         break;
       case 6:
         if (wire !== 2) throw malformed('Envelope.ctor_args has the wrong wire type');
-        e.ctorArgs = r.bytes();
+        e.ctorAt = r.field();
+        e.ctorEnd = r.pos;
         break;
       case 7:
         if (wire !== 2) throw malformed('Envelope.value has the wrong wire type');
-        e.value = r.bytes();
+        e.valueAt = r.field();
+        e.valueEnd = r.pos;
         break;
       case 8:
         if (wire !== 2) throw malformed('Envelope.sender has the wrong wire type');

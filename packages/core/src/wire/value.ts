@@ -34,7 +34,7 @@ import {
   type EncodeOptions,
 } from './codec';
 import { getHandle } from '../actor/proxy';
-import { JSON_TAG, putVarint, varintSize, type PackedValue } from './frame';
+import { JSON_TAG, ReadEnvelope, putVarint, varintSize, type Envelope, type PackedValue } from './frame';
 import { DEFAULT_WIRE_LIMITS, malformed, tooDeep, tooLarge, wireLimits, type WireLimits } from './limits';
 import { TYPED_ARRAYS } from './typed-arrays';
 
@@ -603,19 +603,37 @@ function readVarint(b: Buffer, pos: number, end: number): [number, number] {
  */
 export function unpackValue(bytes: Uint8Array | null, opts: DecodeOptions): unknown {
   if (bytes === null || bytes.byteLength === 0) return undefined;
-  const limits = opts.limits === undefined ? DEFAULT_WIRE_LIMITS : wireLimits(opts.limits);
   const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b.byteLength > limits.maxMessageBytes) throw tooLarge(`a value of ${b.byteLength} bytes`, limits.maxMessageBytes, 'maxMessageBytes');
-  const head = b[0]!;
+  return unpackValueAt(b, 0, b.byteLength, opts);
+}
+
+/** {@link unpackValue} of the arguments of a received envelope, read where they lie in its frame. */
+export function unpackArgs(e: Envelope, opts: DecodeOptions): unknown {
+  if (e instanceof ReadEnvelope && e.argsAt >= 0) return e.argsEnd > e.argsAt ? unpackValueAt(e.src, e.argsAt, e.argsEnd, opts) : undefined;
+  return unpackValue(e.args, opts);
+}
+
+/** {@link unpackValue} of the value of a received answer, read where it lies in its frame. */
+export function unpackResult(e: Envelope, opts: DecodeOptions): unknown {
+  if (e instanceof ReadEnvelope && e.valueAt >= 0)
+    return e.valueEnd > e.valueAt ? unpackValueAt(e.src, e.valueAt, e.valueEnd, opts) : undefined;
+  return unpackValue(e.value, opts);
+}
+
+/** {@link unpackValue} of b[start, end) (not empty). */
+function unpackValueAt(b: Buffer, start: number, end: number, opts: DecodeOptions): unknown {
+  const limits = opts.limits === undefined ? DEFAULT_WIRE_LIMITS : wireLimits(opts.limits);
+  if (end - start > limits.maxMessageBytes) throw tooLarge(`a value of ${end - start} bytes`, limits.maxMessageBytes, 'maxMessageBytes');
+  const head = b[start]!;
   let parsed: unknown;
   let blobs: Buffer | null = null;
   if (head === JSON_TAG) {
-    parsed = parseJson(b, 1, b.byteLength, limits);
+    parsed = parseJson(b, start + 1, end, limits);
   } else if (head === TAGGED) {
-    const [n, pos] = readVarint(b, 1, b.byteLength);
-    if (pos + n > b.byteLength) throw malformed('a value whose JSON runs past its end');
+    const [n, pos] = readVarint(b, start + 1, end);
+    if (pos + n > end) throw malformed('a value whose JSON runs past its end');
     parsed = parseJson(b, pos, pos + n, limits);
-    blobs = b.subarray(pos + n);
+    blobs = b.subarray(pos + n, end);
   } else {
     throw malformed(`unknown value format 0x${head.toString(16)} (a peer of another wire version?)`);
   }
