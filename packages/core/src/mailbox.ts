@@ -57,6 +57,8 @@ export function pooledArrays(): number {
 /** The arrays of a backlog behind a full ring, oldest first; the last one is filled up to `tail`. */
 interface Backlog {
   readonly arrays: unknown[][];
+  /** the last of them, which pushes fill */
+  last: unknown[];
   tail: number;
   /** entries in all of them */
   count: number;
@@ -92,7 +94,7 @@ export class Mailbox<TReply, TKind extends number = number> {
 
   push(method: string, args: unknown[], reply: TReply | null, kind: TKind): void {
     if (this.count > this.limit) {
-      this.pushSlow(method, args, reply, kind);
+      this.pushBehind(method, args, reply, kind);
       return;
     }
     const i = this.tail << 2;
@@ -160,23 +162,14 @@ export class Mailbox<TReply, TKind extends number = number> {
     while (this.shift(fn));
   }
 
-  /** A push to a full ring, or behind a backlog: the ring grows, or the entry joins the backlog. */
-  private pushSlow(method: string, args: unknown[], reply: TReply | null, kind: TKind): void {
-    let b = this.backlog;
-    if (b === null) {
-      if (this.mask + 1 < CHUNK) {
-        this.grow();
-        this.push(method, args, reply, kind);
-        return;
-      }
-      b = this.backlog = { arrays: [], tail: CHUNK, count: 0 };
-      this.limit = -1;
+  /** A push to a full ring, or behind a backlog: into the backlog's last array while it has room (small: inlined). */
+  private pushBehind(method: string, args: unknown[], reply: TReply | null, kind: TKind): void {
+    const b = this.backlog;
+    if (b === null || b.tail === CHUNK) {
+      this.pushSlow(method, args, reply, kind);
+      return;
     }
-    if (b.tail === CHUNK) {
-      b.arrays.push(takeArray());
-      b.tail = 0;
-    }
-    const last = b.arrays[b.arrays.length - 1]!;
+    const last = b.last;
     const i = b.tail << 2;
     last[i] = method;
     last[i + 1] = args;
@@ -184,6 +177,23 @@ export class Mailbox<TReply, TKind extends number = number> {
     last[i + 3] = kind;
     b.tail++;
     b.count++;
+  }
+
+  /** A push to a full ring, or to a full last array of the backlog: the ring grows, or the backlog takes a new array. */
+  private pushSlow(method: string, args: unknown[], reply: TReply | null, kind: TKind): void {
+    if (this.backlog === null && this.mask + 1 < CHUNK) this.grow();
+    else {
+      const next = takeArray();
+      if (this.backlog === null) {
+        this.backlog = { arrays: [next], last: next, tail: 0, count: 0 };
+        this.limit = -1;
+      } else {
+        this.backlog.arrays.push(next);
+        this.backlog.last = next;
+        this.backlog.tail = 0;
+      }
+    }
+    this.push(method, args, reply, kind);
   }
 
   /** Doubles the ring (below {@link CHUNK} entries), its entries moved to the start. */
