@@ -68,11 +68,13 @@ export class Mailbox<TReply, TKind extends number = number> {
   private buf: unknown[];
   private head = 0;
   private tail = 0;
+  /**
+   * the ring's capacity - 1; -1 while a backlog waits behind it: the ring is then read from
+   * its start to its end without wrapping, and every push goes to the backlog (count > mask)
+   */
   private mask: number;
   /** entries in the ring */
   private count = 0;
-  /** a push goes to the ring while `count <= limit`: `mask`, or -1 while a backlog is queued behind the ring */
-  private limit: number;
   private backlog: Backlog | null = null;
 
   /** @param initialCapacity entries the ring starts with (rounded up to a power of two, at least 4) */
@@ -80,7 +82,7 @@ export class Mailbox<TReply, TKind extends number = number> {
     let cap = 4;
     while (cap < initialCapacity && cap < CHUNK) cap <<= 1;
     this.buf = new Array<unknown>(cap * SLOTS);
-    this.mask = this.limit = cap - 1;
+    this.mask = cap - 1;
   }
 
   get size(): number {
@@ -89,11 +91,11 @@ export class Mailbox<TReply, TKind extends number = number> {
 
   /** the ring's capacity in entries: at most {@link CHUNK}, however long the queue grew */
   get ringCapacity(): number {
-    return this.mask + 1;
+    return this.buf.length / SLOTS;
   }
 
   push(method: string, args: unknown[], reply: TReply | null, kind: TKind): void {
-    if (this.count > this.limit) {
+    if (this.count > this.mask) {
       this.pushBehind(method, args, reply, kind);
       return;
     }
@@ -144,16 +146,16 @@ export class Mailbox<TReply, TKind extends number = number> {
     const next = b.arrays.shift()!;
     const n = b.arrays.length === 0 ? b.tail : CHUNK;
     b.count -= n;
-    if (b.arrays.length === 0) {
-      this.backlog = null;
-      this.limit = CHUNK - 1;
-    }
     giveArray(this.buf);
     this.buf = next;
-    this.mask = CHUNK - 1;
     this.head = 0;
-    this.tail = n & this.mask;
     this.count = n;
+    if (b.arrays.length === 0) {
+      // the last array of the backlog: a ring again
+      this.backlog = null;
+      this.mask = CHUNK - 1;
+      this.tail = n & this.mask;
+    }
     return true;
   }
 
@@ -179,27 +181,37 @@ export class Mailbox<TReply, TKind extends number = number> {
     b.count++;
   }
 
-  /** A push to a full ring, or to a full last array of the backlog: the ring grows, or the backlog takes a new array. */
+  /**
+   * A push to a full ring, or to a full last array of the backlog: the ring grows, or a
+   * backlog starts (the full ring turned to be read from its start, without wrapping), or
+   * the backlog takes a new array.
+   */
   private pushSlow(method: string, args: unknown[], reply: TReply | null, kind: TKind): void {
-    if (this.backlog === null && this.mask + 1 < CHUNK) this.grow();
-    else {
+    const b = this.backlog;
+    if (b !== null) {
       const next = takeArray();
-      if (this.backlog === null) {
-        this.backlog = { arrays: [next], last: next, tail: 0, count: 0 };
-        this.limit = -1;
-      } else {
-        this.backlog.arrays.push(next);
-        this.backlog.last = next;
-        this.backlog.tail = 0;
-      }
+      b.arrays.push(next);
+      b.last = next;
+      b.tail = 0;
+    } else if (this.mask + 1 < CHUNK) {
+      this.grow();
+    } else {
+      if (this.head !== 0) this.grow();
+      const next = takeArray();
+      this.backlog = { arrays: [next], last: next, tail: 0, count: 0 };
+      this.mask = -1;
     }
     this.push(method, args, reply, kind);
   }
 
-  /** Doubles the ring (below {@link CHUNK} entries), its entries moved to the start. */
+  /**
+   * Moves the ring's entries to the start of a new array: twice as large below {@link CHUNK}
+   * entries, as large at CHUNK (a full ring about to have a backlog).
+   */
   private grow(): void {
     const cap = this.mask + 1;
-    const next = cap * 2 === CHUNK ? takeArray() : new Array<unknown>(cap * 2 * SLOTS);
+    const size = Math.min(cap * 2, CHUNK);
+    const next = size === CHUNK ? takeArray() : new Array<unknown>(size * SLOTS);
     for (let k = 0; k < this.count; k++) {
       const from = ((this.head + k) & this.mask) << 2;
       const to = k << 2;
@@ -208,9 +220,14 @@ export class Mailbox<TReply, TKind extends number = number> {
       next[to + 2] = this.buf[from + 2];
       next[to + 3] = this.buf[from + 3];
     }
+    if (cap === CHUNK) {
+      // a pooled array holds no message
+      this.buf.fill(undefined);
+      giveArray(this.buf);
+    }
     this.buf = next;
     this.head = 0;
-    this.tail = this.count;
-    this.mask = this.limit = cap * 2 - 1;
+    this.tail = this.count & (size - 1);
+    this.mask = size - 1;
   }
 }

@@ -512,34 +512,13 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
   invoke(method: string, args: unknown[], slot: Slot | null, kind: MessageKind): void {
     // a tell carries its method's function when the method is the actor's (see the kinds): no
     // lookup; a callback may name any method of the actor
-    let fn: unknown = kind === TELL_ONE || kind === TELL ? slot : null;
+    let fn = kind === TELL_ONE || kind === TELL ? (slot as Function | null) : null;
     const reply = kind === ASK ? (slot as Reply | null) : null;
-    if (fn === null) {
-      if (kind === CALLBACK) fn = (this.instance as Record<string, unknown>)[method];
-      else if (this.def.methods[method] !== undefined) fn = this.def.fns[method];
-      else if (method === TERMINATED && kind === TELL) {
-        this.terminated(args);
-        return;
-      } else {
-        this.refuse(
-          method,
-          reply,
-          kind,
-          new ActorError(`${this.def.name} (${this.url}) has no @Tell or @Ask method '${method}'`, {
-            code: 'UNKNOWN_METHOD',
-          }),
-        );
-        return;
-      }
-      if (typeof fn !== 'function') {
-        this.refuse(method, reply, kind, new ActorError(`${this.def.name}.${method} is not a function`, { code: 'UNKNOWN_METHOD' }));
-        return;
-      }
-    }
+    if (fn === null && (fn = this.lookup(method, args, reply, kind)) === null) return;
     const prev = enterCell(this);
     let result: unknown;
     try {
-      result = kind === TELL_ONE ? (fn as Function).call(this.instance, args) : callWith(fn as Function, this.instance, args);
+      result = kind === TELL_ONE ? fn.call(this.instance, args) : callWith(fn, this.instance, args);
     } catch (e) {
       enterCell(prev);
       this.fail(method, reply, kind, e);
@@ -548,6 +527,36 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     enterCell(prev);
     if (isThenable(result)) this.later(result, method, reply, kind, this.def.methods[method]);
     else if (reply !== null) reply.resolve(result);
+  }
+
+  /**
+   * The function of a message that does not carry it (an ask, a callback, a tell to a name the
+   * actor's definition lacks), or null when the message was handled here: refused, or the end
+   * of a watched actor. Apart from {@link invoke}, whose common case stays small.
+   */
+  private lookup(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): Function | null {
+    let fn: unknown;
+    if (kind === CALLBACK) fn = (this.instance as Record<string, unknown>)[method];
+    else if (this.def.methods[method] !== undefined) fn = this.def.fns[method];
+    else if (method === TERMINATED && kind === TELL) {
+      this.terminated(args);
+      return null;
+    } else {
+      this.refuse(
+        method,
+        reply,
+        kind,
+        new ActorError(`${this.def.name} (${this.url}) has no @Tell or @Ask method '${method}'`, {
+          code: 'UNKNOWN_METHOD',
+        }),
+      );
+      return null;
+    }
+    if (typeof fn !== 'function') {
+      this.refuse(method, reply, kind, new ActorError(`${this.def.name}.${method} is not a function`, { code: 'UNKNOWN_METHOD' }));
+      return null;
+    }
+    return fn;
   }
 
   /**
