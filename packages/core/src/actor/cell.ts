@@ -236,12 +236,32 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
 
   /** Queues a message of any kind (`slot`: see the kinds), or refuses it once stopped. */
   private put(method: string, args: unknown[], slot: Slot | null, kind: MessageKind): void {
+    // a stopped, observed or bounded actor is checked apart: the optimizing compiler inlines a
+    // bounded amount of code into the method that sends, and this path is in it
+    if (this.state === STOPPED || observing.on || this.capacity !== 0) {
+      this.putChecked(method, args, slot, kind);
+      return;
+    }
+    (this.mailbox ?? this.openMailbox()).push(method, args, slot, kind);
+    if (this.state === IDLE) {
+      this.state = QUEUED;
+      dispatcher.schedule(this);
+    }
+  }
+
+  /** The mailbox, made with the first message (an idle actor has none). */
+  private openMailbox(): Mailbox<Slot, MessageKind> {
+    return (this.mailbox = new Mailbox<Slot, MessageKind>(4));
+  }
+
+  /** {@link put} to a stopped actor (refused), while observing, or to a bounded mailbox. */
+  private putChecked(method: string, args: unknown[], slot: Slot | null, kind: MessageKind): void {
     if (this.state === STOPPED) {
       this.refuse(method, kind === ASK ? (slot as Reply) : null, kind, this.stoppedError(method));
       return;
     }
     if (observing.on) args = observeQueued(args, kind); // observation hook
-    const mailbox = (this.mailbox ??= new Mailbox<Slot, MessageKind>(4));
+    const mailbox = this.mailbox ?? this.openMailbox();
     if (this.capacity !== 0 && mailbox.size >= this.capacity && !this.overflow(mailbox, method, slot, kind)) return;
     mailbox.push(method, args, slot, kind);
     if (this.state === IDLE) {
@@ -263,6 +283,20 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
     }
     // the args slot holds the argument itself, the reply slot the method's function; the TELL_ONE kind says so
     this.put(method, arg as unknown[], knownFn ?? this.def.fns[method]!, TELL_ONE);
+  }
+
+  /**
+   * @internal A tell from a proxy of this actor's own definition to a method without `@Ref`:
+   * its function is known and its arguments need nothing done (small, for the sending path).
+   * `payload`: the one argument itself when `one` (no arguments array), else the arguments.
+   */
+  tellKnown(method: string, payload: unknown, one: boolean, fn: Function): void {
+    this.put(method, payload as unknown[], fn, one ? TELL_ONE : TELL);
+  }
+
+  /** @internal {@link tellKnown} of an ask (not run at once: no `AT_ONCE`). */
+  askKnown(method: string, args: unknown[], reply: Reply): void {
+    this.put(method, args, reply, ASK);
   }
 
   /** @internal queues a future callback: `method` is called with the future. */
@@ -535,28 +569,28 @@ export class ActorCell implements ActorChannel, Runnable, SpawnedActor, LazyActo
    * of a watched actor. Apart from {@link invoke}, whose common case stays small.
    */
   private lookup(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): Function | null {
-    let fn: unknown;
-    if (kind === CALLBACK) fn = (this.instance as Record<string, unknown>)[method];
-    else if (this.def.methods[method] !== undefined) fn = this.def.fns[method];
-    else if (method === TERMINATED && kind === TELL) {
-      this.terminated(args);
-      return null;
-    } else {
-      this.refuse(
-        method,
-        reply,
-        kind,
-        new ActorError(`${this.def.name} (${this.url}) has no @Tell or @Ask method '${method}'`, {
-          code: 'UNKNOWN_METHOD',
-        }),
-      );
-      return null;
+    const fn: unknown =
+      kind === CALLBACK
+        ? (this.instance as Record<string, unknown>)[method]
+        : this.def.methods[method] !== undefined
+          ? this.def.fns[method]
+          : undefined;
+    if (typeof fn === 'function') return fn;
+    this.noFunction(method, args, reply, kind);
+    return null;
+  }
+
+  /** A message {@link lookup} found no function for: the end of a watched actor, or refused. */
+  private noFunction(method: string, args: unknown[], reply: Reply | null, kind: MessageKind): void {
+    if (kind !== CALLBACK && this.def.methods[method] === undefined) {
+      if (method === TERMINATED && kind === TELL) this.terminated(args);
+      else {
+        const e = new ActorError(`${this.def.name} (${this.url}) has no @Tell or @Ask method '${method}'`, { code: 'UNKNOWN_METHOD' });
+        this.refuse(method, reply, kind, e);
+      }
+      return;
     }
-    if (typeof fn !== 'function') {
-      this.refuse(method, reply, kind, new ActorError(`${this.def.name}.${method} is not a function`, { code: 'UNKNOWN_METHOD' }));
-      return null;
-    }
-    return fn;
+    this.refuse(method, reply, kind, new ActorError(`${this.def.name}.${method} is not a function`, { code: 'UNKNOWN_METHOD' }));
   }
 
   /**

@@ -8,7 +8,7 @@ import { Future } from '../future';
 import type { ActorAddress, ActorChannel } from '../channel';
 import { currentCell } from './current';
 import { ActorCell } from './cell';
-import { ASK, TELL, RESERVED_PROXY_NAMES, type ActorDefinition, type ActorDescription, methodKind } from './metadata';
+import { ASK, AT_ONCE, REF, TELL, RESERVED_PROXY_NAMES, type ActorDefinition, type ActorDescription, methodKind } from './metadata';
 
 /**
  * A proxy method: tells (declared to return void) return void, asks return a Future. A
@@ -106,31 +106,50 @@ export function sendTell(h: ProxyHandle, method: string, args: unknown[], flags?
   } else ch.send(h.addr, method, args, null);
 }
 
-/** Sends a tell of one argument through a proxy handle (to an actor on this thread: no arguments array). */
-export function sendTell1(h: ProxyHandle, method: string, arg: unknown, flags: number, fn: Function | undefined): void {
+/**
+ * A tell from a proxy method: `payload` is the one argument itself when `one`, else the array
+ * of the arguments. One function for every arity, called from one place, and small: the
+ * optimizing compiler inlines a bounded amount of code into the actor method that sends, and
+ * the whole way to the receiver's mailbox should fit, whatever arities the program uses.
+ */
+function tellFromProxy(h: ProxyHandle, method: string, payload: unknown, one: boolean, flags: number, fn: Function | undefined): void {
   const ch = channelOf(h, currentCell() ?? h.owner);
-  // the flags and function of the proxy's description are the actor's own when it is that actor's definition
+  // the actor's own definition, no @Ref argument to re-make: straight to its mailbox
+  if (ch instanceof ActorCell && h.addr.desc === ch.def && fn !== undefined && (flags & REF) === 0) ch.tellKnown(method, payload, one, fn);
+  else tellOther(h, ch, method, one ? [payload] : (payload as unknown[]), flags, fn);
+}
+
+/** {@link tellFromProxy} to another thread or host, by a description that is not the actor's definition, or with arguments to re-make. */
+function tellOther(h: ProxyHandle, ch: ActorChannel, method: string, args: unknown[], flags: number, fn: Function | undefined): void {
   if (ch instanceof ActorCell) {
-    if (h.addr.desc === ch.def) ch.tell1(method, arg, flags, fn);
-    else ch.tell1(method, arg, undefined, undefined);
-  } else ch.send(h.addr, method, [arg], null);
+    if (h.addr.desc === ch.def) ch.deliver(method, args, null, flags, fn);
+    else ch.deliver(method, args, null, undefined);
+  } else ch.send(h.addr, method, args, null);
 }
 
 /** Sends an ask through a proxy handle (`flags` as in {@link sendTell}). */
 export function sendAsk<R>(h: ProxyHandle, method: string, args: unknown[], flags?: number): Future<R> {
   const sender = currentCell() ?? h.owner;
   const ch = channelOf(h, sender);
+  if (ch instanceof ActorCell) {
+    const f = new Future<R>(h.addr.url, method, h.timeout, sender);
+    // the actor's own definition, no @Ref argument to re-make, not run at once: straight to its mailbox
+    if (h.addr.desc === ch.def && flags !== undefined && (flags & (REF | AT_ONCE)) === 0) ch.askKnown(method, args, f);
+    else sendAskOther(h, ch, method, args, flags, f);
+    return f._asMade();
+  }
   const f =
     ch.future === undefined
       ? new Future<R>(h.addr.url, method, h.timeout, sender)
       : (ch.future(h.addr, method, h.timeout, sender) as Future<R>);
-  if (ch instanceof ActorCell) {
-    ch.deliver(method, args, f, h.addr.desc === ch.def ? flags : undefined);
-    // answered on this stack (a spawn or lookup the host ran at once): cheaper to await
-    return f._asMade();
-  }
   ch.send(h.addr, method, args, f);
   return f;
+}
+
+/** {@link sendAsk} to an actor on this thread by a description that is not its definition, or with arguments to re-make. */
+function sendAskOther(h: ProxyHandle, ch: ActorCell, method: string, args: unknown[], flags: number | undefined, f: Future): void {
+  // a spawn or lookup the host runs at once is answered on this stack (see Future._asMade)
+  ch.deliver(method, args, f, h.addr.desc === ch.def ? flags : undefined);
 }
 
 interface ProxyObject {
@@ -219,9 +238,9 @@ function prototypeFor(desc: ActorDescription): object {
             return sendAsk(this[PROXY], name, argsOf(arguments), flags);
           }
         : function (this: ProxyObject, a0?: unknown): void {
-            if (arguments.length === 1) sendTell1(this[PROXY], name, a0, flags, method);
+            const one = arguments.length === 1;
             // eslint-disable-next-line prefer-rest-params
-            else sendTell(this[PROXY], name, argsOf(arguments), flags, method);
+            tellFromProxy(this[PROXY], name, one ? a0 : argsOf(arguments), one, flags, method);
           };
     Object.defineProperty(fn, 'name', { value: name });
     Object.defineProperty(proto, name, { value: fn, enumerable: false, writable: false });
