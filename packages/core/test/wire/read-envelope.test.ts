@@ -15,11 +15,12 @@ import {
   unpackResult,
   unpackValue,
   type Envelope,
+  type OutgoingEnvelope,
 } from '@tsactor/core/internal';
 
 const opts = { owner: null };
 
-function frameOf(envelopes: Array<Partial<Envelope>>): Envelope[] {
+function frameOf(envelopes: Array<Partial<OutgoingEnvelope>>): Envelope[] {
   const batch = envelopes.map((e) =>
     encodeEnvelope({ kind: EnvelopeKind.TELL, id: 0, target: 't', method: 'm', args: null, ctorArgs: null, value: null, sender: '', ...e }),
   );
