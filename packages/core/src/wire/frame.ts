@@ -96,10 +96,15 @@ export interface OutgoingEnvelope {
 
 // ---------------------------------------------------------------- writing
 
-/** The number of bytes of `n` as a varint. */
+/**
+ * The number of bytes of `n` as a varint. The one- and two-byte cases are all the code that
+ * callers inline (an envelope measures ten fields with it), the rest is a call.
+ */
 export function varintSize(n: number): number {
-  if (n < 0x80) return 1;
-  if (n < 0x4000) return 2;
+  return n < 0x80 ? 1 : n < 0x4000 ? 2 : longVarintSize(n);
+}
+
+function longVarintSize(n: number): number {
   if (n < 0x200000) return 3;
   if (n < 0x10000000) return 4;
   let size = 4;
@@ -111,8 +116,16 @@ export function varintSize(n: number): number {
   return size;
 }
 
-/** Writes a varint at `pos`; returns the position after it. */
+/** Writes a varint at `pos`; returns the position after it (one byte inline, longer ones in a call). */
 export function putVarint(buf: Buffer, pos: number, n: number): number {
+  if (n < 0x80) {
+    buf[pos] = n;
+    return pos + 1;
+  }
+  return putLongVarint(buf, pos, n);
+}
+
+function putLongVarint(buf: Buffer, pos: number, n: number): number {
   while (n >= 0x80) {
     buf[pos++] = (n % 128) | 0x80;
     n = Math.floor(n / 128);

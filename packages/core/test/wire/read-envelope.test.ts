@@ -1,7 +1,7 @@
 /**
  * Envelopes read from a frame keep their payloads where they lie in it: delivery unpacks
  * them in place (unpackArgs, unpackResult, payloadLength), and reading or setting a payload
- * property gives the same bytes as before.
+ * property gives the same bytes as before. And the varints that frame them, at every size.
  */
 import {
   EnvelopeKind,
@@ -11,9 +11,11 @@ import {
   encodeFrame,
   packValue,
   payloadLength,
+  putVarint,
   unpackArgs,
   unpackResult,
   unpackValue,
+  varintSize,
   type Envelope,
   type OutgoingEnvelope,
 } from '@tsactor/core/internal';
@@ -84,4 +86,30 @@ test('an envelope that was not read from a frame unpacks from its properties', (
 test('budgets hold for a payload read in place: one over maxMessageBytes is refused as TOO_LARGE', () => {
   const big = frameOf([{ args: packValue(['x'.repeat(2000)], { refs: false, where: 'test' }) }])[0]!;
   expect(() => unpackArgs(big, { owner: null, limits: { maxMessageBytes: 1000 } })).toThrow(/maxMessageBytes/);
+});
+
+test('varints of every size around their byte boundaries are measured, written and read back as they are', () => {
+  const edges = [
+    0,
+    1,
+    0x7f,
+    0x80,
+    0x3fff,
+    0x4000,
+    0x1fffff,
+    0x200000,
+    0xfffffff,
+    0x10000000,
+    2 ** 35 - 1,
+    2 ** 35,
+    Number.MAX_SAFE_INTEGER,
+  ];
+  for (const n of edges) {
+    const buf = Buffer.alloc(16);
+    const end = putVarint(buf, 3, n);
+    expect(end - 3).toBe(varintSize(n));
+    // read back through a frame: an envelope whose id is n
+    const [e] = frameOf([{ kind: EnvelopeKind.ASK, id: n }]);
+    expect(e!.id).toBe(n);
+  }
 });
