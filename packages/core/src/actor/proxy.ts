@@ -116,15 +116,25 @@ function tellFromProxy(h: ProxyHandle, method: string, payload: unknown, one: bo
   const ch = channelOf(h, currentCell() ?? h.owner);
   // the actor's own definition, no @Ref argument to re-make: straight to its mailbox
   if (ch instanceof ActorCell && h.addr.desc === ch.def && fn !== undefined && (flags & REF) === 0) ch.tellKnown(method, payload, one, fn);
-  else tellOther(h, ch, method, one ? [payload] : (payload as unknown[]), flags, fn);
+  else tellOther(h, ch, method, payload, one, flags, fn);
 }
 
 /** {@link tellFromProxy} to another thread or host, by a description that is not the actor's definition, or with arguments to re-make. */
-function tellOther(h: ProxyHandle, ch: ActorChannel, method: string, args: unknown[], flags: number, fn: Function | undefined): void {
+function tellOther(
+  h: ProxyHandle,
+  ch: ActorChannel,
+  method: string,
+  payload: unknown,
+  one: boolean,
+  flags: number,
+  fn: Function | undefined,
+): void {
   if (ch instanceof ActorCell) {
-    if (h.addr.desc === ch.def) ch.deliver(method, args, null, flags, fn);
-    else ch.deliver(method, args, null, undefined);
-  } else ch.send(h.addr, method, args, null);
+    // the flags and function of the proxy's description are the actor's own when it is that actor's definition
+    const own = h.addr.desc === ch.def;
+    if (one) ch.tell1(method, payload, own ? flags : undefined, own ? fn : undefined);
+    else ch.deliver(method, payload as unknown[], null, own ? flags : undefined, own ? fn : undefined);
+  } else ch.send(h.addr, method, one ? [payload] : (payload as unknown[]), null);
 }
 
 /** Sends an ask through a proxy handle (`flags` as in {@link sendTell}). */
