@@ -9,44 +9,45 @@
  * (`new Array(n)` beyond 2^25 elements makes a slow dictionary-mode array, and the copy of a
  * huge one stalls its sender), and the memory a burst took is given back: an idle mailbox
  * keeps at most a ring of CHUNK entries, and the arrays of a backlog, once handled, go to
- * this thread's pool of free arrays, which later bursts of any mailbox take from, and which
- * is let go once a whole {@link POOL_IDLE_MS} passes with none taken.
+ * this thread's pool of free arrays, which later bursts of any mailbox take from; an array
+ * that stays in the pool for a whole {@link POOL_IDLE_MS} is let go.
  */
 const SLOTS = 4;
 /** entries per array of a backlog, and of the largest ring: 262,144 slots (2 MiB) */
 export const CHUNK = 65536;
-/** the pool of free arrays is let go once this long passes with none taken from it */
+/** an array that stays this long in the pool of free arrays is let go (within twice as long) */
 export const POOL_IDLE_MS = 5000;
 
 /** free arrays of CHUNK entries */
 const pool: unknown[][] = [];
-let takenSinceCheck = 0;
+/** the fewest arrays the pool held since its last check: that many sat unused the whole interval */
+let lowWater = 0;
 let poolTimer: ReturnType<typeof setInterval> | null = null;
 
 function takeArray(): unknown[] {
-  if (pool.length > 0) {
-    takenSinceCheck++;
-    return pool.pop()!;
-  }
-  return new Array<unknown>(CHUNK * SLOTS);
+  const a = pool.pop();
+  if (a === undefined) return new Array<unknown>(CHUNK * SLOTS);
+  if (pool.length < lowWater) lowWater = pool.length;
+  return a;
 }
 
 function giveArray(a: unknown[]): void {
   pool.push(a);
   if (poolTimer === null) {
-    takenSinceCheck = 0;
+    lowWater = 0;
     poolTimer = setInterval(checkPool, POOL_IDLE_MS);
     poolTimer.unref();
   }
 }
 
+/** Lets go of the arrays no mailbox needed in the whole interval just ended. */
 function checkPool(): void {
-  if (takenSinceCheck === 0) {
-    pool.length = 0;
+  pool.length -= lowWater;
+  lowWater = pool.length;
+  if (pool.length === 0) {
     clearInterval(poolTimer!);
     poolTimer = null;
   }
-  takenSinceCheck = 0;
 }
 
 /** @internal the number of free arrays in this thread's pool (for tests) */

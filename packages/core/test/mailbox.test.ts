@@ -135,5 +135,25 @@ describe('Mailbox beyond its largest ring', () => {
       jest.advanceTimersByTime(POOL_IDLE_MS);
       expect(pooledArrays()).toBe(0);
     });
+
+    it('lets go of what a large burst left while small bursts keep taking an array or two', () => {
+      let fresh!: typeof import('@tsactor/core/internal');
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        fresh = require('@tsactor/core/internal') as typeof fresh;
+      });
+      const pooledArrays = fresh.pooledArrays;
+      const m = new fresh.Mailbox<null>(4);
+      burst(m, 20.5 * CHUNK);
+      expect(pooledArrays()).toBe(20);
+      // every interval a burst that needs two arrays beyond the ring: the other 18 are never needed
+      for (let i = 0; i < 3; i++) {
+        burst(m, 2.5 * CHUNK);
+        jest.advanceTimersByTime(POOL_IDLE_MS);
+      }
+      expect(pooledArrays()).toBe(2);
+      burst(m, 2.5 * CHUNK);
+      expect(pooledArrays()).toBe(2);
+    });
   });
 });

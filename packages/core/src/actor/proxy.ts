@@ -145,7 +145,8 @@ export function sendAsk<R>(h: ProxyHandle, method: string, args: unknown[], flag
     const f = new Future<R>(h.addr.url, method, h.timeout, sender);
     // the actor's own definition, no @Ref argument to re-make, not run at once: straight to its mailbox
     if (h.addr.desc === ch.def && flags !== undefined && (flags & (REF | AT_ONCE)) === 0) ch.askKnown(method, args, f);
-    else sendAskOther(h, ch, method, args, flags, f);
+    else ch.deliver(method, args, f, h.addr.desc === ch.def ? flags : undefined);
+    // answered on this stack (a spawn or lookup the host ran at once): cheaper to await
     return f._asMade();
   }
   const f =
@@ -154,12 +155,6 @@ export function sendAsk<R>(h: ProxyHandle, method: string, args: unknown[], flag
       : (ch.future(h.addr, method, h.timeout, sender) as Future<R>);
   ch.send(h.addr, method, args, f);
   return f;
-}
-
-/** {@link sendAsk} to an actor on this thread by a description that is not its definition, or with arguments to re-make. */
-function sendAskOther(h: ProxyHandle, ch: ActorCell, method: string, args: unknown[], flags: number | undefined, f: Future): void {
-  // a spawn or lookup the host runs at once is answered on this stack (see Future._asMade)
-  ch.deliver(method, args, f, h.addr.desc === ch.def ? flags : undefined);
 }
 
 interface ProxyObject {

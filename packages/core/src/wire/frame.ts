@@ -491,7 +491,7 @@ export class ReadEnvelope implements Envelope {
   sender = '';
   traceparent = '';
   tracestate = '';
-  /** where each payload lies in `src`: [at, end); at -1: absent or replaced (see `views`) */
+  /** where each payload lies in `src`: [at, end); at -1: absent, or read out into its view (or replaced) */
   argsAt = -1;
   argsEnd = 0;
   ctorAt = -1;
