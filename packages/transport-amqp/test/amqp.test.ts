@@ -12,14 +12,12 @@ import { EnvelopeKind, decodeFrame, encodeBatch, encodeEnvelope, serializeValue,
 import { amqpStats, queueOf } from '@tsactor/transport-amqp';
 import { captureReports, errorOf, settle, within } from '@tsactor/testing';
 import { Counter, Echo, Relay } from './fixtures/actors';
-import { brokerUrl, describeWithBroker } from './broker';
+import { brokerUrl, describeWithBroker, hostNames } from './broker';
 import { Child, requireBuilt, holdBrokerForSuite, tellEnvelope } from './processes';
 
-let next = 0;
 /** host names of this file: amqp://127.0.0.1:18300/ and up */
-function url(): string {
-  return `amqp://127.0.0.1:${18300 + next++}/`;
-}
+const hosts = hostNames(18300, 60);
+const url = hosts.next;
 
 /** Runs `fn` with TSACTOR_AMQP_URL (and other variables) set, then restores them. */
 async function withEnv<T>(vars: Record<string, string>, fn: () => Promise<T>): Promise<T> {
@@ -45,7 +43,7 @@ async function closedPort(): Promise<number> {
 }
 
 describeWithBroker('amqp transport', () => {
-  holdBrokerForSuite();
+  holdBrokerForSuite(hosts.all);
 
   describe('the broker', () => {
     it('unreachable: createHost fails at once with a HostError naming the broker, not the password', async () => {

@@ -5,12 +5,15 @@
  *   fails it with the reason, and elsewhere skips it and says why;
  * - brokerLock: one suite at a time uses the broker (the restart test stops it), across
  *   jest's worker processes;
- * - startBroker/stopBroker/ensureBrokerRunning: rabbitmqctl start_app/stop_app.
+ * - startBroker/stopBroker/ensureBrokerRunning: rabbitmqctl start_app/stop_app;
+ * - hostNames/clearHosts: the host URLs of a suite, and their queues deleted before it runs.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as amqp from 'amqplib';
+import { queueOf, stateQueueOf } from '@tsactor/transport-amqp';
 
 const PACKAGE_DIR = path.join(__dirname, '..');
 const AMQPLIB = require.resolve('amqplib', { paths: [PACKAGE_DIR] });
@@ -157,4 +160,39 @@ export async function startBroker(): Promise<void> {
 export async function ensureBrokerRunning(): Promise<void> {
   const r = await rabbitmqctl('start_app');
   if (r.code === 0) await rabbitmqctl('await_startup');
+}
+
+/**
+ * The host URLs of a suite: amqp://127.0.0.1:<first>/ and up, at most `count` of them (names
+ * of queues on the broker; no socket is opened). `next()` gives the next one and fails past
+ * the last; `all` is every one of them, for {@link clearHosts}.
+ */
+export function hostNames(first: number, count: number): { readonly next: () => string; readonly all: readonly string[] } {
+  const all = Array.from({ length: count }, (_, i) => `amqp://127.0.0.1:${first + i}/`);
+  let n = 0;
+  return {
+    all,
+    next: () => {
+      const url = all[n++];
+      if (url === undefined)
+        throw new Error(`this suite named all ${count} of its hosts (amqp://127.0.0.1:${first}/ and up): raise the count`);
+      return url;
+    },
+  };
+}
+
+/**
+ * Deletes the queues of these hosts on the broker: what an earlier run left there when its
+ * hosts were not shut down (a killed test process). A new host at one of these URLs would
+ * otherwise handle the messages left for the old one and read back its dedup table, and so
+ * drop a hand-made message whose id the old host had seen.
+ */
+export async function clearHosts(urls: readonly string[]): Promise<void> {
+  const conn = await amqp.connect(brokerUrl());
+  try {
+    const ch = await conn.createChannel();
+    await Promise.all(urls.flatMap((u) => [ch.deleteQueue(queueOf(u)), ch.deleteQueue(stateQueueOf(u))]));
+  } finally {
+    await conn.close();
+  }
 }

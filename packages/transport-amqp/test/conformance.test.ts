@@ -10,21 +10,19 @@
  */
 import { createHost, shutdown, type HostProxy } from 'tsactor';
 import { describeConformance, twoHostSetup } from '@tsactor/testing';
-import { describeWithBroker } from './broker';
+import { describeWithBroker, hostNames } from './broker';
 import { Child, holdBrokerForSuite } from './processes';
 
-let next = 0;
 /** host names of this suite: amqp://127.0.0.1:18100/ and up (queue names on the broker, no sockets) */
-function url(): string {
-  return `amqp://127.0.0.1:${18100 + next++}/`;
-}
+const hosts = hostNames(18100, 40);
+const url = hosts.next;
 
 function inProcessTarget(context: 'async' | 'threads') {
   return twoHostSetup(url, context);
 }
 
 describeWithBroker('amqp transport', () => {
-  holdBrokerForSuite();
+  holdBrokerForSuite(hosts.all);
 
   describeConformance({ name: 'amqp', inProcess: true, crossesBoundary: true, setup: inProcessTarget('async') });
 

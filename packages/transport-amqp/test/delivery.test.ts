@@ -23,14 +23,12 @@ import { EnvelopeKind, encodeBatch, encodeEnvelope, serializeValue } from '@tsac
 import { PREFETCH, amqpStats, queueOf, setAmqpLimits, stateQueueOf, DEFAULT_MAX_QUEUED_BYTES } from '@tsactor/transport-amqp';
 import { captureReports, errorOf, settle } from '@tsactor/testing';
 import type { Counter } from './fixtures/actors';
-import { brokerUrl, describeWithBroker } from './broker';
+import { brokerUrl, describeWithBroker, hostNames } from './broker';
 import { Child, holdBrokerForSuite } from './processes';
 
-let next = 0;
 /** host names of this file: amqp://127.0.0.1:18400/ and up */
-function url(): string {
-  return `amqp://127.0.0.1:${18400 + next++}/`;
-}
+const hosts = hostNames(18400, 20);
+const url = hosts.next;
 
 function tick(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -75,7 +73,7 @@ async function heapAfterGc(): Promise<number> {
 }
 
 describeWithBroker('amqp delivery', () => {
-  holdBrokerForSuite(restoreWatermark);
+  holdBrokerForSuite(hosts.all, restoreWatermark);
 
   it('100,000 asks that time out are all forgotten: none pending, and the heap returns to where it was', async () => {
     const serverUrl = url();

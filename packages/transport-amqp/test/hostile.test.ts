@@ -17,15 +17,13 @@ import { within } from '@tsactor/testing';
 import { messageMac } from '../src/mac';
 import { MAX_SENDERS } from '../src/dedup';
 import type { Counter } from './fixtures/actors';
-import { LOCK_TIMEOUT, brokerLock, brokerUrl, describeWithBroker } from './broker';
+import { LOCK_TIMEOUT, brokerLock, brokerUrl, clearHosts, describeWithBroker, hostNames } from './broker';
 import { Child, killChildren, requireBuilt, tellEnvelope } from './processes';
 
 const TOKEN = 'guard-t0ken-9f2c';
-let next = 0;
 /** host names of this file: amqp://127.0.0.1:18500/ and up */
-function url(): string {
-  return `amqp://127.0.0.1:${18500 + next++}/`;
-}
+const hosts = hostNames(18500, 10);
+const url = hosts.next;
 
 interface ProbeStats {
   senders: number;
@@ -54,6 +52,7 @@ for (const guarded of [true, false]) {
     beforeAll(async () => {
       requireBuilt();
       release = await brokerLock();
+      await clearHosts(hosts.all);
       serverUrl = url();
       server = new Child('packages/transport-amqp/test/fixtures/serve-guarded.ts', [serverUrl, guarded ? TOKEN : '-']);
       await server.waitFor(`ready ${serverUrl}`);

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { shutdown } from 'tsactor';
 import { EnvelopeKind, encodeEnvelope, serializeValue } from '@tsactor/core/internal';
-import { LOCK_TIMEOUT, brokerLock } from './broker';
+import { LOCK_TIMEOUT, brokerLock, clearHosts } from './broker';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 
@@ -121,15 +121,17 @@ export function killChildren(): void {
 }
 
 /**
- * For a suite on the broker: before it, checks the build (the child processes run it) and takes
- * the broker lock; after it, runs `cleanUp` (e.g. to put the broker back as it was), shuts this
+ * For a suite on the broker: before it, checks the build (the child processes run it), takes
+ * the broker lock and deletes what an earlier run left in the queues of the suite's `hosts`;
+ * after it, runs `cleanUp` (e.g. to put the broker back as it was), shuts this
  * process's hosts down, kills its child processes and releases the lock, whatever failed.
  */
-export function holdBrokerForSuite(cleanUp?: () => Promise<unknown>): void {
+export function holdBrokerForSuite(hosts: readonly string[], cleanUp?: () => Promise<unknown>): void {
   let release: (() => void) | undefined;
   beforeAll(async () => {
     requireBuilt();
     release = await brokerLock();
+    await clearHosts(hosts);
   }, LOCK_TIMEOUT);
   afterAll(async () => {
     try {

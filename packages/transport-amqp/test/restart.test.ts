@@ -11,7 +11,16 @@ import * as amqp from 'amqplib';
 import { amqpStats, queueOf, waitForBroker } from '@tsactor/transport-amqp';
 import { errorOf, settle, within } from '@tsactor/testing';
 import type { Counter } from './fixtures/actors';
-import { LOCK_TIMEOUT, brokerLock, brokerUrl, describeWithBroker, ensureBrokerRunning, startBroker, stopBroker } from './broker';
+import {
+  LOCK_TIMEOUT,
+  brokerLock,
+  brokerUrl,
+  clearHosts,
+  describeWithBroker,
+  ensureBrokerRunning,
+  startBroker,
+  stopBroker,
+} from './broker';
 import { Child, requireBuilt, killChildren } from './processes';
 
 const SERVER = 'amqp://127.0.0.1:18200/';
@@ -71,6 +80,7 @@ describeWithBroker('broker restart', () => {
     requireBuilt();
     release = await brokerLock();
     await ensureBrokerRunning();
+    await clearHosts([SERVER, CLIENT]);
     server = new Child('packages/transport-amqp/test/fixtures/serve.ts', [SERVER, 'counter']);
     await server.waitFor(`ready ${SERVER}`);
   }, LOCK_TIMEOUT);

@@ -8,7 +8,7 @@ import { describeWithBroker } from './broker';
 import { Child, holdBrokerForSuite } from './processes';
 
 describeWithBroker('amqp death watch', () => {
-  holdBrokerForSuite();
+  holdBrokerForSuite(['amqp://127.0.0.1:18390/', 'amqp://127.0.0.1:18391/']);
 
   test("the host process of a watched actor is killed: its watcher hears 'host-down' once, with no ask pending", async () => {
     const remoteUrl = 'amqp://127.0.0.1:18390/';
