@@ -30,6 +30,7 @@ import {
   ActorError,
   MailboxFullError,
   NotFoundError,
+  attachRoute,
   reportDeadLetter,
   reportError,
   toError,
@@ -126,6 +127,8 @@ interface Activation {
   stopReason: string;
   /** what the host delivers calls sent to the identity's direct id to */
   readonly direct: HostTarget;
+  /** ends the host's route of the direct id to this activation (see {@link Activations.targetOf}); null: none */
+  unroute: (() => void) | null;
 }
 
 /**
@@ -274,6 +277,7 @@ export class Activations {
       renewTimer: undefined,
       deadlineTimer: undefined,
       stopReason: '',
+      unroute: null,
     };
     channel.bind(act);
     this.acts.set(id, act);
@@ -288,14 +292,7 @@ export class Activations {
    */
   target(id: string): HostTarget | null {
     const known = this.byDirect.get(id);
-    if (known !== undefined) {
-      // serving with a live lease: the transport queues the call on the actor's cell itself
-      if (known.served !== null && known.state === ACTIVE && known.validUntil > this.receivedAt()) {
-        known.used = true;
-        return known.served;
-      }
-      return known.direct;
-    }
+    if (known !== undefined) return this.targetOf(known);
     const identity = id.slice(this.ctx.directPrefix.length);
     const act = this.acts.get(identity);
     if (act !== undefined) return act.direct;
@@ -305,6 +302,19 @@ export class Activations {
     if (k === undefined) return null;
     const base = this.ctx.host.base;
     return { channel: new DirectChannel(this, undefined, identity), address: { url: base + id, base, id, desc: k.desc }, cell: null };
+  }
+
+  /**
+   * The target of a call received on the direct id of `act`. While the activation is started,
+   * the host finds it by that id without the prefix's resolver (LocalHost.routeId).
+   */
+  private targetOf(act: Activation): HostTarget {
+    // serving with a live lease: the transport queues the call on the actor's cell itself
+    if (act.served !== null && act.state === ACTIVE && act.validUntil > this.receivedAt()) {
+      act.used = true;
+      return act.served;
+    }
+    return act.direct;
   }
 
   /** A call received on the direct id of `act` (see {@link DirectChannel}); undefined `act`: none yet. */
@@ -492,6 +502,7 @@ export class Activations {
     // resolves the id still gets the channel that checks the lease per call. The address is
     // described by the actor's own definition, as the addresses of the host's actors are
     if (t.cell !== null) act.served = { channel: act.direct.channel, address: { ...act.direct.address, desc: t.cell.def }, cell: t.cell };
+    if (this.byDirect.get(did) === act) act.unroute = attachRoute(this.ctx.host, did, () => this.targetOf(act));
     act.start = Date.now();
     act.state = ACTIVE;
     this.leaseRenewed(act, sentAt);
@@ -598,6 +609,13 @@ export class Activations {
     act.state = GONE;
     clearTimeout(act.renewTimer);
     clearTimeout(act.deadlineTimer);
+    this.unroute(act);
+  }
+
+  /** Ends the host's route of the direct id to `act`: calls to it are resolved by id again. */
+  private unroute(act: Activation): void {
+    act.unroute?.();
+    act.unroute = null;
   }
 
   private report(act: Activation): void {
@@ -613,6 +631,7 @@ export class Activations {
 
   /** Removes `act` from the tables (unless another activation of its identity replaced it there). */
   private forget(act: Activation): void {
+    this.unroute(act);
     if (this.acts.get(act.identity) === act) this.acts.delete(act.identity);
     if (this.byDirect.get(act.direct.address.id) === act) this.byDirect.delete(act.direct.address.id);
   }

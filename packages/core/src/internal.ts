@@ -151,7 +151,7 @@ export { packCall, failCall } from './host/outbound';
 export { isHostAddress } from './host/host-address';
 export { tokenMatches } from './host/token';
 export { Host, LocalHost, HOST_DESCRIPTION } from './host/host';
-export { attachChannel, attachIds } from './host/attach';
+export { attachChannel, attachIds, attachRoute } from './host/attach';
 export type { HostTarget, IdResolver } from './host/host';
 export {
   resolveClassSpec,

@@ -1,7 +1,8 @@
 /**
- * Serving ids with channels instead of actors (attachChannel, attachIds): calls reach the
- * channel at once with their answer slot; ids under an attached prefix go through the
- * resolver; taken ids and overlapping prefixes are refused; detached ids are not found.
+ * Serving ids with channels instead of actors (attachChannel, attachIds, attachRoute): calls
+ * reach the channel at once with their answer slot; ids under an attached prefix go through
+ * the resolver, or through a route of their own; taken ids and overlapping prefixes are
+ * refused; detached ids are not found.
  */
 import {
   Actor,
@@ -11,6 +12,7 @@ import {
   Tell,
   attachChannel,
   attachIds,
+  attachRoute,
   createHost,
   describe as describeActor,
   getActorDefinition,
@@ -108,5 +110,50 @@ describe('attachIds', () => {
     detach();
     await expect(proxyTo('v/a').twice(1)).rejects.toBeInstanceOf(NotFoundError);
     expect(rec.calls).toHaveLength(2);
+  });
+});
+
+describe('attachRoute', () => {
+  it('serves one id under a prefix without the resolver, deciding per call, until it is removed or the prefix detached', async () => {
+    const byResolver = new Recorder();
+    const byRoute = new Recorder();
+    const resolved: string[] = [];
+    const target = (rec: Recorder, id: string) => ({
+      channel: rec,
+      address: { url: host.base + id, base: host.base, id, desc: DESC },
+      cell: null,
+    });
+    const detach = attachIds(host, 'v/', (id) => {
+      resolved.push(id);
+      return target(byResolver, id);
+    });
+    let open = true;
+    const unroute = attachRoute(host, 'v/a', () => (open ? target(byRoute, 'v/a') : null))!;
+    expect(unroute).toBeInstanceOf(Function);
+    expect(await proxyTo('v/a').twice(2)).toBe(4);
+    expect(await proxyTo('v/b').twice(3)).toBe(6);
+    expect(byRoute.calls.map((c) => c.id)).toEqual(['v/a']);
+    expect(resolved).toEqual(['v/b']);
+    // the route decides per call: null is an unknown id
+    open = false;
+    await expect(proxyTo('v/a').twice(1)).rejects.toBeInstanceOf(NotFoundError);
+    expect(resolved).toEqual(['v/b']);
+    // removed: the resolver serves the id again
+    unroute();
+    expect(await proxyTo('v/a').twice(4)).toBe(8);
+    expect(resolved).toEqual(['v/b', 'v/a']);
+    // an id under no prefix is not routed
+    expect(attachRoute(host, 'w/a', () => target(byRoute, 'w/a'))).toBeNull();
+    await expect(proxyTo('w/a').twice(1)).rejects.toBeInstanceOf(NotFoundError);
+    // detaching the prefix ends its routes: attached again, the new resolver serves the id
+    open = true;
+    attachRoute(host, 'v/a', () => target(byRoute, 'v/a'));
+    detach();
+    await expect(proxyTo('v/a').twice(1)).rejects.toBeInstanceOf(NotFoundError);
+    attachIds(host, 'v/', (id) => target(byResolver, id));
+    const before = byRoute.calls.length;
+    expect(await proxyTo('v/a').twice(5)).toBe(10);
+    expect(byRoute.calls).toHaveLength(before);
+    expect(byResolver.calls.map((c) => c.args[0])).toEqual([3, 4, 5]);
   });
 });

@@ -9,7 +9,7 @@
 import type { ActorChannel } from '../channel';
 import type { ActorDescription } from '../actor/metadata';
 import type { Proxy } from '../actor/proxy';
-import type { IdResolver, LocalHost } from './host';
+import type { HostTarget, IdResolver, LocalHost } from './host';
 
 /**
  * Serves `id` on `host` with `channel` (described by `desc`, which names the methods callers
@@ -35,4 +35,15 @@ export function attachChannel(
  */
 export function attachIds(host: LocalHost, prefix: string, resolve: IdResolver): () => void {
   return host.adoptPrefix(prefix, resolve);
+}
+
+/**
+ * Calls to `id`, an id under a prefix served with {@link attachIds}, reach `route()`'s target
+ * without that prefix's resolver, until the returned function is called or the prefix is
+ * detached: for ids called often whose resolver would look them up for every call. `route`
+ * decides per call, as the resolver does (null: the caller gets NotFoundError). Returns null,
+ * routing nothing, when no prefix served on `host` covers `id`.
+ */
+export function attachRoute(host: LocalHost, id: string, route: () => HostTarget | null): (() => void) | null {
+  return host.routeId(id, route);
 }

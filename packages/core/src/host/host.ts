@@ -156,6 +156,8 @@ export class LocalHost implements HostBinding {
   /** ids served by a resolver, by prefix (see adoptPrefix) */
   private prefixes: Map<string, IdResolver> | null = null;
   private prefixList: ReadonlyArray<{ readonly prefix: string; readonly resolve: IdResolver }> = [];
+  /** ids under a prefix with a route of their own (see routeId), found without the prefix's resolver */
+  private routes: Map<string, () => HostTarget | null> | null = null;
   /** cancelled when the host shuts down */
   readonly timers = new Set<{ cancel(): void }>();
 
@@ -219,10 +221,33 @@ export class LocalHost implements HostBinding {
       this.prefixes.delete(prefix);
       this.prefixList = [...this.prefixes].map(([p, r]) => ({ prefix: p, resolve: r }));
       if (this.prefixes.size === 0) this.prefixes = null;
+      if (this.routes !== null) for (const id of [...this.routes.keys()]) if (id.startsWith(prefix)) this.routes.delete(id);
     };
   }
 
+  /**
+   * @internal Calls to `id`, an id under a prefix this host serves (see adoptPrefix), reach
+   * `route()`'s target without going through the prefix's resolver, until the returned
+   * function is called (or the prefix is detached): for an id called often, whose resolver
+   * would look it up for every call (an activation's direct id while it is active). Returns
+   * null, and routes nothing, when `id` is under no prefix served here (any more).
+   */
+  routeId(id: string, route: () => HostTarget | null): (() => void) | null {
+    if (!this.underPrefix(id)) return null;
+    (this.routes ??= new Map()).set(id, route);
+    return () => {
+      if (this.routes?.get(id) === route) this.routes.delete(id);
+    };
+  }
+
+  /** @internal How many ids have a route of their own (see routeId). */
+  get routedIds(): number {
+    return this.routes === null ? 0 : this.routes.size;
+  }
+
   private targetByPrefix(id: string): HostTarget | null {
+    const route = this.routes === null ? undefined : this.routes.get(id);
+    if (route !== undefined) return route();
     // no iterator per call: this runs for every call to such an id
     const list = this.prefixList;
     for (let i = 0; i < list.length; i++) if (id.startsWith(list[i]!.prefix)) return list[i]!.resolve(id);
