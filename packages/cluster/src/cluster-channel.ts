@@ -127,6 +127,9 @@ export class ClusterChannel implements ActorChannel {
   private readonly direct = new Map<string, DirectRoute>();
   /** set when the member left or closed */
   private closed = false;
+  /** the identity called last and its entry in {@link direct}: a run of calls to one identity looks it up once */
+  private lastId = '';
+  private lastRoute: DirectRoute | undefined = undefined;
 
   constructor(readonly ctx: ChannelContext) {}
 
@@ -140,8 +143,9 @@ export class ClusterChannel implements ActorChannel {
   }
 
   send(target: ActorAddress, method: string, args: unknown[], reply: Reply | null): void {
-    // the steady state: the owner found last is still the owner (one lookup per call)
-    const d = this.direct.get(target.id);
+    // the steady state: the owner found last is still the owner (one lookup per run of calls)
+    const id = target.id;
+    const d = id === this.lastId ? this.lastRoute : (this.lastRoute = this.direct.get((this.lastId = id)));
     if (d !== undefined && d.version === this.ctx.placement.version && this.ctx.placement.steady && d.channel.alive && !this.closed) {
       if (reply === null) d.channel.send(d.address, method, args, null);
       else if (isClusterFuture(reply)) {
@@ -263,6 +267,7 @@ export class ClusterChannel implements ActorChannel {
     const route: DirectRoute = { cluster: this, identity, member: url, address: { url: url + id, base: url, id, desc }, channel, version };
     if (this.direct.size >= MAX_DIRECT) this.direct.clear();
     this.direct.set(identity, route);
+    this.lastId = '';
     return route;
   }
 
