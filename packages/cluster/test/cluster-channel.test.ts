@@ -1,7 +1,8 @@
 /**
  * The calling side of virtual actors on a known route (the steady state, where an ask's
  * future is its answer slot): an ask refused because the member left goes again to the new
- * owner, and a HostDownError naming the member marks it unreachable.
+ * owner, a HostDownError naming the member marks it unreachable, and interleaved calls to
+ * several identities each keep their own route.
  */
 import 'tsactor';
 import {
@@ -136,5 +137,27 @@ describe('virtual actor calls on a known route', () => {
     expect(onM2.map((s) => s.args)).toEqual([[3]]);
     onM2[0]!.reply!.resolve(3);
     expect(await third).toBe(3);
+  });
+
+  it('calls to several identities, interleaved, each go to its own owner on its own route', () => {
+    const [M1, M2] = twoMembers();
+    // k1 is M1's, k2 is M2's
+    const placement = new FakePlacement([M1]);
+    placement.ownerOf = (identity, kind) => ({
+      url: identity.endsWith('k2') ? M2 : M1,
+      kinds: [kind],
+      status: 'up',
+      leaseUntil: 0,
+      incarnation: 1,
+    });
+    const ch = channelOver(placement);
+    const to = (key: string): ActorAddress => ({ ...target, url: `cluster://cc/Counter/${key}`, id: `Counter/${key}` });
+    for (const key of ['k1', 'k2', 'k1', 'k1', 'k2', 'k2', 'k1']) ch.send(to(key), 'add', [key], null);
+    expect(channels.get(M1)!.map((s) => [s.target.id, s.args[0]])).toEqual(
+      Array.from({ length: 4 }, () => [directId('cc', 'Counter/k1'), 'k1']),
+    );
+    expect(channels.get(M2)!.map((s) => [s.target.id, s.args[0]])).toEqual(
+      Array.from({ length: 3 }, () => [directId('cc', 'Counter/k2'), 'k2']),
+    );
   });
 });
