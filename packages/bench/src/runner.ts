@@ -135,7 +135,7 @@ export async function measurePair(
   const runB = runner(b.impl, w, o);
   const n = await calibrate(runA, w, o, undefined);
   // the pair's code warms up at the same size
-  if (!o.quick) await runB(n);
+  if (!o.quick) await warmUp(runB, n);
   const repsA = new Repetitions(a.target, w);
   const repsB = new Repetitions(b.target, w);
   for (let r = 0; r < o.reps; r++) {
@@ -166,6 +166,29 @@ export function repetition(impl: TargetImpl, w: WorkloadId, o: ChildOptions, n: 
   return runner(impl, w, o)(n);
 }
 
+/**
+ * The least a target runs of a workload before its repetitions are measured, in operations:
+ * V8 optimizes a function once it has run often enough, so a warm-up is counted in what it
+ * did, not in runs. A workload whose repetitions are small (a round trip across processes:
+ * about a thousand per repetition) otherwise measures its code while it is still being
+ * optimized, its repetitions rising one after the other. At most WARM_MAX_MS of it.
+ */
+export const WARM_OPS = 10_000;
+const WARM_MAX_MS = 2_000;
+
+/** Runs repetitions of size `n` until WARM_OPS operations or WARM_MAX_MS have gone (at least one); the last run's time. */
+async function warmUp(run: (n: number) => Promise<Timed>, n: number): Promise<Timed> {
+  let last = await run(n);
+  let ops = n;
+  let ms = last.ms;
+  while (ops < WARM_OPS && ms < WARM_MAX_MS) {
+    last = await run(n);
+    ops += n;
+    ms += last.ms;
+  }
+  return last;
+}
+
 /** The size of a repetition of `w` (see {@link measure}): grown until a run takes about `targetMs`, after a warm-up. */
 async function calibrate(
   run: (n: number) => Promise<Timed>,
@@ -194,7 +217,7 @@ async function calibrate(
     n = Math.max(plan.n0, Math.min(plan.nMax, Math.round((n * o.targetMs) / Math.max(t.ms, 0.01))));
     if (!o.quick) {
       // warm-up at full size; calibration runs on cold code underestimate, so size again once
-      const w = await run(n);
+      const w = await warmUp(run, n);
       const again = Math.round((n * o.targetMs) / Math.max(w.ms, 0.01));
       if (again > n * 1.25) n = Math.min(plan.nMax, again, n * 4);
     }

@@ -4,7 +4,7 @@
  */
 import { median, quantile, spreadPct, fmt } from '../src/stats';
 import { evaluateGoals, ratio, toMarkdown, toReadmeSection, toSvg } from '../src/report';
-import { measure, measurePair, type ChildOptions } from '../src/runner';
+import { WARM_OPS, measure, measurePair, type ChildOptions } from '../src/runner';
 import { LostMessagesError, pipelinedAsks, sequentialAsks, type TargetImpl } from '../src/targets/types';
 import type { CellResult, Results, TargetRecord } from '../src/results';
 import { TsactorTarget } from '../src/targets/tsactor';
@@ -179,6 +179,35 @@ describe('runner', () => {
     const n = a.n!;
     expect(order.slice(-6)).toEqual([`a:${n}`, `b:${n}`, `a:${n}`, `b:${n}`, `a:${n}`, `b:${n}`]);
     expect(order.slice(0, -6).every((x) => x.startsWith('a:'))).toBe(true);
+  });
+
+  it('warms a target up for WARM_OPS operations before its repetitions, however small they are', async () => {
+    // a target whose code is 'optimized' after WARM_OPS messages: 10 µs a message before, 1 µs after
+    const fake = (): { impl: TargetImpl; done: () => number } => {
+      let done = 0;
+      const impl: TargetImpl = {
+        setup: async () => undefined,
+        teardown: async () => undefined,
+        counting: async (n) => {
+          const ms = (n * (done < WARM_OPS ? 10 : 1)) / 1000;
+          done += n;
+          return { ms };
+        },
+      };
+      return { impl, done: () => done };
+    };
+    const full: ChildOptions = { ...OPTS, quick: false };
+    const a = fake();
+    const cell = await measure(a.impl, 'a', 'counting', full, undefined);
+    // every repetition ran on warm code: 1 µs a message
+    expect(cell.value).toBeCloseTo(1e6);
+    expect(cell.spreadPct).toBeCloseTo(0);
+    // the pair's second target warms up the same way before the interleaved repetitions
+    const b = fake();
+    const c = fake();
+    const [ca, cb] = await measurePair({ impl: b.impl, target: 'b' }, { impl: c.impl, target: 'c' }, 'counting', full);
+    expect([ca.value, cb.value].map((v) => Math.round(v! / 1e3))).toEqual([1000, 1000]);
+    expect(c.done()).toBeGreaterThanOrEqual(WARM_OPS + full.reps * cb.n!);
   });
 
   it('keeps a window of asks in flight and checks every answer', async () => {
