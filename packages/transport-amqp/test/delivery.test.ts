@@ -8,7 +8,8 @@
  * - a host process killed (SIGKILL) in the middle of 10,000 tells and started again at the
  *   same URL: every tell is handled, duplicates at most the prefetch window, the sender
  *   sees no error;
- * - the dedup table survives a restart of the receiving process.
+ * - the dedup table survives a restart of the receiving process;
+ * - what a killed run left at a URL is deleted before a suite runs (clearHosts).
  * The broker's memory watermark is restored whatever happens.
  */
 import { execFile } from 'node:child_process';
@@ -23,8 +24,8 @@ import { EnvelopeKind, encodeBatch, encodeEnvelope, serializeValue } from '@tsac
 import { PREFETCH, amqpStats, queueOf, setAmqpLimits, stateQueueOf, DEFAULT_MAX_QUEUED_BYTES } from '@tsactor/transport-amqp';
 import { captureReports, errorOf, settle } from '@tsactor/testing';
 import type { Counter } from './fixtures/actors';
-import { brokerUrl, describeWithBroker, hostNames } from './broker';
-import { Child, holdBrokerForSuite } from './processes';
+import { brokerUrl, clearHosts, describeWithBroker, hostNames } from './broker';
+import { Child, holdBrokerForSuite, tellEnvelope } from './processes';
 
 /** host names of this file: amqp://127.0.0.1:18400/ and up */
 const hosts = hostNames(18400, 20);
@@ -215,6 +216,30 @@ describeWithBroker('amqp delivery', () => {
       await shutdown().catch(() => undefined);
     }
   }, 180_000);
+
+  it("each suite starts clean: clearHosts deletes a URL's queue and stored dedup table that a killed run left on the broker", async () => {
+    const u = url();
+    const conn = await amqp.connect(brokerUrl());
+    try {
+      const ch = await conn.createChannel();
+      ch.on('error', () => undefined);
+      await ch.assertQueue(queueOf(u), { durable: true, autoDelete: false, exclusive: false });
+      await ch.assertQueue(stateQueueOf(u), { durable: true, autoDelete: false, exclusive: false, arguments: { 'x-max-length': 1 } });
+      ch.sendToQueue(queueOf(u), encodeBatch([tellEnvelope('c', 'hit', [1])]), { messageId: 'raw.1', persistent: true });
+      ch.sendToQueue(stateQueueOf(u), Buffer.from(JSON.stringify({ v: 1, senders: [['raw', 3, []]] })), { persistent: true });
+      expect((await ch.checkQueue(queueOf(u))).messageCount).toBe(1);
+      expect((await ch.checkQueue(stateQueueOf(u))).messageCount).toBe(1);
+      await clearHosts([u]);
+      // gone: checking a queue that does not exist fails (and closes the channel that asked)
+      for (const q of [queueOf(u), stateQueueOf(u)]) {
+        const check = await conn.createChannel();
+        check.on('error', () => undefined);
+        await expect(check.checkQueue(q)).rejects.toThrow(/NOT_FOUND/);
+      }
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  });
 
   it('the dedup table survives a restart of the receiving process: a message handled before it is dropped after it', async () => {
     const serverUrl = url();
