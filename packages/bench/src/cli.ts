@@ -7,7 +7,7 @@
  *
  * Options:
  *   --quick              a run of under a minute (3 short repetitions, no warm-up at full size)
- *   --reps N             repetitions per figure (default 5; quick 3)
+ *   --reps N             repetitions per figure (default 6; quick 3)
  *   --time MS            wanted duration of one repetition (default 400; quick 60)
  *   --targets a,b        only these targets (ids: see --list)
  *   --workloads a,b      only these workloads
@@ -29,7 +29,7 @@ import * as path from 'node:path';
 import { TARGETS, FAMILIES, type TargetInfo } from './targets';
 import { WORKLOADS, WORKLOAD_IDS, workloadInfo, type WorkloadId } from './workloads';
 import type { CellResult, Results, TargetRecord } from './results';
-import { Repetitions, interleavable, type ChildOptions } from './runner';
+import { Repetitions, interleavable, roundOrder, type ChildOptions } from './runner';
 import { Served } from './served';
 import { evaluateGoals, toMarkdown, toReadmeSection, toSvg } from './report';
 import { fmt } from './stats';
@@ -126,7 +126,7 @@ function parseArgs(argv: string[]): Args {
         );
     }
   }
-  if (a.reps === 0) a.reps = a.quick ? 3 : 5;
+  if (a.reps === 0) a.reps = a.quick ? 3 : 6;
   if (a.time === 0) a.time = a.quick ? 60 : 400;
   if (!(a.reps >= 1) || !(a.time > 0)) throw new Error('--reps and --time must be positive');
   const resultsDir = path.join(__dirname, '..', 'results');
@@ -269,7 +269,7 @@ function runTarget(t: TargetInfo, opts: ChildOptions, a: Args, budgetMs: number)
 
 /**
  * Runs the targets of one family (several processes) with the repetitions of each workload
- * interleaved across them (a, b, c, a, b, c ...): each target's figure is taken under the
+ * interleaved across them (a, b, c, c, b, a, a, b, c ...: see roundOrder): each target's figure is taken under the
  * same conditions as the others', not minutes apart. Memory and failover run whole, one
  * target after the other.
  */
@@ -328,7 +328,7 @@ async function runFamily(
     }
     const reps = new Map(runs.map((r) => [r.id, new Repetitions(r.id, w)]));
     for (let k = 0; k < opts.reps; k++) {
-      for (const r of runs) {
+      for (const r of roundOrder(runs, k)) {
         if (failed.has(r.id)) continue;
         status(`    ${w} … repetition ${k + 1}/${opts.reps} of ${r.id}`);
         const n = sizes.get(r.id)!;

@@ -268,7 +268,7 @@ export function toReadmeSection(res: Results): string {
     'Measured by `pnpm bench` (packages/bench), a Savina-style suite that runs every workload over every runtime and transport of tsactor, ' +
       'beside comedy and nact and bare baselines of each medium, in one invocation. ' +
       (res.cells.some((c) => c.interleavedWith !== undefined && c.interleavedWith.length > 0)
-        ? 'The targets compared in a table run together: each workload in turn, its repetitions interleaved across their processes, so that a ratio compares figures taken under the same conditions (memory and failover run one target at a time). '
+        ? 'The targets compared in a table run together: each workload in turn, its repetitions interleaved across their processes (in reverse order every other round, so that no target always runs first or after the same neighbour), so that a ratio compares figures taken under the same conditions (memory and failover run one target at a time). '
         : '') +
       'Before its repetitions, a target runs the workload for at least 10,000 operations (or 2 s): V8 optimizes code by how often it ran, and smaller repetitions would measure that. ' +
       'Every repetition starts with an empty young generation (a minor GC in its process before it), so that its figure does not depend on the garbage the one before left. ' +

@@ -4,7 +4,7 @@
  */
 import { median, quantile, spreadPct, fmt } from '../src/stats';
 import { evaluateGoals, ratio, toMarkdown, toReadmeSection, toSvg } from '../src/report';
-import { WARM_OPS, measure, measurePair, type ChildOptions } from '../src/runner';
+import { WARM_OPS, measure, measurePair, roundOrder, type ChildOptions } from '../src/runner';
 import { LostMessagesError, pipelinedAsks, sequentialAsks, type TargetImpl } from '../src/targets/types';
 import type { CellResult, Results, TargetRecord } from '../src/results';
 import { TsactorTarget } from '../src/targets/tsactor';
@@ -160,6 +160,13 @@ describe('runner', () => {
     expect(call).toBeGreaterThan(3);
   });
 
+  it('reverses the order of the targets every other round', () => {
+    expect([0, 1, 2, 3].map((r) => roundOrder(['a', 'b', 'c'], r).join(''))).toEqual(['abc', 'cba', 'abc', 'cba']);
+    // over an even number of rounds each target is first as often as last
+    const firsts = [0, 1, 2, 3, 4, 5].map((r) => roundOrder(['a', 'b'], r)[0]);
+    expect(firsts.filter((x) => x === 'a')).toHaveLength(3);
+  });
+
   it('measures a pair of targets with one size, their repetitions interleaved', async () => {
     const order: string[] = [];
     const fake = (name: string, nsPerMsg: number): TargetImpl => ({
@@ -175,9 +182,9 @@ describe('runner', () => {
     expect(a.n).toBe(b.n);
     expect(a.value! / b.value!).toBeCloseTo(2);
     expect([a.interleavedWith, b.interleavedWith]).toEqual([['b'], ['a']]);
-    // calibration on a alone, then a, b, a, b, a, b at the calibrated size
+    // calibration on a alone, then a, b, b, a, a, b at the calibrated size (OPTS.reps is 3)
     const n = a.n!;
-    expect(order.slice(-6)).toEqual([`a:${n}`, `b:${n}`, `a:${n}`, `b:${n}`, `a:${n}`, `b:${n}`]);
+    expect(order.slice(-6)).toEqual([`a:${n}`, `b:${n}`, `b:${n}`, `a:${n}`, `a:${n}`, `b:${n}`]);
     expect(order.slice(0, -6).every((x) => x.startsWith('a:'))).toBe(true);
   });
 
