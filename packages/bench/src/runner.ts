@@ -122,7 +122,8 @@ export async function measure(
 /**
  * The order in which the targets of round `round` (from 0) run their repetitions: as given in
  * even rounds, reversed in odd ones (a, b, c, then c, b, a ...), so that over an even number
- * of rounds every target runs in every place, and after every neighbour, equally often. A
+ * of rounds every target runs in every place equally often, and none always after the same
+ * one (the last of a round also runs first in the next, twice in a row). A
  * fixed order biased the ratios: the cluster's virtual actors, always run right after another
  * target and before their plain pair, measured 0.93 of the pair's pipelined asks (median of
  * four runs) and 1.00 with the pair's order swapped; tsactor's gRPC pingpong, run before the
