@@ -25,6 +25,8 @@ export interface Listener {
   attach(conn: ChannelModel, first: boolean): Promise<void>;
   /** the connection is gone */
   detach(): void;
+  /** acknowledges at once the messages it has handled (before answers to their asks go out) */
+  ackNow(): void;
 }
 
 /** What the node needs of an outbound channel. */

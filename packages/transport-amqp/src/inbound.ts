@@ -8,8 +8,10 @@
  * A message is acknowledged once handled: every tell of it returned from its method (or
  * its promise settled), every ask of it reached its actor's mailbox (an ask's caller learns
  * of a lost host from the probes, and its answer goes nowhere after a restart), and every
- * refused envelope was answered or reported. What a host's process did not handle when it
- * died stays in the queue, which a new host at the same URL consumes (it is not purged).
+ * refused envelope was answered or reported. The acknowledgements go out before the answers
+ * of the same turn (an ask whose caller saw its answer is not delivered again). What a host's
+ * process did not handle when it died stays in the queue, which a new host at the same URL
+ * consumes (it is not purged).
  *
  * The dedup table survives such a restart: the table as of the last message acknowledged in
  * order is stored on the broker, in a durable queue of the host's own that keeps one message
@@ -371,6 +373,10 @@ export class HostListener implements Listener, TransportServer, InboundPort<stri
       this.ackScheduled = true;
       setImmediate(this.flushAck);
     }
+  }
+
+  ackNow(): void {
+    if (this.ackScheduled) this.flushAck();
   }
 
   /**

@@ -54,6 +54,9 @@ export class ReplySender {
     this.replies.clear();
     // without a connection the asking side has already failed these asks
     if (ch === null || node.state !== 'up') return;
+    // the messages that carried these asks are acknowledged first: an ask whose caller saw
+    // its answer is not delivered again to the next host at the URL after a crash
+    for (const l of node.listeners) l.ackNow();
     for (const [queue, parts] of all) {
       try {
         ch.publish('', queue, encodeBatch(parts));

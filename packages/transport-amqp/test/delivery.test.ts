@@ -8,6 +8,7 @@
  * - a host process killed (SIGKILL) in the middle of 10,000 tells and started again at the
  *   same URL: every tell is handled, duplicates at most the prefetch window, the sender
  *   sees no error;
+ * - the message of an ask is acknowledged before the answer is published;
  * - the dedup table survives a restart of the receiving process;
  * - what a killed run left at a URL is deleted before a suite runs (clearHosts).
  * The broker's memory watermark is restored whatever happens.
@@ -20,10 +21,10 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import * as amqp from 'amqplib';
 import { TimeoutError, createHost, setDeadLetterHandler, shutdown, type DeadLetter } from 'tsactor';
-import { EnvelopeKind, encodeBatch, encodeEnvelope, serializeValue } from '@tsactor/core/internal';
+import { EnvelopeKind, decodeFrame, encodeBatch, encodeEnvelope, serializeValue } from '@tsactor/core/internal';
 import { PREFETCH, amqpStats, queueOf, setAmqpLimits, stateQueueOf, DEFAULT_MAX_QUEUED_BYTES } from '@tsactor/transport-amqp';
 import { captureReports, errorOf, settle } from '@tsactor/testing';
-import type { Counter } from './fixtures/actors';
+import { Echo, type Counter } from './fixtures/actors';
 import { brokerUrl, clearHosts, describeWithBroker, hostNames } from './broker';
 import { Child, holdBrokerForSuite, tellEnvelope } from './processes';
 
@@ -241,6 +242,54 @@ describeWithBroker('amqp delivery', () => {
     }
   });
 
+  it('the message of an ask is acknowledged before its answer goes out: a caller that saw the answer does not have the ask run again after a crash', async () => {
+    const serverUrl = url();
+    const host = await createHost(serverUrl);
+    await host.spawn('e', Echo);
+    const conn = await amqp.connect(brokerUrl());
+    const ch = await conn.createChannel();
+    const { queue: replyQueue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+    // every channel of the process (the host's, its answers', this one) is of this class
+    const proto = Object.getPrototypeOf(ch) as {
+      ack(this: amqp.Channel, msg: amqp.Message, allUpTo?: boolean): void;
+      publish(this: amqp.Channel, exchange: string, key: string, content: Buffer, options?: amqp.Options.Publish): boolean;
+    };
+    const { ack, publish } = proto;
+    const order: string[] = [];
+    proto.ack = function (msg, allUpTo) {
+      if (msg.properties.messageId === 'raw.1') order.push('ack');
+      ack.call(this, msg, allUpTo);
+    };
+    proto.publish = function (exchange, key, content, options) {
+      if (key === replyQueue) order.push('answer');
+      return publish.call(this, exchange, key, content, options);
+    };
+    try {
+      const answered = new Promise<amqp.ConsumeMessage>((resolve) => {
+        void ch.consume(replyQueue, (m) => m !== null && resolve(m), { noAck: true });
+      });
+      const ask = encodeEnvelope({
+        kind: EnvelopeKind.ASK,
+        id: 7,
+        target: 'e',
+        method: 'add',
+        args: serializeValue([2, 3]),
+        ctorArgs: null,
+        value: null,
+        sender: '',
+      });
+      ch.sendToQueue(queueOf(serverUrl), encodeBatch([ask]), { messageId: 'raw.1', replyTo: replyQueue, headers: { 'x-floor': 1 } });
+      const [answer] = decodeFrame((await answered).content).batch;
+      expect([answer.kind, answer.id]).toEqual([EnvelopeKind.RESULT, 7]);
+      expect(order).toEqual(['ack', 'answer']);
+    } finally {
+      proto.ack = ack;
+      proto.publish = publish;
+      await conn.close().catch(() => undefined);
+      await shutdown().catch(() => undefined);
+    }
+  });
+
   it('the dedup table survives a restart of the receiving process: a message handled before it is dropped after it', async () => {
     const serverUrl = url();
     const tell = (i: number): Uint8Array =>
@@ -270,12 +319,15 @@ describeWithBroker('amqp delivery', () => {
       const c = await me.lookupUrl<Counter>(`${serverUrl}c`);
       // a process of its own, started (and restarted below) with ts-node: under a loaded machine its first answers take a while
       expect(await c.withTimeout(60).received(2)).toEqual([1, 2]);
-      // the table is stored on the broker (one message in the host's state queue): read without taking it
-      await until('the dedup table holds raw.2', async () => {
+      // the table is stored on the broker (one message in the host's state queue): read without
+      // taking it. It records what was acknowledged: once it holds raw.2 and the message of the
+      // ask above (the one other sender), the broker delivers none of them again
+      await until('the dedup table holds raw.2 and the ask', async () => {
         const m = await ch.get(stateQueueOf(serverUrl), { noAck: false });
         if (m === false) return false;
         ch.nack(m, false, true);
-        return m.content.toString().includes('["raw",2,[]]');
+        const senders = (JSON.parse(m.content.toString()) as { senders: Array<[string, number, number[]]> }).senders;
+        return senders.some(([id, low]) => id === 'raw' && low === 2) && senders.some(([id, low]) => id !== 'raw' && low >= 1);
       });
       server.kill();
       await server.exited;
